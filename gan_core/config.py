@@ -1,0 +1,181 @@
+"""TrainConfig: one frozen, validated description of a GAN training run.
+
+Every hyperparameter change (from a slider, a URL, the CLI) goes through `TrainConfig.replace`,
+which validates first and returns a new value: an invalid value raises one `ValueError` that
+names the field and the allowed range, and nothing changes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace as dc_replace
+from typing import Any
+
+TOY_DATASETS = ("gauss1d", "bimodal1d", "ring8", "grid25", "spiral", "moons", "custom")
+IMAGE_DATASETS = ("digits", "shapes", "mnist", "fashion", "custom-images")
+DATASETS = TOY_DATASETS + IMAGE_DATASETS
+MODELS = ("mlp", "dcgan")
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "silu")
+NOISE = ("gaussian", "uniform")
+LOSSES = ("minimax", "nonsaturating", "least-squares", "wgan-gp", "hinge")
+OPTIMIZERS = ("adam", "sgd")
+DEVICES = ("cpu", "cuda", "auto")
+
+# Fields that can change while a run trains (applied at the next step). Everything else
+# changes the networks or the data, so it needs a fresh run.
+LIVE_FIELDS = frozenset(
+    {"lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_steps", "loss",
+     "gp_weight", "optimizer_g", "optimizer_d", "steps"}
+)
+
+MAX_BATCH = 4096
+
+# (min, max) inclusive numeric ranges; "open" lower bounds are handled in _check_number.
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "g_layers": (1, 8), "d_layers": (1, 8),
+    "g_width": (2, 1024), "d_width": (2, 1024),
+    "noise_dim": (1, 256),
+    "batch_size": (1, MAX_BATCH),
+    "d_steps": (1, 20), "g_steps": (1, 20),
+    "seed": (0, 2**31 - 1),
+    "steps": (1, 10_000_000),
+}
+_FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
+    # name: (low, high, low_is_exclusive)
+    "lr_g": (0.0, 1.0, True), "lr_d": (0.0, 1.0, True),
+    "beta1": (0.0, 0.999, False), "beta2": (0.0, 0.9999, False),
+    "gp_weight": (0.0, 1000.0, False),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": DATASETS, "model": MODELS, "activation": ACTIVATIONS, "noise": NOISE,
+    "loss": LOSSES, "optimizer_g": OPTIMIZERS, "optimizer_d": OPTIMIZERS, "device": DEVICES,
+}
+_BOOLS = ("minibatch_std", "batchnorm")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. Defaults are a healthy small 2D GAN."""
+
+    dataset: str = "ring8"
+    model: str = "mlp"
+    g_layers: int = 2
+    g_width: int = 128
+    d_layers: int = 2
+    d_width: int = 128
+    activation: str = "relu"
+    noise_dim: int = 2
+    noise: str = "gaussian"
+    loss: str = "nonsaturating"
+    optimizer_g: str = "adam"
+    optimizer_d: str = "adam"
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 256
+    d_steps: int = 1
+    g_steps: int = 1
+    gp_weight: float = 10.0
+    minibatch_std: bool = False  # D sees the batch's feature spread: a classic collapse cure
+    batchnorm: bool = False  # batch norm in the DCGAN generator
+    seed: int = 0
+    device: str = "cpu"
+    steps: int = 3000  # default length of a run (CLI, "healthy presets converge within it")
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def is_image(self) -> bool:
+        return self.dataset in IMAGE_DATASETS
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A validated copy with `changes`; raises ValueError (and changes nothing) if invalid."""
+        unknown = sorted(set(changes) - _FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}; known settings: {', '.join(sorted(_FIELD_NAMES))}")
+        return dc_replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        return cls().replace(**data)
+
+    def restart_fields(self, other: "TrainConfig") -> list[str]:
+        """Fields that differ from `other` and cannot change on a live run."""
+        return [f.name for f in fields(self)
+                if f.name not in LIVE_FIELDS and getattr(self, f.name) != getattr(other, f.name)]
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(TrainConfig))
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn text from a URL, CSV or CLI into the field's type; leave other values to validation."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy / torch scalars from a page or a test
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if name in _INT_RANGES:
+        try:
+            as_float = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+        if not math.isfinite(as_float) or as_float != int(as_float):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return int(as_float)
+    if name in _FLOAT_RANGES:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if name in _BOOLS:
+        low = text.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return text
+
+
+def _check_number(name: str, value: Any, integer: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    if integer and (not float(value).is_integer() or isinstance(value, float)):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if integer:
+        low, high = _INT_RANGES[name]
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
+    else:
+        low, high, exclusive = _FLOAT_RANGES[name]
+        too_low = value <= low if exclusive else value < low
+        if too_low or value > high:
+            bracket = "(" if exclusive else "["
+            raise ValueError(f"{name} must be in {bracket}{low:g}, {high:g}], got {value!r}")
+
+
+def _validate(cfg: TrainConfig) -> None:
+    for name in _INT_RANGES:
+        _check_number(name, getattr(cfg, name), integer=True)
+    for name in _FLOAT_RANGES:
+        _check_number(name, getattr(cfg, name), integer=False)
+    for name, allowed in _CHOICES.items():
+        value = getattr(cfg, name)
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    for name in _BOOLS:
+        if not isinstance(getattr(cfg, name), bool):
+            raise ValueError(f"{name} must be true or false, got {getattr(cfg, name)!r}")
+    if cfg.model == "dcgan" and not cfg.is_image:
+        raise ValueError(f"model 'dcgan' needs an image dataset ({', '.join(IMAGE_DATASETS)}); "
+                         f"dataset {cfg.dataset!r} is not one: use model 'mlp'")
+    if cfg.batchnorm and cfg.model != "dcgan":
+        raise ValueError("batchnorm applies to the dcgan generator only; set model='dcgan' or batchnorm=False")

@@ -1,0 +1,379 @@
+"""Numbers that say how well a generator matches the data, cheap enough to refresh live.
+
+Everything here is a pure numpy function. Inputs may be numpy arrays or torch tensors (they
+are detached and copied to the CPU), so the trainer can pass its samples straight in. All maths
+runs in float64: divergences of nearly equal histograms are differences of small numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gan_core.data.base import Mixture
+
+# A sample is "high quality" when it lies within this many standard deviations of its nearest
+# mode centre (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018).
+HQ_STDS = 3.0
+
+# Probability mass added to every mode before KL(modes || uniform): keeps the log finite for
+# empty modes while changing the value by far less than anything shown on screen.
+MODE_KL_EPSILON = 1e-12
+
+# Probability mass added to every histogram cell in `grid_divergences`: an empty cell would
+# otherwise make KL(real || fake) infinite. It caps KL at about log(1 / 1e-8) ≈ 18 nats.
+GRID_EPSILON = 1e-8
+
+# numpy >= 2.0 renamed trapz to trapezoid; pyproject allows numpy 1.24.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
+# Samples per KDE chunk: bounds memory at chunk × grid floats (~0.8 MB for 400 points).
+_KDE_CHUNK = 256
+
+
+def _as_numpy(x: Any) -> np.ndarray:
+    """Float64 numpy view of an array or a torch tensor (which may need grad or live on a GPU)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _as_points(x: Any, dim: int | None = None) -> np.ndarray:
+    """Samples as an (n, d) array; a flat (n,) array is n one-dimensional points."""
+    arr = _as_numpy(x)
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim > 2:
+        arr = arr.reshape(arr.shape[0], -1)
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"samples have dimension {arr.shape[1]}, expected {dim}")
+    return arr
+
+
+def _mixture_weights(mixture: Mixture) -> np.ndarray:
+    k = np.asarray(mixture.centers).shape[0]
+    if mixture.weights is None:
+        return np.full(k, 1.0 / k)
+    w = _as_numpy(mixture.weights).reshape(-1)
+    if w.shape[0] != k:
+        raise ValueError(f"mixture has {k} centres but {w.shape[0]} weights")
+    return w / w.sum()
+
+
+def _squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """(n, k) squared Euclidean distances via one matmul (no (n, k, d) intermediate)."""
+    d2 = (
+        np.einsum("nd,nd->n", points, points)[:, None]
+        - 2.0 * points @ centers.T
+        + np.einsum("kd,kd->k", centers, centers)[None, :]
+    )
+    return np.maximum(d2, 0.0)  # cancellation can give -1e-16 for a point on a centre
+
+
+# --------------------------------------------------------------------------------------------
+# Mode coverage (VEEGAN / PacGAN protocol)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: `==` on an array field would be ambiguous
+class ModeMetrics:
+    """Mode coverage of a batch of generated samples against a known Gaussian mixture.
+
+    `hq_fraction` alone rewards mode collapse: a generator that puts every sample on one mode
+    scores ~99% high quality. Always show it beside `modes_covered` (and `kl_to_uniform`).
+    """
+
+    n_modes: int
+    modes_covered: int  # modes with >= 1 HQ sample (the papers' rule)
+    modes_covered_strict: int  # modes with >= `min_hq_per_mode` HQ samples
+    hq_fraction: float  # share of samples within 3 std of their nearest centre
+    mode_counts: np.ndarray  # (k,) int: HQ samples per mode (read-only)
+    kl_to_uniform: float  # KL(HQ mode histogram || uniform) in nats; 0 = perfect spread
+    min_hq_per_mode: float  # the strict threshold used, already scaled to the sample count
+
+
+def mode_metrics(samples: Any, mixture: Mixture, min_share_per_2500: int = 20) -> ModeMetrics:
+    """Score samples the way VEEGAN and PacGAN do on the ring and grid mixtures.
+
+    A sample is high quality (HQ) when it lies within 3 std of its nearest mode centre; it then
+    counts for that mode. A mode is covered under the papers' rule if it has any HQ sample, and
+    strictly covered if it has at least `min_share_per_2500` HQ samples per 2,500 samples
+    (threshold scaled linearly with n, never below 1), so that one stray sample does not count
+    as learning a mode.
+
+    `kl_to_uniform` is KL(p || uniform) of the HQ samples' mode histogram, with
+    `MODE_KL_EPSILON` (1e-12) added to each mode's share so empty modes stay finite; a fully
+    collapsed generator scores ~log k. With no HQ sample at all it is log k, the largest value
+    a histogram can reach. It compares against uniform even for a weighted mixture.
+
+    Note that %HQ alone rewards collapse (a collapsed GAN scores ~99%): show it next to modes
+    covered. Non-finite samples (a diverged generator) count as not HQ.
+    """
+    centers = np.atleast_2d(_as_numpy(mixture.centers))
+    k, dim = centers.shape
+    points = _as_points(samples, dim)
+    n = points.shape[0]
+    # Inf/NaN rows would poison the matmul; zero them and mark them not-HQ afterwards.
+    finite = np.isfinite(points).all(axis=1)
+    points = np.where(finite[:, None], points, 0.0)
+
+    d2 = _squared_distances(points, centers)
+    nearest = np.argmin(d2, axis=1)
+    nearest_d2 = d2[np.arange(n), nearest]
+    hq = finite & (nearest_d2 <= (HQ_STDS * float(mixture.std)) ** 2)
+
+    counts = np.bincount(nearest[hq], minlength=k).astype(np.int64)
+    counts.setflags(write=False)
+    n_hq = int(counts.sum())
+    threshold = max(1.0, min_share_per_2500 * n / 2500.0)
+
+    if n_hq == 0:
+        kl = float(np.log(k))
+    else:
+        p = counts / n_hq
+        p = (p + MODE_KL_EPSILON) / (1.0 + k * MODE_KL_EPSILON)
+        kl = max(0.0, float(np.sum(p * np.log(p * k))))
+
+    return ModeMetrics(
+        n_modes=int(k),
+        modes_covered=int(np.count_nonzero(counts >= 1)),
+        modes_covered_strict=int(np.count_nonzero(counts >= threshold)),
+        hq_fraction=float(n_hq / n) if n else 0.0,
+        mode_counts=counts,
+        kl_to_uniform=kl,
+        min_hq_per_mode=float(threshold),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Histogram divergences between two sample sets (1D or 2D)
+# --------------------------------------------------------------------------------------------
+
+
+def _grid_bounds(real: np.ndarray, fake: np.ndarray, bounds: Any, dim: int) -> np.ndarray:
+    """(d, 2) lower/upper edges: given, or the union of both sets plus a 5% margin."""
+    if bounds is not None:
+        b = np.asarray(bounds, dtype=np.float64)
+        if b.shape == (2,):
+            b = np.tile(b, (dim, 1))  # one (lo, hi) pair applies to every axis
+        if b.shape != (dim, 2):
+            raise ValueError(f"bounds must be (lo, hi) or {dim} such pairs, got shape {b.shape}")
+        lo, hi = b[:, 0].copy(), b[:, 1].copy()
+    else:
+        both = np.concatenate([real, fake], axis=0)
+        if both.shape[0] == 0:
+            lo, hi = np.full(dim, -1.0), np.full(dim, 1.0)
+        else:
+            lo, hi = both.min(axis=0), both.max(axis=0)
+            margin = 0.05 * (hi - lo)
+            lo, hi = lo - margin, hi + margin
+    flat = hi - lo <= 0  # all points equal along an axis: give the bins some width
+    lo[flat] -= 0.5
+    hi[flat] += 0.5
+    return np.stack([lo, hi], axis=1)
+
+
+def _grid_histogram(points: np.ndarray, edges: np.ndarray, bins: int) -> np.ndarray:
+    """Smoothed cell probabilities; points outside the bounds fall into the edge cells."""
+    dim = points.shape[1]
+    scaled = (points - edges[:, 0]) / (edges[:, 1] - edges[:, 0]) * bins
+    idx = np.clip(np.floor(scaled), 0, bins - 1).astype(np.int64)
+    flat = np.ravel_multi_index(tuple(idx.T), (bins,) * dim) if dim > 1 else idx[:, 0]
+    counts = np.bincount(flat, minlength=bins**dim).astype(np.float64)
+    total = counts.sum()
+    p = counts / total if total > 0 else counts
+    p += GRID_EPSILON
+    return p / p.sum()
+
+
+def grid_divergences(
+    real: Any, fake: Any, bins: int = 50, bounds: tuple | None = None
+) -> dict[str, float]:
+    """KL(real || fake) and Jensen-Shannon divergence (nats) of 1D or 2D samples on one grid.
+
+    Both sets are binned on the same `bins`-per-axis grid, spanning `bounds` ((lo, hi) for
+    every axis, or one pair per axis) or else the union of the data plus a 5% margin. Points
+    outside given bounds are clipped into the edge cells, so mass that leaves the box still
+    counts as a mismatch. Each cell gets `GRID_EPSILON` (1e-8) of probability before
+    renormalising, so KL stays finite (at most ~18 nats) where the generator left a cell empty;
+    JS needs no such help and is at most log 2. Non-finite samples are dropped.
+    """
+    r, f = _as_points(real), _as_points(fake)
+    dim = r.shape[1]
+    if f.shape[1] != dim:
+        raise ValueError(f"real has dimension {dim} but fake has {f.shape[1]}")
+    if dim not in (1, 2):
+        raise ValueError(f"grid divergences are for 1D or 2D samples, got dimension {dim}")
+    r = r[np.isfinite(r).all(axis=1)]
+    f = f[np.isfinite(f).all(axis=1)]
+
+    edges = _grid_bounds(r, f, bounds, dim)
+    p = _grid_histogram(r, edges, bins)
+    q = _grid_histogram(f, edges, bins)
+    m = 0.5 * (p + q)
+    kl = float(np.sum(p * np.log(p / q)))
+    js = 0.5 * float(np.sum(p * np.log(p / m))) + 0.5 * float(np.sum(q * np.log(q / m)))
+    return {"kl": max(0.0, kl), "js": float(np.clip(js, 0.0, np.log(2.0)))}
+
+
+# --------------------------------------------------------------------------------------------
+# Densities for the textbook 1D view (Goodfellow et al. 2014, Fig. 1)
+# --------------------------------------------------------------------------------------------
+
+
+def gaussian_mixture_pdf(x: Any, mixture: Mixture) -> np.ndarray:
+    """Exact density of an isotropic Gaussian mixture at points x ((m,) for 1D, else (m, d)).
+
+    Weights are uniform when the mixture has none.
+    """
+    centers = np.atleast_2d(_as_numpy(mixture.centers))
+    dim = centers.shape[1]
+    points = _as_points(x, dim)
+    var = float(mixture.std) ** 2
+    log_norm = -0.5 * dim * np.log(2.0 * np.pi * var)
+    d2 = _squared_distances(points, centers)
+    return np.exp(log_norm - d2 / (2.0 * var)) @ _mixture_weights(mixture)
+
+
+def kde_1d(samples: Any, x: Any, bandwidth: float | None = None) -> np.ndarray:
+    """Gaussian kernel density estimate of 1D samples on grid x: how we see p_g from samples.
+
+    Bandwidth defaults to Scott's rule, std · n^(-1/5). Samples are processed in chunks so
+    10,000 samples on a 400-point grid never build a 4M-entry matrix at once. Non-finite
+    samples are dropped; with no samples the estimate is all zeros.
+    """
+    s = _as_numpy(samples).reshape(-1)
+    s = s[np.isfinite(s)]
+    grid = _as_numpy(x)
+    flat_grid = grid.reshape(-1)
+    n = s.shape[0]
+    if n == 0:
+        return np.zeros_like(grid)
+    if bandwidth is None:
+        sd = float(np.std(s, ddof=1)) if n > 1 else 0.0
+        # Identical samples (a fully collapsed 1D generator) have sd 0; a zero-width spike would
+        # vanish between grid points, so draw it two grid steps wide instead.
+        if sd > 0:
+            bandwidth = sd * n ** (-0.2)
+        else:
+            step = float(np.ptp(flat_grid)) / (flat_grid.size - 1) if flat_grid.size > 1 else 0.0
+            bandwidth = 2.0 * step if step > 0 else 1.0
+    h = float(bandwidth)
+    if h <= 0:
+        raise ValueError("bandwidth must be positive")
+
+    # One reused buffer and in-place ops: fresh multi-MB temporaries per chunk cost more in
+    # page faults than the maths. Exponents are floored at -700 because exp() of values that
+    # underflow takes a slow path (~10x); exp(-700) ≈ 1e-304 changes no sum.
+    grid_scaled, samples_scaled = flat_grid / h, s / h
+    chunk = min(_KDE_CHUNK, n)
+    buf = np.empty((chunk, flat_grid.size))
+    ones = np.ones(chunk)
+    density = np.zeros_like(flat_grid)
+    for start in range(0, n, chunk):
+        block = samples_scaled[start : start + chunk]
+        z = buf[: block.size]
+        np.subtract(grid_scaled[None, :], block[:, None], out=z)
+        np.multiply(z, z, out=z)
+        np.multiply(z, -0.5, out=z)
+        np.maximum(z, -700.0, out=z)
+        np.exp(z, out=z)
+        density += ones[: block.size] @ z
+    density /= n * h * np.sqrt(2.0 * np.pi)
+    return density.reshape(grid.shape)
+
+
+def optimal_discriminator(p_data: Any, p_g: Any, eps: float = 1e-12) -> np.ndarray:
+    """D*(x) = p_data / (p_data + p_g), the best discriminator for a fixed generator.
+
+    Where both densities are below `eps` neither distribution is there and D* is undefined;
+    we return 0.5 (the discriminator cannot tell), which is also what D* is once p_g = p_data.
+    """
+    pd, pg = _as_numpy(p_data), _as_numpy(p_g)
+    total = pd + pg
+    defined = total > eps
+    return np.divide(pd, total, out=np.full(np.broadcast(pd, pg).shape, 0.5), where=defined)
+
+
+def js_divergence_from_densities(p: Any, q: Any, x: Any) -> float:
+    """Jensen-Shannon divergence (nats, in [0, log 2]) of two densities sampled on grid x.
+
+    Integrated with the trapezoidal rule. Each density is first renormalised over the grid,
+    so a grid that cuts off some tail still yields a proper divergence. 0·log 0 is taken as 0.
+    """
+    p, q, grid = _as_numpy(p), _as_numpy(q), _as_numpy(x)
+    p = np.clip(p, 0.0, None)
+    q = np.clip(q, 0.0, None)
+    p_mass, q_mass = _trapezoid(p, grid), _trapezoid(q, grid)
+    if p_mass <= 0 or q_mass <= 0:
+        raise ValueError("both densities need positive mass on the grid")
+    p, q = p / p_mass, q / q_mass
+    m = 0.5 * (p + q)
+
+    def _kl_integrand(a: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(a)
+        pos = a > 0  # where a > 0, m >= a / 2 > 0
+        out[pos] = a[pos] * np.log(a[pos] / m[pos])
+        return out
+
+    js = 0.5 * _trapezoid(_kl_integrand(p) + _kl_integrand(q), grid)
+    return float(np.clip(js, 0.0, np.log(2.0)))
+
+
+def gan_value_at_optimum(js: float) -> float:
+    """C(G) = V(D*, G) = -log 4 + 2·JSD(p_data || p_g): the generator's cost under the best D.
+
+    Its minimum, -log 4 ≈ -1.386, is reached exactly when p_g = p_data (Goodfellow 2014, Thm 1).
+    """
+    return -np.log(4.0) + 2.0 * float(js)
+
+
+# --------------------------------------------------------------------------------------------
+# Fréchet distance between Gaussians (the maths behind FID)
+# --------------------------------------------------------------------------------------------
+
+
+def gaussian_stats(features: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (d,) and covariance (d, d) of features (n, d), the summary FID compares.
+
+    Extra trailing axes are flattened; a flat (n,) array is n one-dimensional features.
+    """
+    f = _as_points(features)
+    if f.shape[0] < 2:
+        raise ValueError("need at least two feature vectors to estimate a covariance")
+    mu = f.mean(axis=0)
+    sigma = np.atleast_2d(np.cov(f, rowvar=False))
+    return mu, sigma
+
+
+def _sqrtm_psd(a: np.ndarray) -> np.ndarray:
+    """Symmetric square root of a PSD matrix; tiny negative eigenvalues (round-off) become 0."""
+    vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+
+
+def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
+    """Fréchet (2-Wasserstein²) distance between N(mu1, sigma1) and N(mu2, sigma2).
+
+    d² = |mu1 - mu2|² + tr(S1 + S2 - 2 (S1 S2)^½). The trace of (S1 S2)^½ equals that of the
+    symmetric PSD matrix (S1^½ S2 S1^½)^½, so only `eigh` is needed (no scipy, no complex
+    parts); eigenvalues made slightly negative by round-off, as in rank-deficient covariances
+    from few samples, are clipped to 0.
+    """
+    m1, m2 = np.atleast_1d(_as_numpy(mu1)), np.atleast_1d(_as_numpy(mu2))
+    s1, s2 = np.atleast_2d(_as_numpy(sigma1)), np.atleast_2d(_as_numpy(sigma2))
+    d = m1.shape[0]
+    if m2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
+        raise ValueError(
+            f"shape mismatch: mu1 {m1.shape}, mu2 {m2.shape}, sigma1 {s1.shape}, sigma2 {s2.shape}"
+        )
+    root1 = _sqrtm_psd(s1)
+    middle = root1 @ s2 @ root1
+    eig = np.linalg.eigvalsh(0.5 * (middle + middle.T))
+    trace_sqrt = float(np.sum(np.sqrt(np.clip(eig, 0.0, None))))
+    diff = m1 - m2
+    value = float(diff @ diff) + float(np.trace(s1) + np.trace(s2)) - 2.0 * trace_sqrt
+    return max(0.0, value)

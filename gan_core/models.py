@@ -1,0 +1,144 @@
+"""Generator and discriminator networks, built from a TrainConfig.
+
+D always returns one raw score per sample (a logit for the BCE losses, a critic value for
+Wasserstein/hinge): losses are computed from logits for numerical stability.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import TrainConfig
+
+_ACT = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": lambda: nn.Tanh(),
+    "elu": lambda: nn.ELU(),
+    "silu": lambda: nn.SiLU(),
+}
+
+
+class MinibatchStd(nn.Module):
+    """Appends the batch's mean feature spread as one extra feature.
+
+    A collapsed generator produces a batch with almost no spread, which D can then see and
+    punish; this is the 'minibatch statistics' cure for mode collapse (Salimans 2016, ProGAN).
+    """
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if h.shape[0] < 2:
+            spread = torch.zeros(h.shape[0], 1, dtype=h.dtype, device=h.device)
+        else:
+            spread = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
+        return torch.cat([h, spread], dim=1)
+
+
+def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), _ACT[activation]()]
+    return layers
+
+
+class MLPGenerator(nn.Module):
+    """z (n, noise_dim) -> x (n, *out_shape). tanh output for images (data in [-1, 1])."""
+
+    def __init__(self, noise_dim: int, out_shape: tuple[int, ...], layers: int, width: int,
+                 activation: str, image: bool) -> None:
+        super().__init__()
+        self.out_shape = out_shape
+        out_dim = math.prod(out_shape)
+        body = _mlp([noise_dim] + [width] * layers, activation)
+        head: list[nn.Module] = [nn.Linear(width, out_dim)] + ([nn.Tanh()] if image else [])
+        self.net = nn.Sequential(*body, *head)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(z.shape[0], *self.out_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """x (n, *in_shape) -> score (n,)."""
+
+    def __init__(self, in_shape: tuple[int, ...], layers: int, width: int, activation: str,
+                 minibatch_std: bool) -> None:
+        super().__init__()
+        in_dim = math.prod(in_shape)
+        self.body = nn.Sequential(*_mlp([in_dim] + [width] * layers, activation))
+        self.mbstd = MinibatchStd() if minibatch_std else None
+        self.head = nn.Linear(width + (1 if minibatch_std else 0), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x.reshape(x.shape[0], -1))
+        if self.mbstd is not None:
+            h = self.mbstd(h)
+        return self.head(h).squeeze(1)
+
+
+class DCGANGenerator(nn.Module):
+    """Transposed-convolution ("deconvolution") generator for (1, S, S) images, S divisible by 4.
+
+    z -> linear -> (2w, S/4, S/4) -> convT -> (w, S/2, S/2) -> convT -> (1, S, S), tanh.
+    """
+
+    def __init__(self, noise_dim: int, size: int, width: int, batchnorm: bool, activation: str) -> None:
+        super().__init__()
+        if size % 4:
+            raise ValueError(f"dcgan needs an image size divisible by 4, got {size}")
+        self.s0, self.c0 = size // 4, 2 * width
+        norm = (lambda c: nn.BatchNorm2d(c)) if batchnorm else (lambda c: nn.Identity())
+        self.project = nn.Sequential(nn.Linear(noise_dim, self.c0 * self.s0 * self.s0), _ACT[activation]())
+        self.deconv = nn.Sequential(
+            norm(self.c0),
+            nn.ConvTranspose2d(self.c0, width, 4, stride=2, padding=1),  # (w, S/2, S/2)
+            norm(width), _ACT[activation](),
+            nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # (1, S, S)
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.project(z).view(z.shape[0], self.c0, self.s0, self.s0)
+        return self.deconv(h)
+
+
+class DCGANDiscriminator(nn.Module):
+    """Convolutional classifier: (1, S, S) -> strided convs -> score. No batch norm, so the
+    Wasserstein gradient penalty stays valid and real/fake batches do not leak into each other."""
+
+    def __init__(self, size: int, width: int, minibatch_std: bool) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (w, S/2, S/2)
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (2w, S/4, S/4)
+            nn.Flatten(),
+        )
+        feat = 2 * width * (size // 4) ** 2
+        self.mbstd = MinibatchStd() if minibatch_std else None
+        self.head = nn.Linear(feat + (1 if minibatch_std else 0), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.conv(x)
+        if self.mbstd is not None:
+            h = self.mbstd(h)
+        return self.head(h).squeeze(1)
+
+
+def build_models(cfg: TrainConfig, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
+    """(generator, discriminator) for `cfg` and per-sample data shape (1,), (2,) or (1, H, W)."""
+    image = len(data_shape) == 3
+    if cfg.model == "dcgan":
+        if not image or data_shape[1] != data_shape[2]:
+            raise ValueError(f"dcgan needs square single-channel images, got shape {data_shape}")
+        size = data_shape[1]
+        g_width, d_width = max(cfg.g_width // 2, 4), max(cfg.d_width // 2, 4)
+        return (DCGANGenerator(cfg.noise_dim, size, g_width, cfg.batchnorm, cfg.activation),
+                DCGANDiscriminator(size, d_width, cfg.minibatch_std))
+    g = MLPGenerator(cfg.noise_dim, data_shape, cfg.g_layers, cfg.g_width, cfg.activation, image)
+    d = MLPDiscriminator(data_shape, cfg.d_layers, cfg.d_width, cfg.activation, cfg.minibatch_std)
+    return g, d
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

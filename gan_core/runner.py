@@ -1,0 +1,480 @@
+"""TrainingRun: one Trainer in a background thread, observed through immutable snapshots.
+
+Threading rules (they follow from the classroom and performance issues):
+- The thread never touches Streamlit; pages only call the methods below and read snapshots.
+- A thread exists only while there is work (training or a queued one-off step): a paused run
+  costs no thread, so 100 open tabs with paused runs cost nothing.
+- Training happens in chunks of a few ms between which the thread checks for pause/stop and
+  commands, so pause and stop answer within one chunk; the thread publishes a new snapshot at
+  most `publish_interval` apart, and computes views/metrics at most `eval_interval` apart, so
+  readers never wait for the trainer and the trainer never waits for readers.
+- A server-wide Scheduler caps how many runs train at once; the rest queue visibly.
+- Who stops the thread: stop()/reset() (session end, page), the idle timeout (nobody read a
+  snapshot for `idle_timeout` s), the per-start maximum run time, divergence (NaN/inf).
+"""
+from __future__ import annotations
+
+import atexit
+import copy
+import itertools
+import math
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from .config import LIVE_FIELDS, TrainConfig
+from .data import Dataset
+from .evaluation import Evaluator
+from .history import DecimatingHistory
+from .scheduler import Scheduler, default_scheduler
+from .trainer import STAT_FIELDS, StepStats, Trainer
+
+IDLE, QUEUED, RUNNING, PAUSED, DIVERGED, STOPPED, ERROR = (
+    "idle", "queued", "running", "paused", "diverged", "stopped", "error")
+
+_ids = itertools.count(1)
+_live_runs: "weakref.WeakSet[TrainingRun]" = weakref.WeakSet()
+THREAD_PREFIX = "gan-train-"
+
+
+def live_training_threads() -> int:
+    """Training threads alive in this process (tests use it to prove nothing leaks)."""
+    return sum(1 for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX))
+
+
+def live_runs() -> list["TrainingRun"]:
+    return list(_live_runs)
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Let training threads finish their step before the interpreter tears torch down."""
+    for run in list(_live_runs):
+        run.stop(timeout=2.0)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of everything a page needs; safe to keep across reruns."""
+
+    run_id: int
+    version: int
+    step: int
+    d_updates: int
+    g_updates: int
+    status: str
+    message: str
+    queue_position: int
+    config: TrainConfig
+    dataset_name: str
+    data_kind: str
+    last: StepStats | None
+    history: dict[str, np.ndarray]
+    metrics: dict[str, float]  # latest evaluation (mode coverage, classes, divergences...)
+    metric_history: dict[str, np.ndarray]
+    samples: np.ndarray | None  # G(fixed noise): (n, d) points or (n, H, W) images in [0, 1]
+    views: dict[str, Any]
+    timeline: tuple[tuple[int, np.ndarray], ...]
+    steps_per_sec: float
+    last_phase: str  # "d", "g" or "both": what the most recent update trained
+    has_checkpoint: bool
+    wall_time: float = 0.0  # seconds spent training
+    created: float = field(default_factory=time.monotonic)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RUNNING, QUEUED)
+
+
+class TrainingRun:
+    def __init__(
+        self,
+        config: TrainConfig,
+        dataset: Dataset | None = None,
+        *,
+        scheduler: Scheduler | None = None,
+        threads: int = 1,
+        idle_timeout: float | None = 120.0,
+        max_run_seconds: float | None = 30 * 60.0,
+        publish_interval: float = 0.1,
+        eval_interval: float = 0.5,
+        chunk_seconds: float = 0.02,
+        timeline_frames: int = 64,
+        stop_at_steps: bool = False,
+        checkpoint_interval: float = 5.0,
+    ) -> None:
+        self.run_id = next(_ids)
+        self.scheduler = scheduler or default_scheduler()
+        self.threads = threads
+        self.idle_timeout = idle_timeout
+        self.max_run_seconds = max_run_seconds
+        self.publish_interval = publish_interval
+        self.eval_interval = eval_interval
+        self.chunk_seconds = chunk_seconds
+        self.timeline_frames = timeline_frames
+        self.stop_at_steps = stop_at_steps
+        self.checkpoint_interval = checkpoint_interval
+        self._cv = threading.Condition()  # guards the control fields below
+        self._trainer_lock = threading.RLock()  # held while the trainer is used
+        self._thread: threading.Thread | None = None
+        self._want_run = False
+        self._commands: deque[str] = deque()
+        self._pending: dict[str, Any] = {}
+        self._status = IDLE
+        self._message = ""
+        self._queue_position = 0
+        self._last_read = time.monotonic()
+        self._version = 0
+        self._g_copy: tuple[int, torch.nn.Module] | None = None
+        self._build(config, dataset)
+        _live_runs.add(self)
+
+    # --- construction / reset ---------------------------------------------------------------
+    def _build(self, config: TrainConfig, dataset: Dataset | None) -> None:
+        self.trainer = Trainer(config, dataset)
+        self.evaluator = Evaluator(self.trainer)
+        self.history = DecimatingHistory(STAT_FIELDS)
+        self.metric_history = DecimatingHistory(("step",) + self.evaluator.metric_fields, capacity=512)
+        self._timeline: list[tuple[int, np.ndarray]] = []
+        self._timeline_every = 1
+        self._evals = 0
+        self._metrics: dict[str, float] = {}
+        self._views: dict[str, Any] = {}
+        self._samples: np.ndarray | None = None
+        self._steps_per_sec = 0.0
+        self._wall = 0.0
+        self._last_phase = "both"
+        self._last_good: dict[str, Any] | None = None
+        self._last_good_time = 0.0
+        self._evaluate()
+        self._snapshot = self._make_snapshot()
+
+    # --- control (any thread) --------------------------------------------------------------
+    def start(self) -> None:
+        """Train continuously (queueing if the server is at its cap)."""
+        with self._cv:
+            if self._status == DIVERGED:
+                raise RuntimeError("this run diverged: reset it (or restore the last good checkpoint) first")
+            self._want_run = True
+            self._message = ""
+            self._last_read = time.monotonic()
+            self._ensure_thread()
+            self._cv.notify_all()
+
+    resume = start
+
+    def pause(self, message: str = "") -> None:
+        """Stop stepping after the current step; the thread exits, the model stays."""
+        with self._cv:
+            self._want_run = False
+            if message:
+                self._message = message
+            changed = self._status in (RUNNING, QUEUED)
+            if changed:  # show it at once: the button flips on the very next rerun
+                self._status = PAUSED
+            self._cv.notify_all()
+        self.scheduler.release(self)
+        if changed and threading.current_thread() is not self._thread:
+            self._publish()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Pause and wait for the thread to finish (used at session end and before reset)."""
+        with self._cv:
+            self._want_run = False
+            self._commands.clear()
+            thread = self._thread
+            self._cv.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self.scheduler.release(self)
+        with self._cv:
+            if self._status not in (DIVERGED, ERROR):
+                self._status = STOPPED
+        self._publish()
+
+    def reset(self, config: TrainConfig | None = None, dataset: Dataset | None = None) -> None:
+        """Back to step 0 with fresh weights (and optionally a new config/dataset)."""
+        self.stop()
+        with self._trainer_lock:
+            cfg = config or self.trainer.config
+            if dataset is None and cfg.dataset == self.trainer.dataset.name:
+                dataset = self.trainer.dataset
+            self._build(cfg, dataset)
+        with self._cv:
+            self._status, self._message, self._pending = IDLE, "", {}
+            self._g_copy = None
+        self._publish()
+
+    def step_once(self, which: str = "both", wait: float | None = 10.0) -> None:
+        """One update of D ("d"), of G ("g") or a full iteration ("both"), done by the worker
+        thread (never the caller's) and visible in the next snapshot. Blocks up to `wait`."""
+        if which not in ("d", "g", "both"):
+            raise ValueError(f"which must be 'd', 'g' or 'both', got {which!r}")
+        with self._cv:
+            if self._status == DIVERGED:
+                raise RuntimeError("this run diverged: reset it first")
+            self._commands.append(which)
+            self._ensure_thread()
+            self._cv.notify_all()
+            if wait:
+                deadline = time.monotonic() + wait
+                while self._commands or self._busy_command:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cv.wait(left)
+
+    def update(self, **changes: Any) -> TrainConfig:
+        """Validate now (raises ValueError naming the field; nothing changes), apply at the
+        next step. Returns the config the run will use."""
+        with self._cv:
+            base = self.trainer.config.replace(**self._pending) if self._pending else self.trainer.config
+        new = base.replace(**changes)
+        restart = sorted(k for k in changes if k not in LIVE_FIELDS)
+        if restart:
+            raise ValueError(f"{', '.join(restart)} cannot change while a run trains: reset the run with the new setting")
+        with self._cv:
+            self._pending.update(changes)
+        if self._trainer_lock.acquire(blocking=False):  # idle: apply at once so snapshots show it
+            try:
+                self._apply_pending()
+            finally:
+                self._trainer_lock.release()
+            self._publish()
+        return new
+
+    def restore_last_good(self) -> bool:
+        """Reload the last checkpoint whose losses were finite; the run is left paused."""
+        self.stop()
+        with self._trainer_lock:
+            if self._last_good is None:
+                return False
+            self.trainer.load_state_dict(copy.deepcopy(self._last_good))
+            self._evaluate()
+        with self._cv:
+            self._status = PAUSED
+            self._message = f"Restored the last good checkpoint (step {self.trainer.step_count})."
+        self._publish()
+        return True
+
+    def snapshot(self) -> Snapshot:
+        """The latest published state (no locking, no copying): also the page heartbeat."""
+        self._last_read = time.monotonic()
+        return self._snapshot
+
+    def generator_copy(self) -> torch.nn.Module:
+        """A frozen copy of G (eval mode, on CPU) for latent-space exploration, cached until
+        G next changes, so a page can call it on every slider move."""
+        with self._trainer_lock:
+            key = self.trainer.g_updates
+            if self._g_copy is None or self._g_copy[0] != key:
+                g = copy.deepcopy(self.trainer.generator).cpu().eval()
+                g.requires_grad_(False)
+                self._g_copy = (key, g)
+            return self._g_copy[1]
+
+    def checkpoint(self) -> dict[str, Any]:
+        with self._trainer_lock:
+            return copy.deepcopy(self.trainer.state_dict())
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.trainer.config
+
+    # --- the worker -------------------------------------------------------------------------
+    _busy_command = False
+
+    def _ensure_thread(self) -> None:
+        # caller holds self._cv
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name=f"{THREAD_PREFIX}{self.run_id}", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        torch.set_num_threads(self.threads)
+        started = time.monotonic()
+        try:
+            while True:
+                with self._cv:
+                    command = self._commands.popleft() if self._commands else None
+                    if command is None and not self._want_run:
+                        self._finish_locked()
+                        return
+                    self._busy_command = command is not None
+                if command is not None:
+                    self._run_command(command)
+                    continue
+                position = self.scheduler.request(self)
+                if position:
+                    self._set_status(QUEUED, queue_position=position)
+                    with self._cv:
+                        self._cv.wait(0.25)
+                    started = time.monotonic()
+                    continue
+                if self._status != RUNNING:
+                    self._set_status(RUNNING)
+                    started = time.monotonic()
+                self._train_chunk()
+                self._watchdogs(started)
+        except Exception as exc:  # the page must show what happened, not a dead thread
+            self.scheduler.release(self)
+            with self._cv:
+                self._want_run = False
+                self._commands.clear()
+                self._status = ERROR
+                self._message = f"Training stopped with an error: {type(exc).__name__}: {exc}"
+                self._thread = None
+                self._busy_command = False
+                self._cv.notify_all()
+            self._publish()
+
+    def _finish_locked(self) -> None:
+        """Thread exit bookkeeping (caller holds self._cv)."""
+        self.scheduler.release(self)
+        if self._status in (RUNNING, QUEUED, IDLE):
+            self._status = PAUSED if self.trainer.step_count or self._status != IDLE else IDLE
+        self._queue_position = 0
+        self._thread = None
+        self._busy_command = False
+        self._cv.notify_all()
+        # publish outside the condition's critical path is not needed: snapshot build is cheap
+        self._snapshot = self._make_snapshot()
+
+    def _run_command(self, command: str) -> None:
+        with self._trainer_lock:
+            self._apply_pending()
+            trainer = self.trainer
+            stats = {"d": trainer.step_d, "g": trainer.step_g, "both": trainer.step}[command]()
+            self._last_phase = command
+            self._after_steps([stats])
+            if self._status != DIVERGED:
+                self._evaluate()
+        with self._cv:
+            if self._status == IDLE:
+                self._status = PAUSED
+        self._publish()
+        with self._cv:  # only now may step_once's caller return: the snapshot shows the step
+            self._busy_command = False
+            self._cv.notify_all()
+
+    def _train_chunk(self) -> None:
+        collected: list[StepStats] = []
+        with self._trainer_lock:
+            t0 = time.perf_counter()
+            deadline = t0 + self.chunk_seconds
+            while True:
+                self._apply_pending()
+                collected.append(self.trainer.step())
+                if not math.isfinite(collected[-1].loss_d) or not math.isfinite(collected[-1].loss_g):
+                    break
+                if time.perf_counter() >= deadline or not self._want_run or self._commands:
+                    break
+            elapsed = time.perf_counter() - t0
+            self._wall += elapsed
+            rate = len(collected) / max(elapsed, 1e-9)
+            self._steps_per_sec = rate if self._steps_per_sec == 0 else 0.8 * self._steps_per_sec + 0.2 * rate
+            self._last_phase = "both"
+            self._after_steps(collected)
+        now = time.monotonic()
+        if now - self._last_eval >= self.eval_interval and self._status != DIVERGED:
+            with self._trainer_lock:
+                self._evaluate()
+        if now - self._snapshot.created >= self.publish_interval:
+            self._publish()
+
+    _last_eval = 0.0
+
+    def _after_steps(self, collected: list[StepStats]) -> None:
+        for stats in collected:
+            self.history.append(stats.as_tuple())
+        last = collected[-1]
+        if not (math.isfinite(last.loss_d) and math.isfinite(last.loss_g)):
+            which = "discriminator" if not math.isfinite(last.loss_d) else "generator"
+            cfg = self.trainer.config
+            self._diverge(
+                f"The {which} loss became {last.loss_d if which == 'discriminator' else last.loss_g} "
+                f"at step {last.step}: training diverged. The learning rates (lr_g={cfg.lr_g:g}, "
+                f"lr_d={cfg.lr_d:g}) are probably too high for the {cfg.loss} loss: lower them "
+                "and reset, or restore the last good checkpoint.")
+            return
+        now = time.monotonic()
+        if now - self._last_good_time >= self.checkpoint_interval or self._last_good is None:
+            self._last_good = copy.deepcopy(self.trainer.state_dict())
+            self._last_good_time = now
+
+    def _diverge(self, message: str) -> None:
+        with self._cv:
+            self._want_run = False
+            self._commands.clear()
+            self._status = DIVERGED
+            self._message = message
+
+    def _watchdogs(self, started: float) -> None:
+        now = time.monotonic()
+        if self.stop_at_steps and self.trainer.step_count >= self.trainer.config.steps:
+            self.pause(f"Finished: reached {self.trainer.config.steps} steps.")
+        elif self.idle_timeout is not None and now - self._last_read > self.idle_timeout:
+            self.pause(f"Paused: nobody has looked at this run for {self.idle_timeout:.0f} s. Press start to go on.")
+        elif self.max_run_seconds is not None and now - started > self.max_run_seconds:
+            self.pause(f"Paused after {self.max_run_seconds / 60:.0f} minutes of training (the limit per start). "
+                       "Press start to go on.")
+
+    def _apply_pending(self) -> None:
+        # caller holds the trainer lock
+        with self._cv:
+            pending, self._pending = self._pending, {}
+        if pending:
+            try:
+                self.trainer.update(**pending)
+            except ValueError as exc:  # validated on entry; only a race could get here
+                with self._cv:
+                    self._message = str(exc)
+
+    def _evaluate(self) -> None:
+        # caller holds the trainer lock (or is the constructor)
+        self._last_eval = time.monotonic()
+        self._samples, self._views, self._metrics = self.evaluator.evaluate()
+        step = self.trainer.step_count
+        if self._metrics:
+            self.metric_history.append((step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields))
+        self._evals += 1
+        if self._evals % self._timeline_every == 0 and (not self._timeline or self._timeline[-1][0] != step):
+            self._timeline.append((step, self._samples))
+            if len(self._timeline) >= self.timeline_frames:
+                self._timeline = self._timeline[::2]
+                self._timeline_every *= 2
+
+    def _set_status(self, status: str, queue_position: int = 0) -> None:
+        changed = status != self._status or queue_position != self._queue_position
+        with self._cv:
+            self._status = status
+            self._queue_position = queue_position
+        if changed:
+            self._publish()
+
+    def _publish(self) -> None:
+        with self._trainer_lock:
+            snap = self._make_snapshot()
+        with self._cv:
+            self._snapshot = snap
+            self._cv.notify_all()
+
+    def _make_snapshot(self) -> Snapshot:
+        trainer = self.trainer
+        self._version += 1
+        return Snapshot(
+            run_id=self.run_id, version=self._version, step=trainer.step_count,
+            d_updates=trainer.d_updates, g_updates=trainer.g_updates,
+            status=self._status, message=self._message, queue_position=self._queue_position,
+            config=trainer.config, dataset_name=trainer.dataset.name, data_kind=trainer.dataset.kind,
+            last=trainer.last, history=self.history.arrays(), metrics=dict(self._metrics),
+            metric_history=self.metric_history.arrays(), samples=self._samples, views=self._views,
+            timeline=tuple(self._timeline), steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
+            last_phase=self._last_phase, has_checkpoint=self._last_good is not None, wall_time=self._wall,
+        )

@@ -1,0 +1,148 @@
+"""The GAN loop's contract: who learns when, determinism, live updates."""
+import copy
+
+import pytest
+import torch
+
+from gan_core.config import LOSSES, TrainConfig
+from gan_core.trainer import Trainer
+
+
+def params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.fixture(params=["mlp-2d", "dcgan-digits"])
+def trainer(request):
+    if request.param == "mlp-2d":
+        return Trainer(TrainConfig(dataset="ring8", batch_size=64))
+    return Trainer(TrainConfig(dataset="digits", model="dcgan", noise_dim=16, batch_size=32, g_width=32, d_width=32))
+
+
+def test_discriminator_is_bit_identical_across_a_generator_update(trainer):
+    trainer.step()  # populate optimizer state first
+    d_before, g_before = params(trainer.discriminator), params(trainer.generator)
+    d_grads = [p.grad.clone() for p in trainer.discriminator.parameters()]  # left by D's own step
+    trainer.step_g()
+    assert same(d_before, params(trainer.discriminator))
+    assert not same(g_before, params(trainer.generator))
+    # Frozen means no gradient accumulated into D either.
+    assert same(d_grads, [p.grad for p in trainer.discriminator.parameters()])
+
+
+def test_generator_is_bit_identical_across_a_discriminator_update(trainer):
+    trainer.step()
+    d_before, g_before = params(trainer.discriminator), params(trainer.generator)
+    trainer.step_d()
+    assert same(g_before, params(trainer.generator))
+    assert not same(d_before, params(trainer.discriminator))
+
+
+def test_no_gradient_flows_into_the_generator_during_the_d_step(trainer):
+    trainer.step()
+    trainer.opt_g.zero_grad(set_to_none=True)
+    seen = []
+    hooks = [p.register_hook(lambda g: seen.append(g)) for p in trainer.generator.parameters()]
+    # keep_fake_graph=True is the path step() uses: the fake batch carries G's graph for reuse.
+    trainer._d_update(keep_fake_graph=True)
+    for h in hooks:
+        h.remove()
+    assert seen == []
+    assert all(p.grad is None for p in trainer.generator.parameters())
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_trains_and_reports_all_stats(loss):
+    t = Trainer(TrainConfig(loss=loss, batch_size=64))
+    for _ in range(5):
+        s = t.step()
+    assert s.step == 5
+    for name in ("loss_d", "loss_g", "d_real", "d_fake", "acc", "grad_norm_d", "grad_norm_g", "step_time"):
+        assert torch.isfinite(torch.tensor(getattr(s, name))), name
+    assert 0.0 <= s.acc_real <= 1.0 and 0.0 <= s.acc_fake <= 1.0
+
+
+def test_same_config_and_seed_give_identical_first_steps():
+    cfg = TrainConfig(dataset="grid25", batch_size=64, seed=7)
+    a, b = Trainer(cfg), Trainer(cfg)
+    for _ in range(20):
+        sa, sb = a.step(), b.step()
+        assert (sa.loss_d, sa.loss_g, sa.acc) == (sb.loss_d, sb.loss_g, sb.acc)
+    assert same(params(a.generator), params(b.generator))
+    c = Trainer(cfg.replace(seed=8))
+    c.step()
+    assert not same(params(a.generator), params(c.generator))
+
+
+def test_d_steps_per_g_step_counts_updates():
+    t = Trainer(TrainConfig(d_steps=3, g_steps=2, batch_size=32))
+    t.step()
+    t.step()
+    assert (t.d_updates, t.g_updates, t.step_count) == (6, 4, 2)
+
+
+def test_learning_rate_change_takes_effect_next_step_and_keeps_adam_state():
+    t = Trainer(TrainConfig(batch_size=64))
+    for _ in range(3):
+        t.step()
+    state_before = copy.deepcopy(t.opt_g.state_dict()["state"])
+    t.update(lr_g=1e-9)
+    assert t.opt_g.param_groups[0]["lr"] == 1e-9
+    state_after = t.opt_g.state_dict()["state"]
+    assert torch.equal(state_before[0]["exp_avg"], state_after[0]["exp_avg"])  # not reset
+    g_before = params(t.generator)
+    stats = t.step()
+    assert stats.lr_g == 1e-9
+    moved = max((a - b).abs().max().item() for a, b in zip(g_before, params(t.generator)))
+    assert moved < 1e-6  # Adam moves each weight by ~lr: G is effectively frozen now
+
+
+def test_invalid_or_architectural_update_changes_nothing():
+    t = Trainer(TrainConfig())
+    with pytest.raises(ValueError, match="lr_d"):
+        t.update(lr_d=-1)
+    with pytest.raises(ValueError, match="cannot change while a run trains"):
+        t.update(g_width=64)
+    assert t.config == TrainConfig()
+    assert t.opt_d.param_groups[0]["lr"] == TrainConfig().lr_d
+
+
+def test_live_loss_and_optimizer_switch():
+    t = Trainer(TrainConfig(batch_size=32))
+    t.step()
+    t.update(loss="wgan-gp", optimizer_d="sgd", lr_d=0.01)
+    assert isinstance(t.opt_d, torch.optim.SGD) and t.opt_d.param_groups[0]["lr"] == 0.01
+    s = t.step()
+    assert s.lr_d == 0.01 and t.loss.name == "wgan-gp"
+
+
+def test_fixed_noise_is_fixed_for_the_run():
+    t = Trainer(TrainConfig())
+    z = t.fixed_noise.clone()
+    for _ in range(3):
+        t.step()
+    assert torch.equal(z, t.fixed_noise)
+    assert torch.equal(z, Trainer(TrainConfig()).fixed_noise)
+
+
+def test_checkpoint_round_trip_restores_generator_output():
+    t = Trainer(TrainConfig())
+    for _ in range(5):
+        t.step()
+    state = t.state_dict()
+    out = t.generate(t.fixed_noise)
+    u = Trainer(TrainConfig(seed=3))
+    u.load_state_dict(state)
+    assert torch.equal(out, u.generate(t.fixed_noise)) and u.step_count == 5
+
+
+def test_uniform_noise_and_images_shapes():
+    t = Trainer(TrainConfig(noise="uniform", noise_dim=5))
+    assert t.fixed_noise.abs().max() <= 1.0 and t.fixed_noise.shape == (512, 5)
+    img = Trainer(TrainConfig(dataset="digits", model="mlp", noise_dim=16, batch_size=16))
+    out = img.generate(img.fixed_noise)
+    assert out.shape == (64, 1, 8, 8) and out.min() >= -1 and out.max() <= 1

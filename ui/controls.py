@@ -1,0 +1,148 @@
+"""The run controls and live hyperparameters shared by every page's sidebar.
+
+Widgets push changes to the running trainer through `TrainingRun.update` (on_change), never
+by restarting it; an invalid value shows its message next to the control and the run keeps
+its last good settings.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import streamlit as st
+
+from gan_core.config import LOSSES, TrainConfig
+from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
+
+from .state import LIVE_REFRESH_SECONDS
+
+LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+BATCH_OPTIONS = (8, 16, 32, 64, 128, 256, 512, 1024)
+BETA2_OPTIONS = (0.9, 0.99, 0.999)
+STATUS_BADGE = {
+    "idle": "⚪ ready", "queued": "🟡 waiting for a slot", "running": "🟢 training",
+    "paused": "⏸ paused", "stopped": "⏹ stopped", "diverged": "🔴 diverged", "error": "🔴 error",
+}
+
+
+def _error_key(slot: str, name: str) -> str:
+    return f"{slot}:error:{name}"
+
+
+def push_setting(run: TrainingRun, slot: str, name: str) -> None:
+    """on_change callback: send one widget's value to the live run."""
+    value = st.session_state[f"{slot}:{name}"]
+    try:
+        run.update(**{name: value})
+        st.session_state.pop(_error_key(slot, name), None)
+    except ValueError as exc:
+        st.session_state[_error_key(slot, name)] = str(exc)
+
+
+def _with_value(options: Sequence, value) -> list:
+    """Slider options that always contain the run's current value (a preset may use 3e-4)."""
+    return sorted(set(options) | {value})
+
+
+def _fmt_lr(x: float) -> str:
+    return f"{x:.0e}".replace("e-0", "e-")
+
+
+def _widget(run: TrainingRun, slot: str, name: str, build: Callable[..., object], **kwargs) -> None:
+    key = f"{slot}:{name}"
+    if key not in st.session_state:
+        st.session_state[key] = getattr(run.config, name)
+    build(key=key, on_change=push_setting, args=(run, slot, name), **kwargs)
+    error = st.session_state.get(_error_key(slot, name))
+    if error:
+        st.error(error, icon="⚠️")
+
+
+def hyperparameter_controls(run: TrainingRun, slot: str) -> None:
+    """The hyperparameters a teacher may change while the GAN trains."""
+    cfg: TrainConfig = run.config
+    _widget(run, slot, "lr_g", st.select_slider, label="Generator learning rate (lr_g)",
+            options=_with_value(LR_OPTIONS, cfg.lr_g), format_func=_fmt_lr,
+            help="How big a step G takes each update. Too high: G overshoots and oscillates.")
+    _widget(run, slot, "lr_d", st.select_slider, label="Discriminator learning rate (lr_d)",
+            options=_with_value(LR_OPTIONS, cfg.lr_d), format_func=_fmt_lr,
+            help="How fast D learns to tell real from fake.")
+    _widget(run, slot, "d_steps", st.slider, label="D steps per G step", min_value=1, max_value=10,
+            help="Train D k times before each G update (WGAN uses 5).")
+    _widget(run, slot, "batch_size", st.select_slider, label="Batch size",
+            options=_with_value(BATCH_OPTIONS, cfg.batch_size))
+    _widget(run, slot, "loss", st.selectbox, label="Loss", options=list(LOSSES),
+            help="minimax: the original saturating game; nonsaturating: the practical default; "
+                 "least-squares, wgan-gp, hinge: later variants.")
+    with st.expander("Adam betas"):
+        _widget(run, slot, "beta1", st.slider, label="β1 (momentum)", min_value=0.0, max_value=0.95, step=0.05)
+        _widget(run, slot, "beta2", st.select_slider, label="β2", options=_with_value(BETA2_OPTIONS, cfg.beta2))
+
+
+def _safe(action: Callable[[], None], slot: str) -> None:
+    try:
+        action()
+        st.session_state.pop(f"{slot}:error:run", None)
+    except (RuntimeError, ValueError) as exc:
+        st.session_state[f"{slot}:error:run"] = str(exc)
+
+
+def run_buttons(runs: Sequence[TrainingRun], slot: str, steps: bool = True) -> None:
+    """▶ start / ⏸ pause / ⟲ reset (and one-step buttons) acting on all `runs` together."""
+    active = any(r.snapshot().is_active for r in runs)
+    c1, c2 = st.columns(2)
+    if active:
+        c1.button("⏸ Pause", key=f"{slot}:btn:pause", use_container_width=True,
+                  on_click=lambda: [r.pause() for r in runs])
+    else:
+        c1.button("▶ Start", key=f"{slot}:btn:start", type="primary", use_container_width=True,
+                  on_click=_safe, args=(lambda: [r.start() for r in runs], slot))
+    c2.button("⟲ Reset", key=f"{slot}:btn:reset", use_container_width=True,
+              on_click=lambda: [r.reset() for r in runs], help="Back to step 0 with fresh weights.")
+    if steps:
+        s1, s2, s3 = st.columns(3)
+        for col, which, label, tip in ((s1, "d", "Step D", "One discriminator update (G frozen)"),
+                                       (s2, "g", "Step G", "One generator update (D frozen)"),
+                                       (s3, "both", "Step both", "One full iteration")):
+            col.button(label, key=f"{slot}:btn:step-{which}", disabled=active, help=tip, use_container_width=True,
+                       on_click=_safe, args=(lambda w=which: [r.step_once(w) for r in runs], slot))
+    error = st.session_state.get(f"{slot}:error:run")
+    if error:
+        st.error(error, icon="⚠️")
+
+
+def status_text(snap: Snapshot) -> str:
+    parts = [f"**{STATUS_BADGE.get(snap.status, snap.status)}**", f"step {snap.step:,}"]
+    if snap.status == RUNNING:
+        parts.append(f"{snap.steps_per_sec:,.0f} steps/s")
+    if snap.last is not None and math.isfinite(snap.last.lr_g):
+        parts.append(f"lr_g {_fmt_lr(snap.last.lr_g)} · lr_d {_fmt_lr(snap.last.lr_d)}")
+    return " · ".join(parts)
+
+
+def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = "") -> None:
+    """Queue position, divergence explanation (with the one-click fix), notices."""
+    if snap.status == QUEUED:
+        st.info(f"The server is busy: {snap.queue_position - 1} run(s) are ahead of yours. "
+                "It starts by itself when a slot frees up; you can keep exploring meanwhile.", icon="⏳")
+    elif snap.status == DIVERGED:
+        st.error(snap.message, icon="💥")
+        if run is not None and snap.has_checkpoint:
+            st.button("↩ Reset to last good checkpoint", key=f"{slot}:btn:restore", on_click=run.restore_last_good)
+    elif snap.status == ERROR:
+        st.error(snap.message, icon="⚠️")
+    elif snap.message:
+        st.caption(snap.message)
+
+
+def live(runs: Sequence[TrainingRun], body: Callable[[], None]) -> None:
+    """Render `body` in a fragment that refreshes while any run trains and stops refreshing
+    (run_every=None costs nothing) once all are paused."""
+    active = any(r.snapshot().is_active for r in runs)
+
+    def fragment() -> None:
+        body()
+        if active and not any(r.snapshot().is_active for r in runs):
+            st.rerun()  # a run paused itself (idle, diverged, finished): refresh buttons, stop the timer
+
+    st.fragment(fragment, run_every=LIVE_REFRESH_SECONDS if active else None)()
