@@ -352,7 +352,7 @@ class TrainingRun:
             trainer = self.trainer
             stats = {"d": trainer.step_d, "g": trainer.step_g, "both": trainer.step}[command]()
             self._last_phase = command
-            self._after_steps([stats])
+            self._after_steps([stats], phase=command)
             if self._status != DIVERGED:
                 self._evaluate()
         with self._cv:
@@ -390,12 +390,16 @@ class TrainingRun:
 
     _last_eval = 0.0
 
-    def _after_steps(self, collected: list[StepStats]) -> None:
+    def _after_steps(self, collected: list[StepStats], phase: str = "both") -> None:
         for stats in collected:
             self.history.append(stats.as_tuple())
         last = collected[-1]
-        if not (math.isfinite(last.loss_d) and math.isfinite(last.loss_g)):
-            which = "discriminator" if not math.isfinite(last.loss_d) else "generator"
+        # A one-network step measures only that network's loss (the other may still be NaN
+        # from "never measured" on a fresh run): judge only what was measured.
+        bad_d = phase in ("d", "both") and not math.isfinite(last.loss_d)
+        bad_g = phase in ("g", "both") and not math.isfinite(last.loss_g)
+        if bad_d or bad_g:
+            which = "discriminator" if bad_d else "generator"
             cfg = self.trainer.config
             self._diverge(
                 f"The {which} loss became {last.loss_d if which == 'discriminator' else last.loss_g} "

@@ -16,3 +16,13 @@ def _one_torch_thread():
 
     torch.set_num_threads(1)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _stop_runs_after_test():
+    """No test leaves a training thread behind for the next one."""
+    yield
+    from gan_core.runner import live_runs
+
+    for run in live_runs():
+        run.stop()

@@ -1,0 +1,42 @@
+"""Helpers for Streamlit AppTest page tests."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from gan_core.runner import live_runs
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60  # first runs import torch models and build runs; CI machines are slow
+
+
+def open_app(page: str | None = None) -> AppTest:
+    """Run app.py like a browser would, then (optionally) switch to `page` ('app_pages/x.py')."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def session_run(at: AppTest, slot: str):
+    """The TrainingRun the session owns in `slot`."""
+    return at.session_state["_gan_runs"].runs[slot]
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05) -> bool:
+    """Poll until predicate() is true; tests wait on conditions, never fixed sleeps."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+def stop_all_runs() -> None:
+    for run in live_runs():
+        run.stop()

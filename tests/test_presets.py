@@ -1,0 +1,66 @@
+"""The presets do what their names promise, on several seeds (slow: real training)."""
+import pytest
+import torch
+
+from gan_core.evaluation import Evaluator
+from gan_core.presets import PRESETS, get_preset
+from gan_core.trainer import Trainer
+
+REQUIRED = ("gauss1d", "ring8", "ring8-collapse", "grid25", "grid25-collapse", "spiral", "digits", "digits-collapse")
+SEEDS = (0, 1, 2)
+
+
+def train_preset(name: str, seed: int, steps: int | None = None) -> dict:
+    cfg = get_preset(name).config.replace(seed=seed)
+    trainer = Trainer(cfg)
+    for _ in range(steps or cfg.steps):
+        trainer.step()
+    return Evaluator(trainer).evaluate()[2]
+
+
+def test_required_presets_exist_and_are_documented():
+    for name in REQUIRED:
+        p = get_preset(name)
+        assert p.summary and p.explanation and p.config.steps > 0
+    with pytest.raises(ValueError, match="unknown preset"):
+        get_preset("nope")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ring8_covers_all_modes_with_high_quality(seed):
+    m = train_preset("ring8", seed)
+    assert m["modes_covered"] == 8 and m["hq_fraction"] >= 0.80, m
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ring8_collapse_collapses(seed):
+    m = train_preset("ring8-collapse", seed)
+    assert m["modes_covered"] <= 3, m
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_grid25_covers_the_grid(seed):
+    m = train_preset("grid25", seed)
+    assert m["modes_covered"] >= 24 and m["hq_fraction"] >= 0.70, m
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_grid25_collapse_collapses(seed):
+    m = train_preset("grid25-collapse", seed)
+    assert m["modes_covered_strict"] <= 12, m
+
+
+@pytest.mark.slow
+def test_digits_reaches_most_classes_confidently():
+    m = train_preset("digits", 0)
+    assert m["class_coverage"] >= 9 and m["mean_confidence"] >= 0.8, m
+
+
+@pytest.mark.slow
+def test_gauss1d_matches_the_data():
+    m = train_preset("gauss1d", 0)
+    assert m["modes_covered"] == 1 and m["js_grid"] < 0.1, m

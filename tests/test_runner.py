@@ -1,0 +1,221 @@
+"""TrainingRun: the background thread really starts, pauses, steps, stops and reports."""
+import math
+import threading
+import time
+
+import pytest
+import torch
+
+from gan_core.config import TrainConfig
+from gan_core.runner import (DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun,
+                             live_training_threads)
+from gan_core.scheduler import Scheduler
+from tests.apptest_utils import wait_for
+
+SMALL = TrainConfig(g_width=32, d_width=32, batch_size=32)
+
+
+def make(**kwargs) -> TrainingRun:
+    kwargs.setdefault("scheduler", Scheduler(4))
+    return TrainingRun(kwargs.pop("config", SMALL), **kwargs)
+
+
+def test_new_run_is_idle_with_samples_and_metrics():
+    run = make()
+    snap = run.snapshot()
+    assert snap.status == IDLE and snap.step == 0
+    assert snap.samples.shape == (512, 2)
+    assert {"modes_covered", "hq_fraction", "js_grid"} <= set(snap.metrics)
+    assert live_training_threads() == 0  # a run costs no thread until it trains
+
+
+def test_start_trains_in_background_and_pause_really_stops():
+    run = make()
+    base = live_training_threads()
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 20)
+    assert run.snapshot().status == RUNNING and live_training_threads() == base + 1
+    run.pause()
+    assert wait_for(lambda: live_training_threads() == base)
+    frozen = run.snapshot().step
+    time.sleep(0.3)  # the one place a wait is the point: nothing may happen during it
+    assert run.snapshot().step == frozen == run.trainer.step_count
+    assert run.snapshot().status == PAUSED
+
+
+def test_stop_joins_the_thread():
+    run = make()
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 0)
+    thread = run._thread
+    run.stop()
+    assert thread is not None and not thread.is_alive()
+    assert run.snapshot().status == STOPPED
+    run.start()  # a stopped run (e.g. after a network blip) can resume
+    assert wait_for(lambda: run.snapshot().status == RUNNING)
+
+
+def test_step_once_runs_in_the_worker_not_the_caller():
+    run = make()
+    callers = []
+    original = run.trainer.step_d
+
+    def spy():
+        callers.append(threading.current_thread().name)
+        return original()
+
+    run.trainer.step_d = spy
+    run.step_once("d")
+    snap = run.snapshot()
+    assert (snap.d_updates, snap.g_updates, snap.last_phase) == (1, 0, "d")
+    assert callers and callers[0].startswith("gan-train-")
+    run.step_once("g")
+    assert (run.snapshot().d_updates, run.snapshot().g_updates) == (1, 1)
+    run.step_once("both")
+    assert run.snapshot().step == 1
+    with pytest.raises(ValueError):
+        run.step_once("x")
+
+
+def test_lr_change_mid_run_reaches_the_trainer_at_the_next_step():
+    run = make()
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 5)
+    run.update(lr_g=1e-5)
+    assert wait_for(lambda: run.snapshot().last.lr_g == 1e-5, timeout=5)
+    assert run.trainer.opt_g.param_groups[0]["lr"] == 1e-5
+
+
+def test_invalid_update_raises_and_keeps_last_good_settings():
+    run = make()
+    with pytest.raises(ValueError, match="lr_g"):
+        run.update(lr_g=float("nan"))
+    with pytest.raises(ValueError, match="cannot change while a run trains"):
+        run.update(g_width=64)
+    assert run.config == SMALL
+
+
+def test_update_while_paused_shows_in_the_snapshot_at_once():
+    run = make()
+    run.update(batch_size=64)
+    assert run.snapshot().config.batch_size == 64
+
+
+def test_nan_pauses_the_run_with_an_explanation_and_last_good_restores():
+    run = make(checkpoint_interval=0.0)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 10 and run.snapshot().has_checkpoint)
+    with torch.no_grad():
+        for p in run.trainer.discriminator.parameters():
+            p.fill_(float("nan"))
+    assert wait_for(lambda: run.snapshot().status == DIVERGED)
+    snap = run.snapshot()
+    assert "diverged" in snap.message and "lr_g" in snap.message
+    assert live_training_threads() == 0 or wait_for(lambda: live_training_threads() == 0)
+    with pytest.raises(RuntimeError):
+        run.start()
+    assert run.restore_last_good()
+    assert run.snapshot().status == PAUSED
+    assert all(torch.isfinite(p).all() for p in run.trainer.discriminator.parameters())
+    run.start()
+    assert wait_for(lambda: run.snapshot().status == RUNNING)
+
+
+def test_idle_run_pauses_itself():
+    run = make(idle_timeout=0.3)
+    run.start()
+    # Nobody calls snapshot(): the heartbeat stops, so the run pauses by itself.
+    deadline = time.monotonic() + 10
+    while run._status != PAUSED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run._status == PAUSED and "nobody" in run.snapshot().message
+
+
+def test_maximum_run_time_pauses():
+    run = make(max_run_seconds=0.3)
+    run.start()
+    assert wait_for(lambda: run.snapshot().status == PAUSED, timeout=10)
+    assert "limit" in run.snapshot().message
+
+
+def test_reset_returns_to_step_zero_with_a_new_config():
+    run = make()
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 5)
+    run.reset(SMALL.replace(dataset="grid25"))
+    snap = run.snapshot()
+    assert snap.step == 0 and snap.status == IDLE and snap.dataset_name == "grid25"
+    assert len(snap.history["step"]) == 0 and live_training_threads() == 0
+
+
+def test_history_and_timeline_stay_bounded():
+    run = make(eval_interval=0.0, timeline_frames=8)
+    run.history.capacity  # noqa: B018 - exists
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 300)
+    run.pause()
+    snap = run.snapshot()
+    assert len(snap.timeline) < 8 and len(snap.history["step"]) <= run.history.capacity
+    steps = [s for s, _ in snap.timeline]
+    assert steps == sorted(steps)
+
+
+def test_scheduler_caps_concurrent_training_and_queues_in_order():
+    sched = Scheduler(1)
+    a, b, c = (make(scheduler=sched) for _ in range(3))
+    a.start()
+    assert wait_for(lambda: a.snapshot().status == RUNNING)
+    b.start()
+    c.start()
+    assert wait_for(lambda: b.snapshot().status == QUEUED and c.snapshot().status == QUEUED)
+    assert (b.snapshot().queue_position, c.snapshot().queue_position) == (1, 2)
+    frozen = b.snapshot().step
+    a.pause()
+    assert wait_for(lambda: b.snapshot().status == RUNNING)
+    assert wait_for(lambda: c.snapshot().queue_position == 1)
+    assert frozen == 0 and sched.active_count == 1
+    b.stop()
+    assert wait_for(lambda: c.snapshot().status == RUNNING)
+
+
+def test_hundred_runs_opened_and_closed_leave_no_thread():
+    base = live_training_threads()
+    sched = Scheduler(2)
+    runs = [make(scheduler=sched) for _ in range(100)]
+    for r in runs:
+        r.start()
+    assert wait_for(lambda: sum(r.snapshot().status == RUNNING for r in runs) == 2)
+    for r in runs:
+        r.stop()
+    assert wait_for(lambda: live_training_threads() == base)
+    assert sched.active_count == 0 and sched.queued_count == 0
+
+
+def test_an_exception_in_training_is_reported_not_swallowed():
+    run = make()
+
+    def boom():
+        raise RuntimeError("kaboom")
+
+    run.trainer.step = boom
+    run.start()
+    assert wait_for(lambda: run.snapshot().status == ERROR)
+    assert "kaboom" in run.snapshot().message
+    assert wait_for(lambda: live_training_threads() == 0)
+
+
+def test_generator_copy_is_frozen_and_cached():
+    run = make()
+    g1 = run.generator_copy()
+    assert g1 is run.generator_copy()
+    assert not any(p.requires_grad for p in g1.parameters())
+    run.step_once("g")
+    assert run.generator_copy() is not g1
+
+
+def test_stats_are_finite_and_rate_is_reported():
+    run = make()
+    run.start()
+    assert wait_for(lambda: run.snapshot().steps_per_sec > 0)
+    last = run.snapshot().last
+    assert math.isfinite(last.loss_d) and math.isfinite(last.loss_g)

@@ -1,0 +1,426 @@
+"""gan_core.viz: every figure is a valid Plotly figure a student can read, in one colour scheme,
+cheap enough to rebuild live (decimated, plain dicts)."""
+import json
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.tools
+import pytest
+from plotly.utils import PlotlyJSONEncoder
+
+from gan_core import viz
+from gan_core.trainer import STAT_FIELDS
+
+N_MODES = 8
+
+
+def make_history(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    hist = {f: rng.random(n) for f in STAT_FIELDS}
+    hist["step"] = np.arange(n, dtype=np.float64) * 2
+    return hist
+
+
+def make_metric_history(n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return {"step": np.arange(n, dtype=np.float64) * 50,
+            "modes_covered": rng.integers(0, N_MODES + 1, n).astype(float),
+            "modes_covered_strict": rng.integers(0, N_MODES + 1, n).astype(float),
+            "hq_fraction": rng.random(n), "kl_modes": rng.random(n),
+            "js_grid": rng.random(n) * math.log(2), "kl_grid": rng.random(n) * 5,
+            "class_coverage": rng.integers(0, 11, n).astype(float), "mean_confidence": rng.random(n)}
+
+
+def make_views_2d(probabilistic: bool = True) -> dict:
+    rng = np.random.default_rng(2)
+    xs = np.linspace(-3, 3, 48)
+    z = rng.random((48, 48)) if probabilistic else rng.normal(0, 3, (48, 48))
+    return {"heatmap": {"x": xs, "y": xs, "z": z, "probabilistic": probabilistic},
+            "manifold": rng.normal(size=(22, 41, 2)),
+            "arrows": {"x": rng.normal(size=(96, 2)), "direction": rng.normal(size=(96, 2))},
+            "bounds": np.array([[-3.0, 3.0], [-3.0, 3.0]])}
+
+
+def make_views_1d(probabilistic: bool = True) -> dict:
+    x = np.linspace(-3, 3, 300)
+    p_data, p_g = np.exp(-(x - 1) ** 2), np.exp(-(x + 1) ** 2)
+    return {"x": x, "p_data": p_data, "p_g": p_g, "d": 1 / (1 + np.exp(-x)),
+            "d_optimal": p_data / (p_data + p_g), "probabilistic": probabilistic}
+
+
+def all_figures(n_rows: int = 300) -> dict[str, dict]:
+    hist, mh = make_history(n_rows), make_metric_history(max(n_rows // 10, 0))
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(size=(512, 2)), rng.normal(size=(512, 2))
+    return {
+        "loss": viz.loss_figure(hist),
+        "loss_raw": viz.loss_figure(hist, smooth=False),
+        "accuracy": viz.accuracy_figure(hist),
+        "d_outputs": viz.d_outputs_figure(hist, probabilistic=True),
+        "critic_outputs": viz.d_outputs_figure(hist, probabilistic=False),
+        "grad_norm": viz.grad_norm_figure(hist),
+        "modes": viz.modes_figure(mh, N_MODES),
+        "divergence": viz.divergence_figure(mh),
+        "multi_run": viz.multi_run_modes_figure([("collapse", mh), ("cure", mh)], N_MODES),
+        "playground": viz.playground_figure(real, fake, make_views_2d(), set(viz.PLAYGROUND_LAYERS),
+                                            [[-3, 3], [-3, 3]]),
+        "playground_critic": viz.playground_figure(real, fake, make_views_2d(False), {"heatmap", "fake"},
+                                                   [[-3, 3], [-3, 3]]),
+        "density_1d": viz.density_1d_figure(make_views_1d(), real[:, :1]),
+        "density_1d_critic": viz.density_1d_figure(make_views_1d(False)),
+        "g_loss_curves": viz.generator_loss_curves_figure(0.2),
+        "value_function": viz.value_function_figure(0.7, 0.3),
+        "class_hist": viz.class_histogram_figure([5, 6, 7, 0, 5, 6, 7, 8, 9, 10], 0.8),
+        "digits_quality": viz.digits_quality_figure(mh),
+    }
+
+
+def assert_valid(fig: dict) -> None:
+    """What Plotly and Streamlit will do with the figure: JSON round trip, full validation, and
+    exactly the conversion `st.plotly_chart` applies (it also rejects an empty data list)."""
+    assert isinstance(fig, dict) and set(fig) >= {"data", "layout"}
+    pio.from_json(json.dumps(fig, cls=PlotlyJSONEncoder))
+    go.Figure(fig)
+    plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+
+
+def title_of(fig: dict) -> str:
+    return fig["layout"]["title"]["text"]
+
+
+def axis_title(fig: dict, axis: str) -> str:
+    return fig["layout"][axis]["title"]["text"]
+
+
+def traces_named(fig: dict, fragment: str) -> list[dict]:
+    return [t for t in fig["data"] if fragment in t.get("name", "")]
+
+
+# --- every figure --------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(all_figures()))
+def test_every_figure_is_valid_titled_and_readable(name):
+    fig = all_figures()[name]
+    assert_valid(fig)
+    assert title_of(fig).strip()
+    assert axis_title(fig, "xaxis").strip() and axis_title(fig, "yaxis").strip()
+    layout = fig["layout"]
+    assert layout["font"]["size"] >= 14, "projector-readable text"
+    assert isinstance(layout["uirevision"], str) and layout["uirevision"]
+    assert isinstance(layout["height"], int)
+    if sum(1 for t in fig["data"] if t.get("showlegend", True) and t["type"] not in ("heatmap", "contour")) > 1:
+        assert layout["showlegend"] is True
+
+
+def test_figures_are_plain_dicts_not_graph_objects():
+    for fig in all_figures().values():
+        assert type(fig) is dict
+        assert all(type(t) is dict for t in fig["data"])
+
+
+def test_uirevision_is_constant_across_refreshes_so_zoom_survives():
+    a, b = all_figures(100), all_figures(400)
+    for name in a:
+        assert a[name]["layout"]["uirevision"] == b[name]["layout"]["uirevision"], name
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_tiny_and_empty_histories_give_valid_figures(rows):
+    for name, fig in all_figures(rows).items():
+        assert_valid(fig)
+
+
+def test_missing_metric_columns_give_valid_figures():
+    only_steps = {"step": np.arange(5.0)}
+    for fig in (viz.modes_figure(only_steps, 8), viz.divergence_figure(only_steps),
+                viz.digits_quality_figure(only_steps), viz.multi_run_modes_figure([], 8),
+                viz.density_1d_figure({}), viz.class_histogram_figure([]),
+                viz.playground_figure(None, None, {}, set(viz.PLAYGROUND_LAYERS), None)):
+        assert_valid(fig)
+
+
+def test_non_finite_values_do_not_break_figures():
+    hist = make_history(200)
+    hist["loss_d"][50:60] = np.nan
+    hist["loss_g"][70] = np.inf
+    fig = viz.loss_figure(hist)
+    assert_valid(fig)
+    smoothed = [t for t in fig["data"] if t["name"] == "D loss" and t.get("showlegend", True)][0]
+    assert np.isfinite(smoothed["y"][-1]), "one NaN step must not erase the rest of the smoothed curve"
+
+
+def test_empty_figure_is_accepted_by_streamlit():
+    fig = viz.empty_figure("Press start to begin")
+    assert_valid(fig)
+    assert fig["data"], "st.plotly_chart raises PlotlyEmptyDataError on an empty data list"
+    assert "Press start" in fig["layout"]["annotations"][0]["text"]
+
+
+def test_module_is_pure():
+    import ast
+
+    tree = ast.parse(open(viz.__file__, encoding="utf8").read())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not any(name.startswith(("streamlit", "plotly.graph_objects", "plotly.graph_objs")) for name in imported)
+    top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    top_names = {alias.name for node in top_level if isinstance(node, ast.Import) for alias in node.names}
+    top_names |= {node.module for node in top_level if isinstance(node, ast.ImportFrom) and node.module}
+    assert not any(name.split(".")[0] in ("plotly", "streamlit") for name in top_names), \
+        "plotly is imported lazily, only by trusted_figure"
+
+
+# --- training curves -----------------------------------------------------------------------------
+def test_accuracy_figure_has_the_chance_line_at_one_half():
+    fig = viz.accuracy_figure(make_history(100))
+    lines = [s for s in fig["layout"]["shapes"] if s["y0"] == 0.5 == s["y1"]]
+    assert len(lines) == 1 and lines[0]["line"]["dash"] == "dash"
+    assert any("chance (equilibrium)" in a["text"] for a in fig["layout"]["annotations"])
+    assert fig["layout"]["yaxis"]["range"][0] <= 0 and fig["layout"]["yaxis"]["range"][1] >= 1
+    assert {t["name"] for t in fig["data"]} == {"on real", "on fake", "overall"}
+
+
+def test_d_outputs_probabilistic_vs_critic():
+    hist = make_history(100)
+    prob = viz.d_outputs_figure(hist, probabilistic=True)
+    assert any(s["y0"] == 0.5 for s in prob["layout"].get("shapes", []))
+    assert prob["layout"]["yaxis"]["range"][1] <= 1.05
+    critic = viz.d_outputs_figure(hist, probabilistic=False)
+    assert "critic score" in axis_title(critic, "yaxis")
+    assert not critic["layout"].get("shapes")
+
+
+def test_loss_figure_smoothing_draws_faint_raw_under_smoothed():
+    fig = viz.loss_figure(make_history(1000), smooth=True)
+    assert len(fig["data"]) == 4
+    raw = [t for t in fig["data"] if t.get("opacity", 1) < 1]
+    assert len(raw) == 2 and all(t["showlegend"] is False for t in raw)
+    # short runs (step-by-step clicking) are drawn unsmoothed, so one click shows at once
+    assert len(viz.loss_figure(make_history(20), smooth=True)["data"]) == 2
+
+
+def test_grad_norm_figure_is_log_scale():
+    fig = viz.grad_norm_figure(make_history(100))
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    assert [t["line"]["color"] for t in fig["data"]] == [viz.D_COLOR, viz.G_COLOR]
+
+
+# --- colours -------------------------------------------------------------------------------------
+def test_one_colour_scheme_across_figures():
+    figs = all_figures()
+    colors = lambda fig, frag: {t.get("line", {}).get("color") or t.get("marker", {}).get("color")
+                                for t in traces_named(fig, frag)}
+    assert colors(figs["d_outputs"], "D(x)") == {viz.REAL}
+    assert colors(figs["d_outputs"], "D(G(z))") == {viz.FAKE}
+    assert colors(figs["playground"], "real") == {viz.REAL}
+    assert colors(figs["playground"], "generated") == {viz.FAKE}
+    assert colors(figs["density_1d"], "p_data") == {viz.REAL}
+    assert colors(figs["density_1d"], "p_g") == {viz.FAKE}
+    assert colors(figs["density_1d"], "optimal D*") == {viz.OPTIMAL}
+    assert colors(figs["density_1d"], "D(x)") == {viz.D_COLOR}
+    assert colors(figs["accuracy"], "on real") == {viz.REAL}
+    assert colors(figs["accuracy"], "on fake") == {viz.FAKE}
+    assert colors(figs["loss"], "D loss") == {viz.D_COLOR}
+    assert colors(figs["loss"], "G loss") == {viz.G_COLOR}
+    assert colors(figs["modes"], "modes covered") == {viz.FAKE}
+    assert figs["class_hist"]["data"][0]["marker"]["color"] == viz.FAKE
+    assert traces_named(figs["density_1d"], "optimal D*")[0]["line"]["dash"] == "dash"
+
+
+def test_heatmap_colorscale_is_diverging_around_one_half():
+    scale = dict((round(v, 2), c) for v, c in viz.D_COLORSCALE)
+    assert scale[0.5].lower() in ("#f7f7f7", "#ffffff", "white")
+    assert scale[0.0] != scale[1.0]
+
+
+# --- decimation and smoothing --------------------------------------------------------------------
+def test_decimate_bounds_points_and_keeps_the_ends():
+    x = np.arange(100_000, dtype=float)
+    y = np.sin(x)
+    xd, yd = viz.decimate(x, y, 600)
+    assert len(xd) == len(yd) <= 600
+    assert xd[0] == 0 and xd[-1] == 99_999 and yd[-1] == y[-1]
+    assert np.all(np.diff(xd) > 0)
+    xs, ys = viz.decimate(x[:10], y[:10], 600)
+    assert len(xs) == 10
+
+
+def test_long_history_is_decimated_in_every_trace():
+    fig = viz.loss_figure(make_history(100_000))
+    for trace in fig["data"]:
+        assert len(trace["x"]) <= 600
+        assert trace["x"][-1] == pytest.approx(2 * 99_999)
+
+
+def test_ema():
+    y = np.array([1.0, 1.0, np.nan, 3.0])
+    out = viz.ema(y, 0.5)
+    assert out.tolist() == [1.0, 1.0, 1.0, 2.0]
+    np.testing.assert_array_equal(viz.ema(np.arange(5.0), 1.0), np.arange(5.0))
+    assert viz.ema(np.zeros(0), 0.1).shape == (0,)
+
+
+# --- playground ----------------------------------------------------------------------------------
+LAYER_TRACES = {"heatmap": "D(x)", "manifold": "G's manifold", "real": "real data", "fake": "generated",
+                "arrows": "G's gradient"}
+
+
+@pytest.mark.parametrize("layers", [set(), {"real"}, {"fake", "arrows"}, {"heatmap", "manifold"},
+                                    set(viz.PLAYGROUND_LAYERS)])
+def test_playground_contains_the_requested_layers_only(layers):
+    rng = np.random.default_rng(0)
+    fig = viz.playground_figure(rng.normal(size=(512, 2)), rng.normal(size=(512, 2)), make_views_2d(), layers,
+                                [[-3, 3], [-3, 3]])
+    assert_valid(fig)
+    names = [t.get("name", "") for t in fig["data"] if t.get("name")]
+    for layer, name in LAYER_TRACES.items():
+        present = sum(1 for n in names if n.startswith(name))
+        assert present == (1 if layer in layers else 0), (layer, names)
+
+
+def test_playground_view_is_fixed_and_square():
+    fig = viz.playground_figure(np.zeros((4, 2)), np.ones((4, 2)), {}, {"real", "fake"}, [[-2, 3], [-1, 1]])
+    layout = fig["layout"]
+    assert layout["xaxis"]["range"] == [-2, 3] and layout["yaxis"]["range"] == [-1, 1]
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+
+
+def test_arrows_are_one_trace_of_gap_separated_segments_scaled_to_the_plot():
+    views = make_views_2d()
+    direction = views["arrows"]["direction"]
+    fig = viz.playground_figure(None, None, views, {"arrows"}, [[-3, 3], [-3, 3]])
+    assert len(fig["data"]) == 1
+    arrows = fig["data"][0]
+    x, y = np.asarray(arrows["x"], float), np.asarray(arrows["y"], float)
+    assert np.isnan(x).sum() == 2 * 96  # a gap after each shaft and after each head
+    per_arrow = np.stack([x, y], 1).reshape(96, 7, 2)
+    lengths = np.linalg.norm(per_arrow[:, 1] - per_arrow[:, 0], axis=1)
+    assert lengths.max() == pytest.approx(viz.ARROW_FRACTION * 6, rel=1e-5)
+    norms = np.linalg.norm(direction, axis=1)  # relative lengths keep the gradient magnitudes
+    np.testing.assert_allclose(lengths / lengths.max(), norms / norms.max(), rtol=1e-5)
+    # each arrow points along the gradient
+    cos = np.sum((per_arrow[:, 1] - per_arrow[:, 0]) * direction, 1) / (lengths * norms)
+    assert np.all(cos > 0.9999)
+
+
+def test_manifold_is_one_trace_with_a_gap_after_each_line():
+    fig = viz.playground_figure(None, None, make_views_2d(), {"manifold"}, None)
+    (trace,) = fig["data"]
+    assert len(trace["x"]) == 22 * 42 and np.isnan(np.asarray(trace["x"], float)).sum() == 22
+    assert trace["line"]["color"] == viz.G_COLOR and trace["opacity"] < 1
+
+
+def test_playground_heatmap_probabilistic_and_critic():
+    prob = viz.playground_figure(None, None, make_views_2d(True), {"heatmap"}, None)["data"][0]
+    assert (prob["zmin"], prob["zmax"]) == (0.0, 1.0)
+    assert prob["colorbar"]["title"]["text"] == "D(x)"
+    critic = viz.playground_figure(None, None, make_views_2d(False), {"heatmap"}, None)["data"][0]
+    assert critic["zmin"] == -critic["zmax"] and critic["zmax"] > 0
+    assert critic["colorbar"]["title"]["text"] == "critic score"
+
+
+def test_playground_caps_points():
+    fig = viz.playground_figure(np.zeros((5000, 2)), None, {}, {"real"}, None)
+    assert len(fig["data"][0]["x"]) == 512
+
+
+# --- metrics charts ------------------------------------------------------------------------------
+def test_modes_figure_axes_and_reference_line():
+    fig = viz.modes_figure(make_metric_history(50), N_MODES)
+    layout = fig["layout"]
+    assert f"k/{N_MODES}" in title_of(fig)
+    assert "collapse" in layout["title"]["subtitle"]["text"]
+    assert layout["yaxis"]["range"][0] == 0 and layout["yaxis"]["range"][1] >= N_MODES
+    assert any(s["y0"] == N_MODES and s["line"]["dash"] == "dash" for s in layout["shapes"])
+    hq = traces_named(fig, "high-quality")[0]
+    assert hq["yaxis"] == "y2" and layout["yaxis2"]["range"] == [0, 105]
+    assert np.asarray(hq["y"]).max() > 1, "HQ is shown in percent"
+
+
+def test_divergence_figure_marks_log2():
+    fig = viz.divergence_figure(make_metric_history(30))
+    assert any(s["y0"] == pytest.approx(math.log(2)) for s in fig["layout"]["shapes"])
+    assert traces_named(fig, "KL")[0]["yaxis"] == "y2"
+
+
+def test_multi_run_modes_figure_gives_each_run_its_colour():
+    mh = make_metric_history(20)
+    runs = [(f"run {i}", mh) for i in range(3)]
+    fig = viz.multi_run_modes_figure(runs, N_MODES)
+    colors = [t["line"]["color"] for t in fig["data"]]
+    assert len(set(colors)) == 3 and [t["name"] for t in fig["data"]] == ["run 0", "run 1", "run 2"]
+    assert any(s["y0"] == N_MODES for s in fig["layout"]["shapes"])
+
+
+def test_class_histogram_uniform_line_and_coverage_in_title():
+    fig = viz.class_histogram_figure([10, 10, 10, 10, 10, 0, 0, 0, 0, 0], mean_confidence=0.9)
+    assert fig["layout"]["shapes"][0]["y0"] == pytest.approx(5.0)
+    assert "5/10" in title_of(fig) and "0.90" in title_of(fig)
+    assert "7/10" in title_of(viz.class_histogram_figure([1] * 10, coverage=7))
+
+
+def test_digits_quality_figure_ranges():
+    fig = viz.digits_quality_figure(make_metric_history(20))
+    assert fig["layout"]["yaxis"]["range"][1] >= 10 and fig["layout"]["yaxis2"]["range"][1] <= 1.1
+
+
+# --- theory page ---------------------------------------------------------------------------------
+def test_density_1d_figure_layers():
+    fig = viz.density_1d_figure(make_views_1d(), real=np.zeros((10, 1)))
+    d = traces_named(fig, "D(x)")[0]
+    assert d["yaxis"] == "y2" and fig["layout"]["yaxis2"]["range"] == [-0.02, 1.02]
+    assert any(s["y0"] == 0.5 and s["yref"] == "y2" for s in fig["layout"]["shapes"])
+    critic = viz.density_1d_figure(make_views_1d(False))
+    assert not traces_named(critic, "optimal D*"), "D* is a probability; not drawn against a critic"
+
+
+def test_generator_loss_gradients_match_the_calculus():
+    fig = viz.generator_loss_curves_figure()
+    sat = traces_named(fig, "|gradient|, saturating")[0]
+    nonsat = traces_named(fig, "|gradient|, non-saturating")[0]
+    d = np.asarray(sat["x"], dtype=np.float64)
+    s = np.log(d / (1 - d))  # D's logit
+    h = 1e-5
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    num_sat = (np.log(1 - sig(s + h)) - np.log(1 - sig(s - h))) / (2 * h)
+    num_nonsat = (-np.log(sig(s + h)) + np.log(sig(s - h))) / (2 * h)
+    np.testing.assert_allclose(np.asarray(sat["y"]), np.abs(num_sat), atol=1e-4)
+    np.testing.assert_allclose(np.asarray(nonsat["y"]), np.abs(num_nonsat), atol=1e-4)
+    assert any("vanishes" in a["text"] for a in fig["layout"]["annotations"])
+    assert not fig["layout"].get("shapes")
+    marked = viz.generator_loss_curves_figure(0.25)
+    assert marked["layout"]["shapes"][0]["x0"] == 0.25
+
+
+def test_value_function_marks_equilibrium_and_operating_point():
+    fig = viz.value_function_figure()
+    contour = fig["data"][0]
+    z = np.asarray(contour["z"])
+    i = np.argmin(np.abs(np.asarray(contour["x"]) - 0.5))
+    assert z[i, i] == pytest.approx(-math.log(4), abs=0.05)
+    assert any("log 4" in a["text"] for a in fig["layout"]["annotations"])
+    assert not traces_named(fig, "this run")
+    marked = viz.value_function_figure(0.8, 0.1)
+    point = traces_named(marked, "this run")[0]
+    assert (point["x"], point["y"]) == ([0.8], [0.1])
+
+
+# --- handing figures to Streamlit ----------------------------------------------------------------
+def _streamlit_spec(fig) -> dict:
+    """What st.plotly_chart (Streamlit 1.67) sends to the browser for a figure."""
+    figure = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+    return json.loads(pio.to_json(figure, validate=False))
+
+
+@pytest.mark.parametrize("name", ["playground", "loss", "modes", "value_function", "class_hist"])
+def test_trusted_figure_sends_what_validation_would(name):
+    fig = all_figures()[name]
+    assert _streamlit_spec(viz.trusted_figure(fig)) == _streamlit_spec(fig)
+
+
+def test_trusted_figure_does_not_modify_the_dict():
+    fig = viz.loss_figure(make_history(50))
+    before = json.dumps(fig, cls=PlotlyJSONEncoder)
+    _streamlit_spec(viz.trusted_figure(fig))
+    assert json.dumps(fig, cls=PlotlyJSONEncoder) == before
