@@ -8,6 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gan_core.presets import PRESETS
+from gan_core.runner import live_training_threads
+from gan_core.scheduler import default_scheduler
 from ui.controls import hyperparameter_controls, live, run_buttons, status_messages, status_text
 from ui.pages import BY_URL, PAGES, PageInfo
 from ui.state import load_preset, run_for, session_runs
@@ -37,6 +39,9 @@ def sidebar(page: PageInfo) -> None:
             snap = run.snapshot()
             st.markdown(status_text(snap))
             status_messages(snap, run, slot)
+        sched = default_scheduler()
+        st.caption(f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
+                   f"{sched.queued_count} queued · {live_training_threads()} training threads")
 
     live(runs, status)
     if len(runs) == 1:

@@ -18,10 +18,16 @@ class Preset:
     config: TrainConfig
 
 
-# The papers' small vanilla setting (Unrolled GAN / VEEGAN toy experiments): 2x128 tanh nets,
-# saturating minimax loss, Adam beta1 = 0.5, lr_g 1e-3 and a much slower D (lr_d 1e-4).
-_VANILLA = dict(g_layers=2, g_width=128, d_layers=2, d_width=128, activation="tanh",
-                loss="minimax", lr_g=1e-3, lr_d=1e-4, beta1=0.5, batch_size=512)
+# The Unrolled-GAN paper's vanilla toy setting: G 2x128 ReLU, D 1x128, 256-D noise, Adam
+# lr 1e-4 for both, beta1 0.5, batch 512, non-saturating loss. On every seed we tried, G's
+# samples clump into one small blob that hops around instead of spreading over the modes.
+_VANILLA = dict(g_layers=2, g_width=128, d_layers=1, d_width=128, activation="relu", noise_dim=256,
+                loss="nonsaturating", lr_g=1e-4, lr_d=1e-4, beta1=0.5, batch_size=512)
+# A healthy small GAN: 2x128 ReLU nets, 2-D noise (so the manifold view shows all of z), Adam
+# lr 1e-3, and samples shown from the running average of G's weights (g_ema), which removes
+# the step-to-step jitter that otherwise keeps samples off the tight (std 0.02) modes.
+_HEALTHY = dict(g_layers=2, g_width=128, d_layers=2, d_width=128, activation="relu", noise_dim=2,
+                loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, g_ema=0.99)
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("gauss1d", "1D: one Gaussian, the textbook picture",
@@ -30,10 +36,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=1500)),
     Preset("ring8", "2D: 8 Gaussians on a ring, healthy training",
            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap.",
-           TrainConfig(dataset="ring8", g_layers=3, g_width=256, d_layers=3, d_width=256, activation="relu",
-                       loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, batch_size=512, steps=3000)),
+           TrainConfig(dataset="ring8", steps=3000, **_HEALTHY)),
     Preset("ring8-collapse", "2D: 8 Gaussians, vanilla GAN that collapses",
-           "G jumps between one or two modes and never covers the ring: mode collapse.",
+           "G's samples clump into one small blob that hops around the plane and never spreads "
+           "over the ring: mode collapse. D chases the blob; G just moves it.",
            TrainConfig(dataset="ring8", steps=3000, **_VANILLA)),
     Preset("grid25", "2D: 25 Gaussians on a grid, healthy training",
            "Harder than the ring: watch the modes fill in one after another.",

@@ -164,8 +164,14 @@ class TrainingRun:
             self._want_run = True
             self._message = ""
             self._last_read = time.monotonic()
+            # Admission is decided here, not later in the thread, so the page's rerun right
+            # after the click already sees "training" or "queued (position n)".
+            position = self.scheduler.request(self)
+            self._status = QUEUED if position else RUNNING
+            self._queue_position = position
             self._ensure_thread()
             self._cv.notify_all()
+        self._publish()
 
     resume = start
 
@@ -274,7 +280,7 @@ class TrainingRun:
         with self._trainer_lock:
             key = self.trainer.g_updates
             if self._g_copy is None or self._g_copy[0] != key:
-                g = copy.deepcopy(self.trainer.generator).cpu().eval()
+                g = copy.deepcopy(self.trainer.sampler).cpu().eval()
                 g.requires_grad_(False)
                 self._g_copy = (key, g)
             return self._g_copy[1]

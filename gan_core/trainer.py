@@ -6,6 +6,7 @@ threads or UIs; `TrainingRun` (runner.py) wraps it in a background thread.
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ class Trainer:
         self._d_params = list(self.discriminator.parameters())
         # Separate streams: training noise/data, and the fixed evaluation noise that makes the
         # sample grid show the *same* z evolving for the whole run.
+        self.generator_ema: nn.Module | None = None
+        self._set_ema(config.g_ema)
         self.rng = torch.Generator().manual_seed(config.seed)
         n_fixed = n_fixed or (64 if self.dataset.kind == "image" else 512)
         self.fixed_noise = self.sample_noise(n_fixed, torch.Generator().manual_seed(config.seed + 1))
@@ -117,15 +120,36 @@ class Trainer:
     def sample_real(self, n: int) -> torch.Tensor:
         return self.dataset.sample(n, self.rng).to(self.device)
 
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that samples are shown from: the weight average if enabled."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     @torch.no_grad()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         """G(z) in eval mode without gradients (for views and metrics)."""
-        was_training = self.generator.training
-        self.generator.eval()
+        g = self.sampler
+        was_training = g.training
+        g.eval()
         try:
-            return self.generator(z.to(self.device))
+            return g(z.to(self.device))
         finally:
-            self.generator.train(was_training)
+            g.train(was_training)
+
+    def _set_ema(self, decay: float) -> None:
+        if decay <= 0:
+            self.generator_ema = None
+        elif self.generator_ema is None:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.generator_ema is None:
+            return
+        ema = list(self.generator_ema.parameters())
+        torch._foreach_lerp_(ema, self._g_params, 1.0 - self.config.g_ema)
+        for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            b_ema.copy_(b)
 
     # --- one update of each network -------------------------------------------------------
     def _d_update(self, keep_fake_graph: bool) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
@@ -184,6 +208,7 @@ class Trainer:
             self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self._g_params)
         self.opt_g.step()
+        self._update_ema()
         self.g_updates += 1
         return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
 
@@ -260,6 +285,7 @@ class Trainer:
                     group["betas"] = betas
         self.loss = LOSSES[new.loss]
         self.config = new
+        self._set_ema(new.g_ema)
         return new
 
     # --- checkpoints -------------------------------------------------------------------------
@@ -267,6 +293,7 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "generator": self.generator.state_dict(),
+            **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
             "discriminator": self.discriminator.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "step": self.step_count, "d_updates": self.d_updates, "g_updates": self.g_updates,
@@ -276,6 +303,8 @@ class Trainer:
     def load_state_dict(self, state: dict[str, Any], optimizers: bool = True) -> None:
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
+        if self.generator_ema is not None:
+            self.generator_ema.load_state_dict(state.get("generator_ema", state["generator"]))
         if optimizers and "opt_g" in state:
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])

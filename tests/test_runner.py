@@ -219,3 +219,9 @@ def test_stats_are_finite_and_rate_is_reported():
     assert wait_for(lambda: run.snapshot().steps_per_sec > 0)
     last = run.snapshot().last
     assert math.isfinite(last.loss_d) and math.isfinite(last.loss_g)
+
+
+def test_start_is_visible_in_the_very_next_snapshot():
+    run = make()
+    run.start()
+    assert run.snapshot().is_active  # no waiting for the worker: the page reruns immediately

@@ -1,0 +1,73 @@
+"""What a user sees, read from the DOM: the status line, charts, images, exceptions."""
+from __future__ import annotations
+
+import re
+import time
+
+APP = "[data-testid='stApp']"
+SIDEBAR = "[data-testid='stSidebar']"
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Connected, and no full script run in progress (what Streamlit's own e2e tests wait for)."""
+    page.wait_for_selector(APP, timeout=timeout)
+    page.wait_for_function(
+        f"""() => {{ const a = document.querySelector("{APP}");
+                 return a && a.getAttribute('data-test-connection-state') === 'CONNECTED'
+                        && a.getAttribute('data-test-script-state') === 'notRunning'; }}""",
+        timeout=timeout)
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_idle(page)
+    page.wait_for_selector(f"{SIDEBAR} >> text=/step [0-9]/", timeout=60_000)
+
+
+def status(page) -> str:
+    return page.locator(SIDEBAR).inner_text()
+
+
+def step(page) -> int:
+    match = re.search(r"step ([\d,]+)", status(page))
+    assert match, status(page)
+    return int(match.group(1).replace(",", ""))
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
+    """Poll a condition; returns its last value (truthy on success)."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def exceptions(page) -> list[str]:
+    return [e.inner_text() for e in page.locator("[data-testid='stException']").all()]
+
+
+def click_sidebar_button(page, name: str) -> None:
+    """Click, then wait for the rerun the click causes to finish (so the next action does not
+    land on a button that is being replaced)."""
+    page.locator(SIDEBAR).get_by_role("button", name=name).first.click()
+    page.wait_for_timeout(100)  # let the click's rerun begin before waiting for it to end
+    wait_idle(page)
+
+
+def plot_points(page) -> list[int]:
+    """Number of points in the first trace of every Plotly chart on the page."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
+              (gd._fullData && gd._fullData.length && gd._fullData[0].x) ? gd._fullData[0].x.length : 0)""")
+
+
+def image_sources(page) -> list[str]:
+    return page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stImage'] img, [data-testid='stMainBlockContainer'] img")).map(i => i.src)""")
+
+
+def server_threads(page) -> int:
+    match = re.search(r"(\d+) training threads", status(page))
+    assert match, status(page)
+    return int(match.group(1))

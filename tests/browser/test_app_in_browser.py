@@ -1,0 +1,120 @@
+"""The app as a student uses it, in headless Chromium against a live server."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from .helpers import (SIDEBAR, click_sidebar_button, exceptions, image_sources, open_page, plot_points,
+                      server_threads, status, step, wait_idle, wait_until)
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["overview", "playground", "image-gan", "latent-space", "mode-collapse", "theory"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_trains_live_without_exceptions(page, app_url, screenshot_dir, path):
+    open_page(page, f"{app_url}/{path}")
+    assert not exceptions(page)
+    assert not page.get_by_text("Traceback").count()
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 20, timeout=60), status(page)
+    first = step(page)
+    assert wait_until(lambda: step(page) > first, timeout=20)  # the counter keeps moving by itself
+    page.wait_for_timeout(8000)  # let it train a while for the screenshot a teacher would see
+    assert not exceptions(page), exceptions(page)
+    page.screenshot(path=str(screenshot_dir / f"{path}.png"), full_page=True)
+    click_sidebar_button(page, "⏸ Pause")
+
+
+def test_live_parts_change_pause_stops_and_reset_returns_to_zero(page, app_url):
+    open_page(page, f"{app_url}/playground")
+    click_sidebar_button(page, "⟲ Reset")
+    assert wait_until(lambda: step(page) == 0)
+    points_before = plot_points(page)
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 20, timeout=60)
+    # The loss chart gains points: read Plotly's own data, not pixels.
+    assert wait_until(lambda: max(plot_points(page) or [0]) > max(points_before or [0]), timeout=20), plot_points(page)
+    click_sidebar_button(page, "⏸ Pause")
+    assert wait_until(lambda: "paused" in status(page))
+    frozen = step(page)
+    page.wait_for_timeout(1500)  # nothing may happen during this time: that is the assertion
+    assert step(page) == frozen
+    click_sidebar_button(page, "⟲ Reset")
+    assert wait_until(lambda: step(page) == 0)
+
+
+def test_sample_grid_image_changes_while_training(page, app_url):
+    open_page(page, f"{app_url}/image-gan")
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 20, timeout=60)
+    before = image_sources(page)
+    assert before, "no image on the Image GAN page"
+    assert wait_until(lambda: image_sources(page) != before, timeout=20)
+    click_sidebar_button(page, "⏸ Pause")
+
+
+def _lr_g(page) -> str:
+    match = re.search(r"lr_g ([0-9.e+-]+)", status(page))
+    assert match, status(page)
+    return match.group(1)
+
+
+def test_learning_rate_slider_reaches_the_running_trainer(page, app_url):
+    open_page(page, f"{app_url}/playground")
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 20, timeout=60)
+    before = _lr_g(page)
+    slider = page.locator(SIDEBAR).get_by_role("slider").first  # the lr_g log slider
+    slider.focus()
+    t0 = time.monotonic()
+    slider.press("ArrowLeft")
+    # The status line shows the lr the optimizer actually used at its last step.
+    assert wait_until(lambda: _lr_g(page) != before, timeout=10, interval=0.05), status(page)
+    print(f"\nlearning-rate change visible in the trainer's stats after {time.monotonic() - t0:.2f} s")
+    click_sidebar_button(page, "⏸ Pause")
+
+
+def test_switching_pages_keeps_the_run_and_its_settings(page, app_url):
+    open_page(page, f"{app_url}/playground")
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 20, timeout=60)
+    slider = page.locator(SIDEBAR).get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_until(lambda: True)
+    page.wait_for_timeout(500)
+    lr_before = _lr_g(page)
+    steps_before = step(page)
+    page.locator(SIDEBAR).get_by_role("link", name=re.compile("Theory")).click()
+    wait_idle(page)
+    page.wait_for_url(re.compile("theory"))
+    page.locator(SIDEBAR).get_by_role("link", name=re.compile("2D playground")).click()
+    page.wait_for_url(re.compile("playground"))
+    wait_idle(page)
+    assert wait_until(lambda: step(page) >= steps_before, timeout=20)
+    assert _lr_g(page) == lr_before
+    click_sidebar_button(page, "⏸ Pause")
+
+
+def test_closing_the_page_frees_the_sessions_training_thread(browser, app_url):
+    watcher = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+    open_page(watcher, f"{app_url}/theory")
+    student_ctx = browser.new_context(viewport={"width": 1600, "height": 900})
+    student = student_ctx.new_page()
+    open_page(student, f"{app_url}/playground")
+    click_sidebar_button(student, "▶ Start")
+    assert wait_until(lambda: step(student) > 20, timeout=60)
+
+    def threads_seen_by_watcher() -> int:
+        watcher.reload()
+        open_page(watcher, f"{app_url}/theory")
+        return server_threads(watcher)
+
+    assert threads_seen_by_watcher() >= 1
+    student_ctx.close()  # the tab goes away: the session's on_release must stop its thread
+    assert wait_until(lambda: threads_seen_by_watcher() == 0, timeout=30), status(watcher)
+    watcher.context.close()
