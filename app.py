@@ -35,9 +35,10 @@ def sidebar(page: PageInfo) -> None:
     run_buttons(runs, slot)
 
     def status() -> None:
-        for run in runs:
+        for i, run in enumerate(runs):
             snap = run.snapshot()
-            st.markdown(status_text(snap))
+            label = f"**{page.slot_labels[i]}** · " if i < len(page.slot_labels) else ""
+            st.markdown(label + status_text(snap))
             status_messages(snap, run, slot)
         sched = default_scheduler()
         st.caption(f"Server: {sched.active_count} of {sched.capacity} training slots busy · "

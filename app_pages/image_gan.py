@@ -1,2 +1,239 @@
+"""Image GAN: a small DCGAN learns to draw digits (or shapes, MNIST, the class's own images) live."""
+from __future__ import annotations
+
 import streamlit as st
-st.title("image_gan")
+
+from gan_core import checkpoint, viz
+from gan_core.config import TrainConfig
+from gan_core.data.images import DatasetUnavailable
+from gan_core.runner import Snapshot, TrainingRun
+from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
+from ui.controls import live
+from ui.images import (download_dataset, history_csv, sample_grid_png, shared_dataset, show_grid,
+                       timeline_gif_bytes, what_to_notice)
+from ui.state import run_for
+from ui.charts import live_chart
+
+SLOT = "images"
+DATASET_LABELS = {
+    "digits": "✍️ Digits 8×8 (built in)",
+    "shapes": "🔷 Shapes 16×16 (built in)",
+    "mnist": "🔢 MNIST 28×28 (download)",
+    "fashion": "👕 Fashion-MNIST 28×28 (download)",
+    "custom-images": "📁 Your own images",
+}
+NAMES = {"digits": "digits", "shapes": "shapes", "mnist": "MNIST", "fashion": "Fashion-MNIST",
+         "custom-images": "your images"}
+KEY_DATASET = f"{SLOT}:dataset"
+KEY_NOTICE = f"{SLOT}:dataset-notice"  # (kind, text) after a dataset switch / checkpoint load
+KEY_MISSING = f"{SLOT}:dataset-missing"  # the download data set the user asked for, not on disk
+KEY_UPLOADS = f"{SLOT}:upload-files"
+KEY_UPLOAD_SIZE = f"{SLOT}:upload-size"
+KEY_CHECKPOINT = f"{SLOT}:checkpoint-file"
+KEY_TIMELINE = f"{SLOT}:timeline"
+
+
+# --- actions (widget callbacks: they run before the page, so widgets show their result) ---------
+def _reset_with(run: TrainingRun, name: str, dataset) -> None:
+    """A fresh run on `dataset` with the current settings (architecture follows the image size)."""
+    was_active = run.snapshot().is_active
+    run.reset(run.config.replace(dataset=name), dataset)
+    if was_active:
+        run.start()
+
+
+def _switch_dataset(run: TrainingRun) -> None:
+    name = st.session_state[KEY_DATASET]
+    st.session_state.pop(KEY_NOTICE, None)
+    st.session_state.pop(KEY_MISSING, None)
+    if name == "custom-images":
+        return  # the run changes once images are uploaded and accepted
+    try:
+        dataset = shared_dataset(name)
+    except DatasetUnavailable:
+        st.session_state[KEY_MISSING] = name
+        st.session_state[KEY_DATASET] = run.snapshot().dataset_name  # the run did not change
+        return
+    _reset_with(run, name, dataset)
+
+
+def _download(run: TrainingRun, name: str) -> None:
+    try:
+        dataset = download_dataset(name)
+    except DatasetUnavailable as exc:
+        st.session_state[KEY_NOTICE] = ("error", f"Could not download {NAMES[name]}: {exc}")
+        return
+    st.session_state.pop(KEY_MISSING, None)
+    st.session_state[KEY_DATASET] = name
+    _reset_with(run, name, dataset)
+
+
+def _use_uploads(run: TrainingRun) -> None:
+    files = st.session_state.get(KEY_UPLOADS) or []
+    try:
+        uploaded = images_from_uploads([(f.name, f.getvalue()) for f in files],
+                                       size=st.session_state.get(KEY_UPLOAD_SIZE, SIZES[0]))
+    except ValueError as exc:
+        st.session_state[KEY_NOTICE] = ("error", f"Cannot train on this upload: {exc}")
+        return
+    _reset_with(run, "custom-images", uploaded.dataset())
+    n, h, w = uploaded.images.shape
+    text = f"Training set: {n} of your images at {h}×{w} px."
+    if uploaded.skipped:
+        text += f" Left out {len(uploaded.skipped)}: " + "; ".join(uploaded.skipped[:5])
+    st.session_state[KEY_NOTICE] = ("success", text)
+
+
+def _load_checkpoint(run: TrainingRun) -> None:
+    file = st.session_state.get(KEY_CHECKPOINT)
+    if file is None:
+        return
+    try:
+        state = checkpoint.load_checkpoint(file.getvalue())
+        cfg = checkpoint.checkpoint_config(state)
+        if not cfg.is_image:
+            raise ValueError(f"this checkpoint was trained on {cfg.dataset} (points, not images): "
+                             "load it on the 2D playground instead")
+        same = cfg.dataset == run.snapshot().dataset_name
+        dataset = None if same or cfg.dataset == "custom-images" else shared_dataset(cfg.dataset)
+        checkpoint.load_into_run(run, state, dataset)
+    except (ValueError, DatasetUnavailable) as exc:
+        st.session_state[KEY_NOTICE] = ("error", f"Could not load {file.name}: {exc}")
+        return
+    for field in TrainConfig.__dataclass_fields__:  # the sidebar sliders re-read the loaded settings
+        st.session_state.pop(f"{SLOT}:{field}", None)
+    st.session_state[KEY_DATASET] = cfg.dataset
+    st.session_state[KEY_NOTICE] = ("success", f"Loaded {file.name}: {NAMES.get(cfg.dataset, cfg.dataset)}, "
+                                    f"step {run.snapshot().step:,}. Press ▶ Start to train on from there.")
+
+
+# --- the page ---------------------------------------------------------------------------------
+run = run_for(SLOT, "digits")
+
+st.title("🖼️ Image GAN")
+st.markdown(
+    "A GAN learns to draw by playing a game. The **generator G** turns random noise *z* into an "
+    "image; the **discriminator D** sees real images and G's fakes and learns to tell them apart; "
+    "G learns from D's verdict how to make its fakes more convincing. Neither is ever shown what a "
+    "digit *is*. Here a small convolutional GAN (DCGAN) trains live on this computer: press "
+    "**▶ Start** in the sidebar and watch the same 64 noise vectors turn into handwriting."
+)
+
+if KEY_DATASET not in st.session_state:
+    st.session_state[KEY_DATASET] = run.snapshot().dataset_name
+st.radio("Train on", list(DATASET_LABELS), format_func=DATASET_LABELS.get, horizontal=True, key=KEY_DATASET,
+         on_change=_switch_dataset, args=(run,),
+         help="Switching starts a fresh run; the network is sized to the images (8, 16 or 28 px).")
+
+missing = st.session_state.get(KEY_MISSING)
+if missing:
+    st.info(f"**{NAMES[missing]} is not on this computer yet.** It is downloaded once (about 10 MB) and "
+            "then works offline. Without internet, copy the files `train-images-idx3-ubyte.gz` and "
+            f"`train-labels-idx1-ubyte.gz` into `~/.cache/gan_explainer/{missing}/` — or keep training on "
+            "the built-in digits or shapes.", icon="📦")
+    st.button(f"⬇ Download {NAMES[missing]} now", key=f"{SLOT}:btn:download", on_click=_download,
+              args=(run, missing))
+
+if st.session_state[KEY_DATASET] == "custom-images":
+    with st.container(border=True):
+        st.markdown("**Your own images.** Upload 8 to 2,000 pictures (or one .zip of them): drawings, "
+                    "photos of one kind of object, emoji… They are turned grey and shrunk, and drawings "
+                    "on white paper are inverted so the strokes are bright, like the digits.")
+        st.file_uploader("Images or a .zip", type=[s.lstrip(".") for s in IMAGE_SUFFIXES] + ["zip"],
+                         accept_multiple_files=True, key=KEY_UPLOADS)
+        size_col, button_col = st.columns([2, 1])
+        size_col.radio("Size to train at", SIZES, format_func=lambda s: f"{s}×{s} px", horizontal=True,
+                       key=KEY_UPLOAD_SIZE, help="16 px trains fast; 28 px shows more detail but is slower.")
+        button_col.button("Train on these images", key=f"{SLOT}:btn:use-uploads", type="primary",
+                          on_click=_use_uploads, args=(run,), disabled=not st.session_state.get(KEY_UPLOADS))
+        if run.snapshot().dataset_name != "custom-images":
+            st.caption(f"Until then the run keeps training on {NAMES.get(run.snapshot().dataset_name, '?')}.")
+
+notice = st.session_state.get(KEY_NOTICE)
+if notice:
+    kind, text = notice
+    (st.error if kind == "error" else st.success)(text, icon="⚠️" if kind == "error" else "✅")
+
+
+def live_view() -> None:
+    snap: Snapshot = run.snapshot()
+    fake_col, real_col = st.columns(2)
+    with fake_col:
+        st.markdown(f"##### 🟣 Generated: G(fixed noise) at step {snap.step:,}")
+        show_grid(snap.samples)
+    with real_col:
+        st.markdown(f"##### 🟢 Real: training images ({NAMES.get(snap.dataset_name, snap.dataset_name)})")
+        show_grid(snap.views.get("real"), static=True)
+    loss_col, acc_col = st.columns(2)
+    live_chart(viz.loss_figure(snap.history), f"{SLOT}:chart:loss", loss_col)
+    live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
+    if "class_hist" in snap.views:
+        # The reference classifier's verdict on exactly the 64 digits in the grid above,
+        # computed by the training thread with the rest of the evaluation (not here).
+        hist_col, quality_col = st.columns(2)
+        live_chart(viz.class_histogram_figure(snap.views["class_hist"], snap.views["class_confidence"]), f"{SLOT}:chart:classes", hist_col)
+        live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
+
+
+live([run], live_view)
+
+
+@st.fragment
+def timeline() -> None:
+    """Outside the live view: a slider that re-rendered twice a second would jump under the mouse.
+    Moving it (or pressing ↻) reruns only this fragment, which picks up the frames recorded since."""
+    snap = run.snapshot()
+    frames = snap.timeline
+    st.subheader("⏪ Replay the training")
+    if snap.is_active:
+        note_col, button_col = st.columns([4, 1])
+        note_col.caption(f"{len(frames)} snapshot(s) of the grid recorded so far, up to step "
+                         f"{frames[-1][0] if frames else 0:,}. More are added while the GAN trains (up to 64, "
+                         "thinned evenly as the run gets long): press ↻ to include them.")
+        button_col.button("↻ Add the newest", key=f"{SLOT}:btn:timeline-refresh", width="stretch")
+    elif len(frames) < 2:
+        st.caption("The replay fills up while the GAN trains: a snapshot of the grid is kept every few steps "
+                   "(up to 64, thinned evenly as the run gets long). Press ▶ Start.")
+    if len(frames) < 2:
+        return
+    steps = [step for step, _ in frames]
+    picked = st.select_slider("See the generated grid at step", options=steps, value=steps[-1], key=KEY_TIMELINE,
+                              format_func=lambda s: f"{s:,}")
+    grid_col, text_col = st.columns([3, 2])
+    with grid_col:
+        show_grid(dict(frames)[picked], caption=f"G(fixed noise) at step {picked:,}")
+    with text_col:
+        st.markdown("Each tile is the **same noise vector** at every step: drag back to step 0 to see pure "
+                    "noise, then forward to watch blobs become strokes and strokes become digits.")
+        st.download_button("🎞️ Download the evolution as a GIF", data=lambda: timeline_gif_bytes(run.snapshot()),
+                           file_name="gan-training.gif", mime="image/gif", on_click="ignore",
+                           key=f"{SLOT}:dl:gif")
+
+
+timeline()
+
+with st.expander("💾 Save, load and export", expanded=False):
+    st.markdown("Files are built when you click, from the newest state of the run.")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("🖼️ Current grid (PNG)", data=lambda: sample_grid_png(run.snapshot()),
+                       file_name="gan-samples.png", mime="image/png", on_click="ignore", key=f"{SLOT}:dl:png")
+    c2.download_button("📈 Training history (CSV)", data=lambda: history_csv(run.snapshot()),
+                       file_name="gan-history.csv", mime="text/csv", on_click="ignore", key=f"{SLOT}:dl:csv")
+    c3.download_button("💾 Save checkpoint (.pt)", data=lambda: checkpoint.checkpoint_bytes(run),
+                       file_name="gan-checkpoint.pt", mime="application/octet-stream", on_click="ignore",
+                       key=f"{SLOT}:dl:checkpoint",
+                       help="Weights of G and D, optimizer state and settings: load it later to train on.")
+    st.file_uploader("Load a checkpoint (.pt) saved by GAN Explainer", type=["pt"], key=KEY_CHECKPOINT,
+                     on_change=_load_checkpoint, args=(run,),
+                     help="Only plain weights and settings are read: a file that contains code is refused.")
+
+what_to_notice([
+    "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
+    "grey noise → blobs → strokes → digits.",
+    "**D's accuracy** starts near 100 %: fakes are easy to spot. As G improves it falls towards the "
+    "**0.5 line**, where D can only guess. That is the goal, not a broken discriminator.",
+    "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
+    "loss goes up. Read the samples, not the loss.",
+    "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "
+    "modes G dropped; pick the *digits-collapse* preset in the sidebar to see mode collapse happen.",
+])

@@ -61,6 +61,8 @@ class Evaluator:
         if self.kind == "image":
             return ("class_coverage", "mean_confidence", "frechet_distance") if self.trainer.dataset.name == "digits" else ()
         fields = ("js_grid", "kl_grid")
+        if self.kind == "1d":
+            fields += ("js_kde",)  # the smoother estimate the Theory page shows beside its curves
         if self.mixture is not None:
             fields = ("modes_covered", "modes_covered_strict", "hq_fraction", "kl_modes") + fields
         return fields
@@ -71,12 +73,21 @@ class Evaluator:
         finite = bool(torch.isfinite(fake).all())
         if self.kind == "image":
             images = _to_unit(torch.nan_to_num(fake))
-            return images[: self.n_fixed], dict(self.static), self._image_metrics(images) if finite else {}
+            views = dict(self.static)
+            if self._classifier is not None and finite:
+                # What the page's class histogram shows: the classes of the samples on screen.
+                probs = self._classifier.predict_proba(images[: self.n_fixed])
+                views["class_hist"] = np.bincount(probs.argmax(1), minlength=10).tolist()
+                views["class_confidence"] = float(probs.max(1).mean())
+            return images[: self.n_fixed], views, self._image_metrics(images) if finite else {}
         points = torch.nan_to_num(fake).float().cpu().numpy()
         views = dict(self.static)
+        metrics = self._toy_metrics(points) if finite else {}
         if finite:
             views.update(self._views_1d(points) if self.kind == "1d" else self._views_2d())
-        return points[: self.n_fixed], views, self._toy_metrics(points) if finite else {}
+            if "js" in views:
+                metrics["js_kde"] = float(views["js"])
+        return points[: self.n_fixed], views, metrics
 
     def _toy_metrics(self, points: np.ndarray) -> dict[str, float]:
         out: dict[str, float] = {}

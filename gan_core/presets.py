@@ -34,9 +34,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "Watch p_g slide onto p_data while D(x) flattens towards 1/2 everywhere.",
            TrainConfig(dataset="gauss1d", noise_dim=1, g_layers=2, g_width=32, d_layers=2, d_width=32,
                        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=1500)),
+    Preset("bimodal1d", "1D: two bumps, can G cover both?",
+           "One connected noise line must be split over two bumps: watch p_g stretch, then tear.",
+           TrainConfig(dataset="bimodal1d", noise_dim=1, g_layers=2, g_width=32, d_layers=2, d_width=32,
+                       lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=3000)),
     Preset("ring8", "2D: 8 Gaussians on a ring, healthy training",
            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap.",
-           TrainConfig(dataset="ring8", steps=3000, **_HEALTHY)),
+           TrainConfig(dataset="ring8", steps=4000, **_HEALTHY)),
     Preset("ring8-collapse", "2D: 8 Gaussians, vanilla GAN that collapses",
            "G's samples clump into one small blob that hops around the plane and never spreads "
            "over the ring: mode collapse. D chases the blob; G just moves it.",
@@ -56,12 +60,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "Blobs become strokes, then recognisable digits of every class.",
            TrainConfig(dataset="digits", model="dcgan", noise_dim=32, g_width=128, d_width=64,
                        activation="relu", loss="nonsaturating", lr_g=1e-3, lr_d=5e-4, beta1=0.5,
-                       batch_size=64, steps=3000)),
+                       batch_size=64, batchnorm=True, g_ema=0.99, steps=2000)),
     Preset("digits-collapse", "Images: digits with a generator that collapses",
-           "The grid fills with the same few digits: variety is lost although each looks fine.",
-           TrainConfig(dataset="digits", model="mlp", noise_dim=32, g_layers=2, g_width=128, d_layers=2,
-                       d_width=128, activation="tanh", loss="minimax", lr_g=2e-3, lr_d=1e-4, beta1=0.5,
-                       batch_size=64, steps=3000)),
+           "The grid fills with copies of one digit: each looks fine, and the variety is gone. "
+           "The healthy digits preset differs only by batch norm in G and showing averaged weights.",
+           TrainConfig(dataset="digits", model="dcgan", noise_dim=32, g_width=128, d_width=64,
+                       activation="relu", loss="nonsaturating", lr_g=1e-3, lr_d=5e-4, beta1=0.5,
+                       batch_size=64, batchnorm=False, g_ema=0.0, steps=2000)),
 ]}
 
 

@@ -124,7 +124,7 @@ class TrainingRun:
         self._trainer_lock = threading.RLock()  # held while the trainer is used
         self._thread: threading.Thread | None = None
         self._want_run = False
-        self._commands: deque[str] = deque()
+        self._commands: deque[tuple[str, int]] = deque()
         self._pending: dict[str, Any] = {}
         self._status = IDLE
         self._message = ""
@@ -217,15 +217,18 @@ class TrainingRun:
             self._g_copy = None
         self._publish()
 
-    def step_once(self, which: str = "both", wait: float | None = 10.0) -> None:
-        """One update of D ("d"), of G ("g") or a full iteration ("both"), done by the worker
-        thread (never the caller's) and visible in the next snapshot. Blocks up to `wait`."""
+    def step_once(self, which: str = "both", wait: float | None = 10.0, times: int = 1) -> None:
+        """`times` updates of D ("d"), of G ("g") or full iterations ("both"), done by the
+        worker thread (never the caller's) and visible in the next snapshot, which is
+        evaluated once at the end. Blocks up to `wait` seconds."""
         if which not in ("d", "g", "both"):
             raise ValueError(f"which must be 'd', 'g' or 'both', got {which!r}")
+        if not 1 <= times <= 10_000:
+            raise ValueError(f"times must be between 1 and 10000, got {times}")
         with self._cv:
             if self._status == DIVERGED:
                 raise RuntimeError("this run diverged: reset it first")
-            self._commands.append(which)
+            self._commands.append((which, times))
             self._ensure_thread()
             self._cv.notify_all()
             if wait:
@@ -254,6 +257,25 @@ class TrainingRun:
                 self._trainer_lock.release()
             self._publish()
         return new
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Load a checkpoint made with this run's config; the run is left paused at its step,
+        with history restarted (the old curves belonged to other weights)."""
+        from .checkpoint import load_weights
+
+        self.stop()
+        with self._trainer_lock:
+            load_weights(self.trainer, state)
+            self.history.clear()
+            self.metric_history.clear()
+            self._timeline, self._timeline_every = [], 1
+            self._last_good = None
+            self._g_copy = None
+            self._evaluate()
+        with self._cv:
+            self._status = PAUSED
+            self._message = f"Loaded a checkpoint at step {self.trainer.step_count:,}."
+        self._publish()
 
     def restore_last_good(self) -> bool:
         """Reload the last checkpoint whose losses were finite; the run is left paused."""
@@ -352,13 +374,14 @@ class TrainingRun:
         # publish outside the condition's critical path is not needed: snapshot build is cheap
         self._snapshot = self._make_snapshot()
 
-    def _run_command(self, command: str) -> None:
+    def _run_command(self, command: tuple[str, int]) -> None:
+        which, times = command
         with self._trainer_lock:
             self._apply_pending()
-            trainer = self.trainer
-            stats = {"d": trainer.step_d, "g": trainer.step_g, "both": trainer.step}[command]()
-            self._last_phase = command
-            self._after_steps([stats], phase=command)
+            step = {"d": self.trainer.step_d, "g": self.trainer.step_g, "both": self.trainer.step}[which]
+            collected = [step() for _ in range(times)]
+            self._last_phase = which
+            self._after_steps(collected, phase=which)
             if self._status != DIVERGED:
                 self._evaluate()
         with self._cv:
@@ -414,9 +437,16 @@ class TrainingRun:
                 "and reset, or restore the last good checkpoint.")
             return
         now = time.monotonic()
-        if now - self._last_good_time >= self.checkpoint_interval or self._last_good is None:
+        if (now - self._last_good_time >= self.checkpoint_interval or self._last_good is None) \
+                and self._weights_finite():
             self._last_good = copy.deepcopy(self.trainer.state_dict())
             self._last_good_time = now
+
+    def _weights_finite(self) -> bool:
+        """A finite loss does not prove finite weights: the update after it may have blown up.
+        The "last good" checkpoint must never hold NaN/inf."""
+        params = list(self.trainer.generator.parameters()) + list(self.trainer.discriminator.parameters())
+        return bool(torch.stack([torch.isfinite(p).all() for p in params]).all())
 
     def _diverge(self, message: str) -> None:
         with self._cv:

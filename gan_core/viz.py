@@ -324,7 +324,7 @@ def modes_figure(metric_history: dict[str, np.ndarray], n_modes: int) -> dict:
         _line(xh, hq * 100.0, "high-quality samples (%)", QUALITY, dash="dash", width=2.0, yaxis="y2"),
     ]
     top = max(int(n_modes), 1)
-    layout = _layout(f"Modes covered (k/{top}) and high-quality samples", "evaluation step", "modes covered",
+    layout = _layout(f"Modes covered (k/{top}) and high-quality samples", "training step", "modes covered",
                      "modes", note="HQ % alone rewards collapse: read it next to coverage",
                      yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)),
                      yaxis2=_axis("high quality", overlaying="y", side="right", range=[0, 105], ticksuffix="%",
@@ -340,7 +340,7 @@ def divergence_figure(metric_history: dict[str, np.ndarray]) -> dict:
     xk, kl = _series(metric_history, "kl_grid", False)
     data = [_line(xj, js, "JS divergence", "#333333"),
             _line(xk, kl, "KL(real ‖ fake)", QUALITY, dash="dot", width=2.0, yaxis="y2")]
-    layout = _layout("Distance between real and generated distributions", "evaluation step", "JS (nats)",
+    layout = _layout("Distance between real and generated distributions", "training step", "JS (nats)",
                      "divergence", yaxis=_axis("JS (nats)", range=[0, LOG2 * 1.12]),
                      yaxis2=_axis("KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False))
     layout["margin"]["r"] = 64
@@ -348,16 +348,18 @@ def divergence_figure(metric_history: dict[str, np.ndarray]) -> dict:
     return {"data": data, "layout": layout}
 
 
-def multi_run_modes_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int) -> dict:
-    """Several runs' mode coverage on one chart: collapse vs cure, side by side."""
+def multi_run_modes_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int,
+                           key: str = "modes_covered") -> dict:
+    """Several runs' mode coverage on one chart: collapse vs cure, side by side. `key` picks
+    the lenient (papers') or the strict ("modes_covered_strict") count."""
     data = []
     for i, (name, metric_history) in enumerate(runs):
-        x, y = _series(metric_history, "modes_covered", False)
+        x, y = _series(metric_history, key, False)
         data.append(_line(x, y, str(name), RUN_COLORS[i % len(RUN_COLORS)]))
     if not data:
         data.append(_line(_EMPTY, _EMPTY, "no run yet", NEUTRAL, showlegend=False))
     top = max(int(n_modes), 1)
-    layout = _layout(f"Modes covered (k/{top}) per run", "evaluation step", "modes covered", "multi_modes",
+    layout = _layout(f"Modes covered (k/{top}) per run", "training step", "modes covered", "multi_modes",
                      yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)))
     _with_lines(layout, _hline(top, f"all {top} modes", label_side="left"))
     return {"data": data, "layout": layout}
@@ -391,7 +393,7 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
     xm, conf = _series(metric_history, "mean_confidence", False)
     data = [_line(xc, cov, "classes covered", FAKE),
             _line(xm, conf, "mean confidence", QUALITY, dash="dash", width=2.0, yaxis="y2")]
-    layout = _layout("Digit classes covered and classifier confidence", "evaluation step", "classes covered",
+    layout = _layout("Digit classes covered and classifier confidence", "training step", "classes covered",
                      "digits_quality", yaxis=_axis("classes covered", range=[0, 10.5], dtick=2),
                      yaxis2=_axis("confidence", overlaying="y", side="right", range=[0, 1.05], showgrid=False))
     layout["margin"]["r"] = 64

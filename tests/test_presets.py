@@ -61,6 +61,13 @@ def test_digits_reaches_most_classes_confidently():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_digits_collapse_collapses_to_few_classes(seed):
+    m = train_preset("digits-collapse", seed)
+    assert m["class_coverage"] <= 3, m
+
+
+@pytest.mark.slow
 def test_gauss1d_matches_the_data():
     m = train_preset("gauss1d", 0)
     assert m["modes_covered"] == 1 and m["js_grid"] < 0.1, m

@@ -105,9 +105,12 @@ def test_nan_pauses_the_run_with_an_explanation_and_last_good_restores():
     run = make(checkpoint_interval=0.0)
     run.start()
     assert wait_for(lambda: run.snapshot().step > 10 and run.snapshot().has_checkpoint)
+    run.pause()  # poison the weights between steps (in place during a backward pass is an error)
+    assert wait_for(lambda: live_training_threads() == 0)
     with torch.no_grad():
         for p in run.trainer.discriminator.parameters():
             p.fill_(float("nan"))
+    run.start()
     assert wait_for(lambda: run.snapshot().status == DIVERGED)
     snap = run.snapshot()
     assert "diverged" in snap.message and "lr_g" in snap.message

@@ -14,6 +14,7 @@ class PageInfo:
     presets: tuple[str, ...]  # default preset per slot
     preset_choices: tuple[str, ...] = ()  # presets offered in the sidebar ('' = none)
     default: bool = False
+    slot_labels: tuple[str, ...] = ()  # how the sidebar names each run when a page has several
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -26,8 +27,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("app_pages/latent_space.py", "Latent space", "🧭", "latent-space", ("images",), ("digits",),
              ("digits", "digits-collapse")),
     PageInfo("app_pages/mode_collapse.py", "Mode collapse lab", "🌀", "mode-collapse", ("lab-a", "lab-b"),
-             ("ring8-collapse", "ring8")),
-    PageInfo("app_pages/theory.py", "Theory", "📐", "theory", ("theory",), ("gauss1d",), ("gauss1d",)),
+             ("ring8-collapse", "ring8"), slot_labels=("A", "B")),
+    PageInfo("app_pages/theory.py", "Theory", "📐", "theory", ("theory",), ("gauss1d",), ("gauss1d", "bimodal1d")),
 )
 
 BY_URL = {p.url_path: p for p in PAGES}

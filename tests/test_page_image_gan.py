@@ -1,0 +1,141 @@
+"""The Image GAN page as a student drives it (AppTest: run_every never ticks, so tests rerun)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from apptest_utils import open_app, session_run, wait_for
+from gan_core import checkpoint
+from gan_core.presets import PRESETS
+from gan_core.trainer import Trainer
+from ui.images import history_csv, sample_grid_png, timeline_gif_bytes
+
+PAGE = "app_pages/image_gan.py"
+
+
+def png(i: int) -> bytes:
+    image = Image.new("L", (20, 20), 0)
+    image.putpixel((i % 20, (3 * i) % 20), 255)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success", "warning")
+                    for e in getattr(at, kind))
+
+
+@pytest.fixture
+def at(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no MNIST cache: behave like a fresh offline laptop
+    app = open_app(PAGE)
+    yield app
+    session_run(app, "images").stop()
+
+
+def test_page_renders_the_lesson_with_grids_and_charts(at):
+    assert at.title[0].value.endswith("Image GAN")
+    radio = at.radio(key="images:dataset")
+    assert radio.value == "digits" and set(radio.options) >= {"✍️ Digits 8×8 (built in)", "📁 Your own images"}
+    assert len(at.image) == 2  # generated and real grids, before any training
+    assert all(url.endswith(".png") for img in at.image for url in img.value)  # crisp PNG, never JPEG
+    assert len(at.get("plotly_chart")) == 4  # losses, D accuracy, class histogram, digit quality
+    assert "What to notice" in texts(at)
+    assert len(at.download_button) == 3  # PNG, CSV, checkpoint (the GIF appears with the timeline)
+
+
+def test_training_shows_samples_charts_and_a_timeline_slider(at):
+    run = session_run(at, "images")
+    before = [img.value for img in at.image]
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 0 and len(run.snapshot().timeline) >= 3, timeout=15)
+    run.pause()
+    at.run()
+    assert not at.exception
+    assert at.image[0].value != before[0]  # the generated grid moved on; the real one did not
+    assert at.image[1].value == before[1]
+    assert len(at.get("plotly_chart")) == 4
+    frames = run.snapshot().timeline
+    slider = at.select_slider(key="images:timeline")
+    assert slider.value == frames[-1][0]
+    chosen = frames[1][0]
+    slider.set_value(chosen).run()
+    captions = [c for img in at.image for c in img.captions]
+    assert f"G(fixed noise) at step {chosen:,}" in captions
+    assert len(at.download_button) == 4  # + the GIF
+
+
+def test_switching_to_shapes_resets_the_run_on_16px_images(at):
+    run = session_run(at, "images")
+    run.step_once("both")
+    at.radio(key="images:dataset").set_value("shapes").run()
+    assert not at.exception
+    snap = session_run(at, "images").snapshot()
+    assert snap.dataset_name == "shapes" and snap.config.dataset == "shapes" and snap.config.model == "dcgan"
+    assert snap.step == 0 and snap.samples.shape == (64, 16, 16)
+    assert len(at.get("plotly_chart")) == 2  # no digit classifier for shapes
+
+
+def test_mnist_offline_explains_what_to_do_and_keeps_the_run(at):
+    at.radio(key="images:dataset").set_value("mnist").run()
+    assert not at.exception
+    assert "not on this computer yet" in texts(at) and "~/.cache/gan_explainer/mnist" in texts(at)
+    assert any("Download MNIST" in b.label for b in at.button)
+    assert at.radio(key="images:dataset").value == "digits"
+    assert session_run(at, "images").snapshot().dataset_name == "digits"
+
+
+def test_own_images_upload_trains_on_them(at):
+    at.radio(key="images:dataset").set_value("custom-images").run()
+    at.file_uploader(key="images:upload-files").set_value(
+        [(f"{i}.png", png(i), "image/png") for i in range(12)] + [("broken.png", b"not a png", "image/png")]).run()
+    at.button(key="images:btn:use-uploads").click().run()
+    assert not at.exception
+    snap = session_run(at, "images").snapshot()
+    assert snap.dataset_name == "custom-images" and snap.samples.shape == (64, 16, 16)
+    assert "12 of your images" in texts(at) and "Left out 1: broken.png" in texts(at)
+
+
+def test_too_few_own_images_is_a_message_not_a_traceback(at):
+    at.radio(key="images:dataset").set_value("custom-images").run()
+    at.file_uploader(key="images:upload-files").set_value([(f"{i}.png", png(i), "image/png") for i in range(3)]).run()
+    at.button(key="images:btn:use-uploads").click().run()
+    assert not at.exception
+    assert "at least 8" in " ".join(e.value for e in at.error)
+    assert session_run(at, "images").snapshot().dataset_name == "digits"
+
+
+def test_checkpoint_upload_loads_or_explains(at):
+    uploader = at.file_uploader(key="images:checkpoint-file")
+    uploader.set_value(("broken.pt", b"definitely not weights", "application/octet-stream")).run()
+    assert not at.exception
+    assert "Could not load broken.pt" in " ".join(e.value for e in at.error)
+
+    trainer = Trainer(PRESETS["digits"].config.replace(dataset="shapes"))
+    for _ in range(2):
+        trainer.step()
+    at.file_uploader(key="images:checkpoint-file").set_value(
+        ("shapes.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")).run()
+    assert not at.exception
+    snap = session_run(at, "images").snapshot()
+    assert snap.dataset_name == "shapes" and snap.step == 2
+    assert at.radio(key="images:dataset").value == "shapes"
+    assert "Loaded shapes.pt" in " ".join(e.value for e in at.success)
+
+
+def test_downloads_have_content(at):
+    """AppTest cannot click a deferred download; these are the exact functions the buttons call."""
+    run = session_run(at, "images")
+    for _ in range(3):
+        run.step_once("both")
+    snap = run.snapshot()
+    assert sample_grid_png(snap).startswith(b"\x89PNG")
+    assert timeline_gif_bytes(snap).startswith(b"GIF89a")
+    csv = history_csv(snap).splitlines()
+    assert csv[0].startswith("step,loss_d,loss_g") and "class_coverage" in csv[0] and len(csv) == 4
+    state = checkpoint.load_checkpoint(checkpoint.checkpoint_bytes(run))
+    assert state["step"] == 3 and np.isclose(state["config"]["lr_g"], run.config.lr_g)

@@ -1,0 +1,115 @@
+"""Theory page: the 1D picture and the loss curves render, the loss switch reaches the run, the
+run's operating point is marked, and a head start for D shows the saturating gradient vanish."""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from apptest_utils import open_app, session_run, wait_for
+from gan_core.viz_theory import LOG4
+
+PAGE = "app_pages/theory.py"
+
+
+def figures(at) -> dict[str, dict]:
+    """The page's Plotly figures by widget key (the key ends the element id)."""
+    return {re.sub(r"^\$\$ID-[0-9a-f]+-(live:)?", "", e.proto.id): json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+
+
+def operating_point(fig: dict) -> str | None:
+    for a in fig["layout"].get("annotations", []):
+        if a.get("text", "").startswith("this run"):
+            return a["text"]
+    return None
+
+
+def test_theory_renders_the_figures_and_formulas():
+    at = open_app(PAGE)
+    figs = figures(at)
+    assert set(figs) == {"theory:density", "theory:value", "theory:criterion", "theory:g-loss"}
+    names = {t.get("name") for t in figs["theory:density"]["data"]}
+    assert {"p_data (real)", "p_g (generated)", "D(x)", "optimal D*(x)"} <= names
+    g_names = {t.get("name") for t in figs["theory:g-loss"]["data"]}
+    assert any("saturating" in n and "non" not in n for n in g_names) and any("non-saturating" in n for n in g_names)
+    latex = " ".join(x.value for x in at.latex)
+    assert r"\log 4" in latex and "D^*(x)" in latex and "V(D,G)" in latex
+    assert at.segmented_control(key="theory-page:data").value == "gauss1d"
+    assert at.segmented_control(key="theory-page:loss").value == session_run(at, "theory").config.loss
+    labels = {m.label: m.value for m in at.metric}
+    js = float(labels["JS(p_data ‖ p_g)"])
+    assert math.isclose(float(labels["C(G) = −log 4 + 2·JS"]), -LOG4 + 2 * js, abs_tol=2e-3)
+
+
+def test_switching_the_loss_reaches_the_run_and_the_sidebar():
+    at = open_app(PAGE)
+    run = session_run(at, "theory")
+    at.segmented_control(key="theory-page:loss").set_value("minimax").run()
+    assert not at.exception
+    assert run.config.loss == "minimax"
+    assert at.sidebar.selectbox(key="theory:loss").value == "minimax"
+    # while training the change is applied at the next step
+    at.sidebar.button(key="theory:btn:start").click().run()
+    at.segmented_control(key="theory-page:loss").set_value("nonsaturating").run()
+    assert wait_for(lambda: run.config.loss == "nonsaturating", timeout=10)
+    at.run()
+    assert at.segmented_control(key="theory-page:loss").value == "nonsaturating"
+
+
+def test_the_sidebar_loss_box_moves_the_page_switch():
+    at = open_app(PAGE)
+    at.sidebar.selectbox(key="theory:loss").set_value("minimax").run()
+    assert at.segmented_control(key="theory-page:loss").value == "minimax"
+    at.sidebar.selectbox(key="theory:loss").set_value("hinge").run()
+    assert at.segmented_control(key="theory-page:loss").value is None  # not one of the two
+    assert any("not a probability" in w.value for w in at.warning)
+
+
+def test_operating_point_is_marked_once_the_run_has_stats():
+    at = open_app(PAGE)
+    assert operating_point(figures(at)["theory:g-loss"]) is None  # no step yet: nothing to mark
+    at.sidebar.button(key="theory:btn:start").click().run()
+    run = session_run(at, "theory")
+    assert wait_for(lambda: run.snapshot().last is not None and run.snapshot().step > 5, timeout=20)
+    at.run()
+    d_fake = run.snapshot().last.d_fake
+    mark = operating_point(figures(at)["theory:g-loss"])
+    assert mark is not None
+    marked = float(re.findall(r"[0-9]*\.[0-9]+", mark)[-1])
+    assert abs(marked - d_fake) < 0.2  # the run moves on between the render and this snapshot
+    assert any(t.get("name") == "this run" for t in figures(at)["theory:value"]["data"])
+
+
+def test_data_switch_keeps_the_loss():
+    at = open_app(PAGE)
+    at.segmented_control(key="theory-page:loss").set_value("minimax").run()
+    at.segmented_control(key="theory-page:data").set_value("bimodal1d").run()
+    assert not at.exception
+    cfg = session_run(at, "theory").config
+    assert (cfg.dataset, cfg.loss) == ("bimodal1d", "minimax")
+    assert at.segmented_control(key="theory-page:data").value == "bimodal1d"
+
+
+def metric(at, prefix: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(prefix))
+
+
+def test_head_start_makes_d_win_and_the_saturating_gradient_vanish():
+    at = open_app(PAGE)
+    run = session_run(at, "theory")
+    at.segmented_control(key="theory-page:loss").set_value("minimax").run()
+    at.button(key="theory-page:head-start").click().run()
+    assert not at.exception
+    snap = run.snapshot()
+    assert snap.step == 0 and snap.g_updates == 0 and snap.d_updates >= 100  # only D trained
+    assert snap.last.d_fake < 0.15  # D confidently rejects the fakes
+    saturating, nonsaturating = float(metric(at, "Push per fake, saturating")), float(metric(at, "Push per fake, non"))
+    assert nonsaturating > 5 * saturating
+    # The measured gradient tells the same story: one G step with each loss from (almost) the same D.
+    at.sidebar.button(key="theory:btn:step-g").click().run()
+    assert run.config.loss == "minimax" and run.snapshot().g_updates == 1
+    g_minimax = float(metric(at, "G's gradient norm"))
+    at.segmented_control(key="theory-page:loss").set_value("nonsaturating").run()
+    at.sidebar.button(key="theory:btn:step-g").click().run()
+    g_nonsaturating = float(metric(at, "G's gradient norm"))
+    assert g_nonsaturating > 5 * g_minimax, (g_minimax, g_nonsaturating)

@@ -1,0 +1,136 @@
+"""Streamlit helpers for the image pages: crisp sample grids, shared data sets, the shipped generator.
+
+Images go to `st.image` as PNG bytes built by `gan_core.imaging`, with output_format="PNG":
+with "auto", Streamlit re-encodes any grayscale image without alpha as JPEG, which smears 8x8
+digits that were upscaled pixel-exact to stay sharp on a projector. Identical bytes also get
+the same media URL, so an unchanged grid (the real images) costs the browser nothing on a
+live refresh.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Sequence
+
+import numpy as np
+import streamlit as st
+import torch
+
+from gan_core import imaging
+from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
+from gan_core.config import TrainConfig
+from gan_core.data import Dataset, get_dataset
+from gan_core.data.images import assets_dir, image_dataset
+from gan_core.runner import Snapshot
+
+PRETRAINED_FILE = "digits_generator.pt"
+MNIST_LIMIT = 10_000  # a random 10k of the 60k: plenty for a CPU GAN, 31 MB instead of 188 MB
+STRIP_WIDTH = 1100  # a strip of frames fills the wide layout's main column
+GRID_WIDTH = 460  # two sample grids side by side, and the title above them, fit a 1600x900 projector
+
+
+def grid_png(images: np.ndarray, ncols: int | None = None, scale: int | None = None) -> bytes:
+    """A crisp, pixel-exact PNG grid of (n, H, W) images in [0, 1], about GRID_WIDTH px wide
+    unless `scale` says otherwise (a whole factor: every source pixel stays a sharp square)."""
+    n, _, width = np.shape(images)
+    ncols = ncols or math.ceil(math.sqrt(max(n, 1)))
+    if scale is None:
+        scale = max(1, GRID_WIDTH // (ncols * width))
+    return imaging.png_bytes(imaging.image_grid(images, ncols=ncols, scale=scale), compress_level=1)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _static_grid_png(images: np.ndarray, ncols: int | None) -> bytes:
+    return grid_png(images, ncols)
+
+
+def show_grid(images: np.ndarray | None, caption: str | None = None, ncols: int | None = None,
+              static: bool = False) -> None:
+    """A sample grid; `static` (e.g. the real images, unchanged while a run trains) is encoded once."""
+    if images is None or len(images) == 0:
+        st.caption("No images yet.")
+        return
+    png = _static_grid_png(images, ncols) if static else grid_png(images, ncols)
+    st.image(png, caption=caption, width="content", output_format="PNG")
+
+
+def show_strip(images: np.ndarray, caption: str | None = None, max_width: int = STRIP_WIDTH,
+               max_tile: int = 100) -> None:
+    """One row of frames, each upscaled by the same whole factor (so all stay crisp)."""
+    n, _, w = np.shape(images)
+    scale = max(1, min((max_width - n - 1) // max(1, n * w), max_tile // w))
+    st.image(grid_png(images, ncols=n, scale=scale), caption=caption, width="content", output_format="PNG")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def shared_dataset(name: str) -> Dataset:
+    """A built-in data set, loaded once per server and shared read-only by every session's runs
+    (60 students on MNIST would otherwise hold 60 copies). MNIST / Fashion-MNIST are only read
+    from the local cache here; `download_dataset` fetches them. Failures are not cached."""
+    if name in ("mnist", "fashion"):
+        return image_dataset(name, download=False, limit=MNIST_LIMIT)
+    return get_dataset(name)
+
+
+def download_dataset(name: str, timeout: float = 15.0) -> Dataset:
+    """Fetch MNIST / Fashion-MNIST into the local cache (raises DatasetUnavailable offline)."""
+    image_dataset(name, download=True, limit=MNIST_LIMIT, timeout=timeout)
+    shared_dataset.clear()
+    return shared_dataset(name)
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained_generator() -> tuple[TrainConfig, torch.nn.Module, int]:
+    """The shipped digits generator (config, frozen G, training steps): loaded once per server.
+    Safe to share: it is in eval mode, without gradients, and only ever run forward."""
+    state = load_checkpoint(assets_dir() / PRETRAINED_FILE)
+    cfg, generator = generator_from_checkpoint(state)
+    return cfg, generator, int(state.get("step", 0))
+
+
+# --- export files (pure: called from download buttons, possibly off the script thread) ---------
+def sample_grid_png(snap: Snapshot) -> bytes:
+    """The current fixed-noise grid as a PNG."""
+    if snap.samples is None:
+        raise ValueError("no samples yet")
+    return grid_png(snap.samples)
+
+
+def timeline_gif_bytes(snap: Snapshot) -> bytes:
+    """The run's stored grids as a looping GIF (one frame per timeline entry)."""
+    frames = snap.timeline or ((snap.step, snap.samples),)
+    return imaging.timeline_gif(frames)
+
+
+def history_csv(snap: Snapshot) -> str:
+    """The training history, one row per recorded step. Quality metrics (evaluated less often)
+    are joined as of the latest evaluation at or before each row's step."""
+    history = snap.history
+    fields = list(history)
+    metric_fields = [f for f in snap.metric_history if f != "step"]
+    n = len(history[fields[0]]) if fields else 0
+    steps = np.asarray(history.get("step", np.arange(n)), dtype=np.float64)
+    eval_steps = np.asarray(snap.metric_history.get("step", []), dtype=np.float64)
+    idx = np.searchsorted(eval_steps, steps, side="right") - 1 if eval_steps.size else np.full(n, -1)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields + metric_fields)
+    for row in range(n):
+        values = [_number(history[f][row]) for f in fields]
+        values += [_number(snap.metric_history[f][idx[row]]) if idx[row] >= 0 else "" for f in metric_fields]
+        writer.writerow(values)
+    return buffer.getvalue()
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if not np.isfinite(value):
+        return ""
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def what_to_notice(points: Sequence[str]) -> None:
+    """The lesson's closing box."""
+    with st.container(border=True):
+        st.markdown("#### 👀 What to notice\n" + "\n".join(f"- {p}" for p in points))

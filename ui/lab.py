@@ -1,0 +1,228 @@
+"""The mode collapse lab's pieces: pairings of a collapsing run with a cure, the collapse alarm,
+and the config differences a student should look at.
+
+Everything above `load_pairing` is pure (no Streamlit, no threads) so tests can call it directly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any, Mapping
+
+import numpy as np
+
+from gan_core.config import TrainConfig
+from gan_core.data import get_dataset
+from gan_core.presets import get_preset
+
+
+@dataclass(frozen=True)
+class LabData:
+    """A 2D mixture the lab runs on, with its collapsing and its healthy preset."""
+
+    name: str
+    label: str
+    collapse_preset: str
+    healthy_preset: str
+
+
+LAB_DATA: dict[str, LabData] = {d.name: d for d in (
+    LabData("ring8", "Ring: 8 modes", "ring8-collapse", "ring8"),
+    LabData("grid25", "Grid: 25 modes", "grid25-collapse", "grid25"),
+)}
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Run A: the dataset's collapse preset (plus `a_overrides` when the contrast needs A set
+    explicitly, e.g. the saturating loss). Run B: the same preset with one cure (`b_overrides`),
+    or the dataset's healthy preset when `healthy` is set. Overrides name values, not changes,
+    so a pairing still shows its contrast when the lead retunes the presets."""
+
+    key: str
+    label: str  # the button text
+    cure: str  # run B's name in headers and charts
+    b_overrides: tuple[tuple[str, Any], ...] = ()
+    a_overrides: tuple[tuple[str, Any], ...] = ()
+    a_name: str = "vanilla GAN"
+    healthy: bool = False
+    why: str = ""  # why the cure helps, in a student's words
+
+    def sides(self, dataset: str) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+        """((preset A, overrides A), (preset B, overrides B)) for `dataset`."""
+        data = LAB_DATA[dataset]
+        a = (data.collapse_preset, dict(self.a_overrides))
+        if self.healthy:
+            return a, (data.healthy_preset, {})
+        return a, (data.collapse_preset, {**dict(self.a_overrides), **dict(self.b_overrides)})
+
+    def configs(self, dataset: str) -> tuple[TrainConfig, TrainConfig]:
+        (pa, oa), (pb, ob) = self.sides(dataset)
+        return get_preset(pa).config.replace(**oa), get_preset(pb).config.replace(**ob)
+
+
+PAIRINGS: dict[str, Pairing] = {p.key: p for p in (
+    Pairing("tuned", "Vanilla vs tuned GAN", "tuned GAN", healthy=True,
+            why="B is the healthy preset. Each difference listed above the runs pushes the same way: D stays "
+                "a useful teacher, so G is told about the modes it misses instead of piling onto the ones it "
+                "found."),
+    Pairing("loss", "Saturating vs non-saturating loss", "non-saturating loss", (("loss", "nonsaturating"),),
+            a_overrides=(("loss", "minimax"),), a_name="vanilla GAN, saturating loss",
+            why="With the saturating loss log(1 − D(G(z))), a fake that D confidently rejects (D ≈ 0) gets "
+                "almost no gradient: G only learns from the fakes D is unsure about, so it keeps polishing the "
+                "modes it already has. The non-saturating loss −log D(G(z)) pushes hardest exactly on the "
+                "worst fakes, so samples far from any real mode still get moved. It fixes the vanishing "
+                "gradient, not the collapse itself: watch whether B covers more modes, or just gets there faster."),
+    Pairing("wgan", "Vanilla vs WGAN-GP", "WGAN-GP, 5 critic steps", (("loss", "wgan-gp"), ("d_steps", 5)),
+            why="A Wasserstein critic gives a score, not a probability, so it cannot saturate; the gradient "
+                "penalty keeps it smooth, and 5 critic steps per G step keep it near its best. Its gradient "
+                "then points from every fake towards the real mass, including modes G has no samples on. "
+                "Each step costs ~10× more compute, so B advances slower: compare at equal steps."),
+    Pairing("dsteps", "1 vs 5 D steps", "5 D steps per G step", (("d_steps", 5),),
+            why="G collapses by exploiting a stale D: it moves all its samples to wherever D currently says "
+                "“real”, D catches up, and G jumps to the next mode. With 5 D updates per G update, D is "
+                "closer to its optimum D* and punishes G at once for crowding onto one mode."),
+    Pairing("lr", "Fast vs slow lr_g", "slow G (lr_g 2.5e-5)", (("lr_g", 2.5e-5),),
+            why="When G learns as fast as D (or faster) it can jump from mode to mode before D has learned "
+                "where the fakes are. Slowing G down (the two-timescale rule, TTUR: D learns faster than G) "
+                "lets D keep up, so G follows D's gradient instead of outrunning it."),
+    Pairing("mbstd", "No vs minibatch statistics", "minibatch std feature", (("minibatch_std", True),),
+            why="D normally judges each sample alone, and a perfect copy of one mode looks perfectly real. "
+                "With minibatch statistics D also sees how spread out the whole batch is: a collapsed batch "
+                "has almost no spread, so D can reject it as a batch, and G is pushed to diversify."),
+)}
+DEFAULT_PAIRING = "tuned"  # the page's default slots (ring8-collapse vs ring8) are this pairing
+
+
+def current_pairing(config_a: TrainConfig, config_b: TrainConfig) -> tuple[str | None, str | None]:
+    """(pairing key, dataset) whose configs the two runs have, or (None, dataset or None) when the
+    runs were changed some other way (a URL, the playground...)."""
+    dataset = config_a.dataset if config_a.dataset in LAB_DATA else None
+    if dataset is None:
+        return None, None
+    for pairing in PAIRINGS.values():
+        if pairing.configs(dataset) == (config_a, config_b):
+            return pairing.key, dataset
+    return None, dataset
+
+
+# --- config differences --------------------------------------------------------------------------
+IGNORED_DIFFERENCES = ("steps",)  # the suggested run length says nothing about collapse
+
+
+def config_differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, Any, Any]]:
+    """(setting, value in A, value in B) for every setting that differs, in TrainConfig order."""
+    return [(f.name, getattr(a, f.name), getattr(b, f.name)) for f in fields(TrainConfig)
+            if f.name not in IGNORED_DIFFERENCES and getattr(a, f.name) != getattr(b, f.name)]
+
+
+def format_setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float) and 0 < abs(value) < 0.01:  # learning rates: 1e-4, 2.5e-5
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# --- the collapse alarm --------------------------------------------------------------------------
+ALARM_MIN_STEPS = 500  # before this every GAN covers few modes: too early to call it collapse
+ALARM_WINDOW = 4  # evaluations (~0.5 s apart) the verdict looks back over, so it does not flicker
+ALARM_MAX_SHARE = 3 / 8  # "few modes" = at most 3 of 8 modes (9 of 25) strictly covered
+ALARM_MIN_HQ = 0.5  # committed, kind 1: most samples sit sharply on a mode (the textbook picture)
+ALARM_MAX_SPREAD = 0.5  # committed, kind 2: the samples crowd into a spot under half the data's spread
+# (a healthy ring8 run has spread ~1.0 from step 500 on; the vanilla presets stay at 0.1-0.4)
+
+COLLAPSE, LEARNING, COVERING, TOO_EARLY = "collapse", "learning", "covering", "too-early"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # COLLAPSE, LEARNING, COVERING or TOO_EARLY
+    modes: int  # strictly covered modes, latest evaluation
+    n_modes: int
+    hq: float  # share of high-quality samples, latest evaluation (nan if none)
+    message: str
+
+    @property
+    def alarm(self) -> bool:
+        return self.kind == COLLAPSE
+
+
+def _last(values: Any, n: int) -> np.ndarray:
+    arr = np.asarray(values if values is not None else (), dtype=np.float64).reshape(-1)[-n:]
+    return arr[np.isfinite(arr)]
+
+
+def sample_spread(fake: Any, real: Any) -> float:
+    """How spread out the generated points are relative to the data: RMS distance to their own
+    centre, fake over real (1 = as spread as the data; a collapsed G is far below 1). NaN if
+    either set is empty or not finite."""
+    f, r = _rms_spread(fake), _rms_spread(real)
+    return f / r if r > 0 else math.nan
+
+
+def _rms_spread(points: Any) -> float:
+    x = np.asarray(points if points is not None else (), dtype=np.float64)
+    if x.ndim != 2 or not len(x) or not np.isfinite(x).all():
+        return math.nan
+    return math.sqrt(float(((x - x.mean(0)) ** 2).sum(1).mean()))
+
+
+def collapse_verdict(metric_history: Mapping[str, Any], n_modes: int, step: int, spread: float = math.nan, *,
+                     min_steps: int = ALARM_MIN_STEPS, window: int = ALARM_WINDOW,
+                     max_share: float = ALARM_MAX_SHARE, min_hq: float = ALARM_MIN_HQ,
+                     max_spread: float = ALARM_MAX_SPREAD) -> Verdict:
+    """The lab's collapse alarm, one rule for every run:
+
+    Mode collapse  <=>  step >= min_steps
+                        and in each of the last `window` evaluations at most
+                            floor(max_share * n_modes) modes were strictly covered (3 of 8, 9 of 25)
+                        and G has committed to a few places: on average at least `min_hq` of the
+                            samples were high quality, or the latest samples' `spread`
+                            (sample_spread) is at most `max_spread`.
+
+    The last condition separates collapse (sharp samples on few modes, or one tight clump) from a
+    generator that is still a wide blur over the plane (few modes, few good samples, wide spread).
+    """
+    strict = _last(metric_history.get("modes_covered_strict"), window)
+    hq = _last(metric_history.get("hq_fraction"), window)
+    modes = int(round(strict[-1])) if strict.size else 0
+    hq_now = float(hq[-1]) if hq.size else math.nan
+    limit = math.floor(max_share * n_modes)
+    if step < min_steps or strict.size < window or hq.size < window:
+        return Verdict(TOO_EARLY, modes, n_modes, hq_now, f"Too early to judge (step {step:,} of {min_steps:,}).")
+    if strict.max() > limit:
+        return Verdict(COVERING, modes, n_modes, hq_now, f"Covering {modes} of {n_modes} modes.")
+    if hq.mean() >= min_hq:
+        return Verdict(COLLAPSE, modes, n_modes, hq_now,
+                       f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples "
+                       "look perfect.")
+    if math.isfinite(spread) and spread <= max_spread:
+        return Verdict(COLLAPSE, modes, n_modes, hq_now,
+                       f"Mode collapse: only {modes} of {n_modes} modes; the samples crowd into a clump "
+                       f"{1 / max(spread, 1e-3):.0f}× narrower than the data.")
+    return Verdict(LEARNING, modes, n_modes, hq_now,
+                   f"Still searching: {modes} of {n_modes} modes and only {hq_now:.0%} of the samples on a "
+                   "mode yet.")
+
+
+@lru_cache(maxsize=None)
+def n_modes(dataset: str) -> int:
+    mixture = get_dataset(dataset).mixture
+    return 0 if mixture is None else int(np.asarray(mixture.centers).shape[0])
+
+
+# --- Streamlit glue -------------------------------------------------------------------------------
+SLOTS = ("lab-a", "lab-b")
+
+
+def load_pairing(key: str, dataset: str, start: bool = False) -> None:
+    """Load both runs of a pairing (fresh weights, same seed), starting them if asked."""
+    from .state import load_preset  # Streamlit import kept out of the pure part above
+
+    for slot, (preset, overrides) in zip(SLOTS, PAIRINGS[key].sides(dataset)):
+        load_preset(slot, preset, start=start, **overrides)
