@@ -53,14 +53,17 @@ def _as_tiles(images: Any) -> np.ndarray:
     return (np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def grid_scale(ncols: int, width: int, pad: int = 1, target: int = GRID_TARGET_WIDTH) -> int:
+GRID_PAD = 3  # px of grey between tiles: a 1-px line vanishes on a projector
+
+
+def grid_scale(ncols: int, width: int, pad: int = GRID_PAD, target: int = GRID_TARGET_WIDTH) -> int:
     """The integer upscale that makes a grid of `ncols` tiles as wide as possible up to `target`
     pixels (integer factors keep every source pixel a crisp square)."""
     room = target - pad * (ncols + 1)
     return max(1, room // max(1, ncols * width))
 
 
-def image_grid(images: np.ndarray, ncols: int | None = None, scale: int | None = None, pad: int = 1,
+def image_grid(images: np.ndarray, ncols: int | None = None, scale: int | None = None, pad: int = GRID_PAD,
                separator: int = SEPARATOR) -> Image.Image:
     """Tile (n, H, W) images in [0, 1] into one grayscale grid, upscaled without blurring so
     8x8 digits stay crisp and big on a projector; `pad` px of grey separate the tiles."""

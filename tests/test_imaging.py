@@ -17,8 +17,9 @@ def test_image_grid_size_and_auto_scale_for_a_projector():
     grid = imaging.image_grid(np.random.default_rng(0).random((64, 8, 8)))
     assert grid.mode == "L"
     assert 400 <= grid.width <= 560 and grid.height == grid.width
-    scale = (grid.width - 9) // 64
-    assert grid.width == 8 * 8 * scale + 9  # 8 tiles of 8*scale px, 9 one-pixel separators
+    pad = imaging.GRID_PAD
+    scale = (grid.width - 9 * pad) // 64
+    assert grid.width == 8 * 8 * scale + 9 * pad  # 8 tiles of 8*scale px, 9 separators
 
 
 def test_image_grid_explicit_layout():
@@ -46,7 +47,8 @@ def test_image_grid_places_images_in_reading_order():
 def test_image_grid_accepts_channel_axes_and_clips():
     a = imaging.image_grid(np.full((4, 1, 8, 8), 2.0), scale=1)
     b = imaging.image_grid(np.full((4, 8, 8, 1), np.nan), scale=1)
-    assert np.asarray(a)[1, 1] == 255 and np.asarray(b)[1, 1] == 0
+    p = imaging.GRID_PAD
+    assert np.asarray(a)[p, p] == 255 and np.asarray(b)[p, p] == 0
     with pytest.raises(ValueError):
         imaging.image_grid(np.zeros((2, 3, 8, 8)))
 
