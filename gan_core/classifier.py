@@ -101,6 +101,11 @@ class ReferenceClassifier:
         """Class probabilities, (n, 10)."""
         return torch.softmax(self._run(images)[1], dim=1).numpy().astype(np.float64)
 
+    def probabilities_and_features(self, images: torch.Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both at once from one forward pass (metrics need both, a few times per second)."""
+        features, logits = self._run(images)
+        return (torch.softmax(logits, dim=1).numpy().astype(np.float64), features.numpy().astype(np.float64))
+
     def features(self, images: torch.Tensor | np.ndarray) -> np.ndarray:
         """Penultimate-layer activations, (n, 64): the space the Fréchet distance is measured in."""
         return self._run(images)[0].numpy().astype(np.float64)
@@ -154,13 +159,15 @@ def digits_metrics(images: torch.Tensor | np.ndarray, classifier: ReferenceClass
     """
     classifier = classifier or ReferenceClassifier.load()
     x = to_model_input(images)
-    proba = classifier.predict_proba(x)
+    proba, features = classifier.probabilities_and_features(x)
     predicted, confidence = proba.argmax(axis=1), proba.max(axis=1)
     confident_counts = np.bincount(predicted[confidence >= 0.5], minlength=N_CLASSES)
     threshold = max(1.0, min_share * len(x))
-    mu, sigma = gaussian_stats(classifier.features(x))
+    mu, sigma = gaussian_stats(features)
     real_mu, real_sigma = real_stats if real_stats is not None else classifier.real_stats()
     return {
+        "predicted": predicted,  # per image, in input order (the page's histogram uses the first 64)
+        "confidence": confidence,
         "class_hist": [int(c) for c in np.bincount(predicted, minlength=N_CLASSES)],
         "class_coverage": int(np.sum(confident_counts >= threshold)),
         "mean_confidence": float(confidence.mean()),

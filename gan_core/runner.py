@@ -104,6 +104,7 @@ class TrainingRun:
         max_run_seconds: float | None = 30 * 60.0,
         publish_interval: float = 0.1,
         eval_interval: float = 0.5,
+        metrics_interval: float = 1.0,
         chunk_seconds: float = 0.02,
         timeline_frames: int = 64,
         stop_at_steps: bool = False,
@@ -115,7 +116,8 @@ class TrainingRun:
         self.idle_timeout = idle_timeout
         self.max_run_seconds = max_run_seconds
         self.publish_interval = publish_interval
-        self.eval_interval = eval_interval
+        self.eval_interval = eval_interval  # pictures (samples, D's map...) at most this often
+        self.metrics_interval = metrics_interval  # quality scores (costlier) at most this often
         self.chunk_seconds = chunk_seconds
         self.timeline_frames = timeline_frames
         self.stop_at_steps = stop_at_steps
@@ -152,7 +154,7 @@ class TrainingRun:
         self._last_phase = "both"
         self._last_good: dict[str, Any] | None = None
         self._last_good_time = 0.0
-        self._evaluate()
+        self._evaluate(full=True)
         self._snapshot = self._make_snapshot()
 
     # --- control (any thread) --------------------------------------------------------------
@@ -256,6 +258,14 @@ class TrainingRun:
             finally:
                 self._trainer_lock.release()
             self._publish()
+        else:
+            # Training: the worker applies it at its next step. Wait (briefly) for the snapshot
+            # that shows it, so the rerun this change triggers already displays the new value.
+            with self._cv:
+                deadline = time.monotonic() + 0.3
+                while self._pending and time.monotonic() < deadline and self._want_run:
+                    self._cv.wait(deadline - time.monotonic())
+            self._publish()
         return new
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -271,7 +281,7 @@ class TrainingRun:
             self._timeline, self._timeline_every = [], 1
             self._last_good = None
             self._g_copy = None
-            self._evaluate()
+            self._evaluate(full=True)
         with self._cv:
             self._status = PAUSED
             self._message = f"Loaded a checkpoint at step {self.trainer.step_count:,}."
@@ -284,7 +294,7 @@ class TrainingRun:
             if self._last_good is None:
                 return False
             self.trainer.load_state_dict(copy.deepcopy(self._last_good))
-            self._evaluate()
+            self._evaluate(full=True)
         with self._cv:
             self._status = PAUSED
             self._message = f"Restored the last good checkpoint (step {self.trainer.step_count})."
@@ -383,7 +393,7 @@ class TrainingRun:
             self._last_phase = which
             self._after_steps(collected, phase=which)
             if self._status != DIVERGED:
-                self._evaluate()
+                self._evaluate(full=True)
         with self._cv:
             if self._status == IDLE:
                 self._status = PAUSED
@@ -418,6 +428,7 @@ class TrainingRun:
             self._publish()
 
     _last_eval = 0.0
+    _last_metrics = 0.0
 
     def _after_steps(self, collected: list[StepStats], phase: str = "both") -> None:
         for stats in collected:
@@ -469,6 +480,8 @@ class TrainingRun:
         # caller holds the trainer lock
         with self._cv:
             pending, self._pending = self._pending, {}
+            if pending:
+                self._cv.notify_all()
         if pending:
             try:
                 self.trainer.update(**pending)
@@ -476,13 +489,19 @@ class TrainingRun:
                 with self._cv:
                     self._message = str(exc)
 
-    def _evaluate(self) -> None:
+    def _evaluate(self, full: bool | None = None) -> None:
         # caller holds the trainer lock (or is the constructor)
-        self._last_eval = time.monotonic()
-        self._samples, self._views, self._metrics = self.evaluator.evaluate()
+        now = time.monotonic()
+        self._last_eval = now
+        if full is None:
+            full = now - self._last_metrics >= self.metrics_interval
+        self._samples, self._views, self._metrics = self.evaluator.evaluate(full=full)
         step = self.trainer.step_count
-        if self._metrics:
-            self.metric_history.append((step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields))
+        if full:
+            self._last_metrics = now
+            if self._metrics:
+                self.metric_history.append(
+                    (step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields))
         self._evals += 1
         if self._evals % self._timeline_every == 0 and (not self._timeline or self._timeline[-1][0] != step):
             self._timeline.append((step, self._samples))
