@@ -1,0 +1,233 @@
+"""2D playground page, driven like a browser with AppTest, plus its helpers."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from apptest_utils import open_app, session_run, wait_for
+
+from gan_core import viz
+from gan_core.presets import get_preset
+from gan_core.runner import TrainingRun
+from ui.playground import apply_architecture, heart_points_text, n_modes, points_over_arrows
+
+PAGE = "app_pages/playground.py"
+SLOT = "playground"
+CSV = "x,y\n" + "\n".join(f"{np.cos(a):.3f},{np.sin(a):.3f}" for a in np.linspace(0, 6, 30))
+
+
+def _charts(at) -> list:
+    """The page's live charts (ui.playground.chart: an in-place plotly component, or
+    st.plotly_chart where the component is unavailable)."""
+    components = [e for e in at.get("bidi_component") if e.proto.component_name == "gan_explainer_live_chart"]
+    return components + list(at.get("plotly_chart"))
+
+
+def _figure(element) -> dict:
+    if element.type == "bidi_component":
+        return json.loads(json.loads(element.proto.json))  # the component's data: the figure's JSON text
+    return json.loads(element.proto.spec)
+
+
+def _specs(at) -> dict[str, dict]:
+    """Each chart's figure, by its title."""
+    out = {}
+    for element in _charts(at):
+        fig = _figure(element)
+        title = fig["layout"].get("title", {}).get("text", "") or ""
+        out[title.split("<br>")[0]] = fig
+    return out
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_playground_renders_controls_charts_and_tiles():
+    at = open_app(PAGE)
+    assert at.title[0].value.endswith("2D playground")
+    data = at.button_group(key="pg:dataset")
+    assert data.value == "ring8" and len(data.options) == 5
+    layers = at.button_group(key="pg:layers")
+    assert set(layers.value) == {"real", "fake", "heatmap", "arrows"} and len(layers.options) == 5
+    assert any("architecture" in e.label for e in at.expander)
+    assert len(_charts(at)) == 6
+    tiles = _metrics(at)
+    assert tiles["Modes covered"] == "0/8" and tiles["Step"] == "0" and "High-quality %" in tiles
+    assert any("What to notice" in i.value for i in at.info)
+
+
+def test_layer_toggles_change_what_the_field_draws():
+    at = open_app(PAGE)
+    field = _specs(at)["Real vs generated points over D's view"]
+    assert {t["type"] for t in field["data"]} == {"heatmap", "scatter"}
+    at.button_group(key="pg:layers").set_value(["real", "manifold"]).run()
+    field = _specs(at)["Real vs generated points over D's view"]
+    names = [t.get("name") for t in field["data"]]
+    assert names == ["G's manifold", "real data"]
+
+
+def test_choosing_grid25_restarts_the_run_on_grid25_and_keeps_it_training():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step >= 2)
+    at.run()
+    at.button_group(key="pg:dataset").set_value("grid25").run()
+    assert not at.exception
+    snap = run.snapshot()
+    assert snap.dataset_name == "grid25" and snap.config == get_preset("grid25").config  # a fresh grid25 run
+    assert snap.is_active  # it was training, so it goes on training on the new data
+    assert at.session_state["_gan_runs"].presets[SLOT] == "grid25"  # the sidebar's preset follows
+    assert at.selectbox(key=f"{SLOT}:preset-picker").value == "grid25"
+    assert re.fullmatch(r"\d+/25", _metrics(at)["Modes covered"])  # the grid has 25 modes
+    assert any("restarted at step 0" in i.value for i in at.info)
+    at.run()  # a later rerun must not switch it back
+    assert run.snapshot().dataset_name == "grid25" and run.snapshot().is_active
+
+
+def test_moons_keeps_the_networks_and_swaps_only_the_data():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    before = run.config
+    at.button_group(key="pg:dataset").set_value("moons").run()
+    assert run.snapshot().dataset_name == "moons"
+    assert run.config.replace(dataset="ring8") == before
+    assert _metrics(at)["Modes covered"] == "—"  # no modes to count: the JS tile stands in
+    assert "JS divergence" in _metrics(at)
+
+
+def test_uploading_a_csv_trains_on_those_points_and_a_bad_one_says_why():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    at.button_group(key="pg:dataset").set_value("custom").run()
+    assert run.snapshot().dataset_name == "ring8"  # choosing "your own points" alone changes nothing
+    at.file_uploader(key="pg:upload").upload("bad.csv", b"x,y\n1,2\n3,oops\n", "text/csv").run()
+    assert not at.exception
+    assert "line 3" in at.error[0].value and "bad.csv" in at.error[0].value
+    assert run.snapshot().dataset_name == "ring8"
+
+    at.file_uploader(key="pg:upload").upload("circle.csv", CSV.encode(), "text/csv").run()
+    assert not at.error
+    snap = run.snapshot()
+    assert (snap.dataset_name, snap.config.dataset, snap.step) == ("custom", "custom", 0)
+    assert run.trainer.dataset.data.shape == (30, 2)
+    assert any("30 points" in i.value for i in at.info)
+
+
+def test_typed_points_train_the_run_and_too_few_points_are_refused():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    at.button_group(key="pg:dataset").set_value("custom").run()
+    at.text_area(key="pg:points").set_value("1,1\n2,2\n").run()
+    at.button(key="pg:use-points").click().run()
+    assert "at least 8 points" in at.error[0].value
+    assert run.snapshot().dataset_name == "ring8"
+    at.text_area(key="pg:points").set_value(heart_points_text()).run()
+    at.button(key="pg:use-points").click().run()
+    assert run.snapshot().dataset_name == "custom" and not at.error
+    assert at.button_group(key="pg:dataset").value == "custom"
+
+
+def test_live_training_fills_charts_and_metric_tiles():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step >= 5 and run.snapshot().metric_history["step"].size >= 2)
+    at.run()
+    assert not at.exception
+    specs = _specs(at)
+    assert len(_charts(at)) == 6
+    assert {"Losses: discriminator vs generator", "Discriminator accuracy", "What D says",
+            "Modes covered (k/8) and %HQ", "Real vs fake: JS and KL"} <= set(specs)
+    accuracy = specs["Discriminator accuracy"]
+    assert any(s.get("y0") == 0.5 and s["line"]["dash"] == "dash" for s in accuracy["layout"]["shapes"])
+    assert {t["name"] for t in specs["Modes covered (k/8) and %HQ"]["data"]} >= {
+        "modes covered", "high-quality samples (%)"}
+    tiles = _metrics(at)
+    assert int(tiles["Step"].replace(",", "")) >= 5
+    assert re.fullmatch(r"\d/8", tiles["Modes covered"])
+    assert re.fullmatch(r"\d+(\.\d)?%", tiles["High-quality %"])
+    assert re.fullmatch(r"\d+%", tiles["D accuracy"])
+
+
+def test_architecture_change_restarts_at_step_0_with_a_notice():
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step >= 3)
+    at.run()
+    g_layers = [s for s in at.slider if s.label == "G hidden layers"][0]
+    assert g_layers.value == run.config.g_layers
+    new = 1 if run.config.g_layers != 1 else 2
+    g_layers.set_value(new)
+    [b for b in at.button if b.label == "Apply and restart"][0].click().run()
+    assert not at.exception
+    assert run.config.g_layers == new
+    assert run.snapshot().step < 3 and run.snapshot().is_active  # restarted, and still training
+    assert any("Architecture changed (g_layers): the run restarted at step 0" in i.value for i in at.info)
+    assert [s for s in at.slider if s.label == "G hidden layers"][0].value == new
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def test_apply_architecture_changes_nothing_when_nothing_differs_and_refuses_other_fields():
+    run = TrainingRun(get_preset("ring8").config)
+    run.step_once("both")
+    assert apply_architecture(run, g_layers=run.config.g_layers) == []
+    assert run.snapshot().step == 1
+    with pytest.raises(ValueError, match="not an architecture setting"):
+        apply_architecture(run, lr_g=0.1)
+    with pytest.raises(ValueError, match="g_width"):
+        apply_architecture(run, g_width=0)
+    assert apply_architecture(run, noise="uniform", activation="tanh") == ["activation", "noise"]
+    assert run.snapshot().step == 0 and run.config.noise == "uniform"
+    assert n_modes(run) == 8
+
+
+def test_every_figure_the_pages_send_passes_plotly_validation():
+    """The pages skip plotly's (slow) validation at runtime; this is where it still happens."""
+    run = TrainingRun(get_preset("ring8").config)
+    for _ in range(3):
+        run.step_once("both")
+    snap = run.snapshot()
+    figures = [
+        points_over_arrows(viz.playground_figure(snap.views["real"], snap.samples, snap.views)),
+        viz.loss_figure(snap.history), viz.accuracy_figure(snap.history), viz.d_outputs_figure(snap.history, True),
+        viz.modes_figure(snap.metric_history, 8), viz.divergence_figure(snap.metric_history),
+        viz.empty_figure("press start", "Losses"),
+    ]
+    for figure in figures:
+        go.Figure(figure)  # raises on an invalid property
+    names = [t.get("name", "") for t in figures[0]["data"]]
+    assert names.index("generated") > [i for i, n in enumerate(names) if n.startswith("G's gradient")][0]
+
+
+def test_live_charts_keep_their_identity_while_the_data_changes():
+    """Each live chart keeps its element id (one Plotly instance in the browser, updated with
+    Plotly.react) while its data changes; a new id would be a new chart, blank until redrawn."""
+    at = open_app(PAGE)
+    assert not at.get("plotly_chart") and len(_charts(at)) == 6
+    before = {e.proto.id: _figure(e) for e in _charts(at)}
+    run = session_run(at, SLOT)
+    for _ in range(3):
+        run.step_once("both")
+    at.run()
+    after = {e.proto.id: _figure(e) for e in _charts(at)}
+    assert set(after) == set(before)
+    field_id = next(i for i in after if i.endswith("pg:field"))
+    assert after[field_id]["data"] != before[field_id]["data"]  # same chart, new points
+    assert after[field_id]["layout"]["uirevision"] == before[field_id]["layout"]["uirevision"]
+
+
+def test_charts_fall_back_to_st_plotly_chart_without_the_component(monkeypatch):
+    import ui.playground
+
+    monkeypatch.setattr(ui.playground, "_live_chart", None)
+    at = open_app(PAGE)
+    assert len(at.get("plotly_chart")) == 6 and not at.get("bidi_component")
+    field = _specs(at)["Real vs generated points over D's view"]
+    assert field["data"][0]["type"] == "heatmap"
