@@ -10,7 +10,7 @@ The command used for the shipped file (from the repository root, ~1 min on a qui
 
 With the digits preset (batch-norm DCGAN, samples from the weight average g_ema=0.99) this
 gave: classes covered 10/10, mean confidence 0.93, Fréchet distance 5.05 on 1,000 samples
-(real digits score 10/10, 0.99, ~2). The file also holds the averaged generator (~1.2 MB).
+(real digits score 10/10, 0.99, ~2). The averaged generator is stored as the generator (730 KiB with D).
 
 Options: --steps N (default: the preset's steps), --seed S, --preset NAME, --out PATH,
 --grid PNG (a 10x10 grid of samples to look at), --dry-run (10 steps, writes to a temp dir).
@@ -39,6 +39,17 @@ from gan_core.trainer import Trainer  # noqa: E402
 DEFAULT_OUT = ROOT / "assets" / "digits_generator.pt"
 MAX_BYTES = 1_000_000
 N_JUDGED = 1000
+
+
+def _shipped_state(trainer, discriminator: bool) -> dict:
+    """The checkpoint without optimizer state, and with one generator: the weight average
+    (what the samples showed) stored as the generator, not next to it (half the size)."""
+    from gan_core.checkpoint import checkpoint_state
+
+    state = checkpoint_state(trainer, discriminator=discriminator, optimizers=False)
+    if "generator_ema" in state:
+        state["generator"] = state.pop("generator_ema")
+    return state
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(trainer, out, optimizers=False)
+    save_checkpoint(_shipped_state(trainer, discriminator=True), out)
     size = out.stat().st_size
     if size > MAX_BYTES:  # a shipped asset must stay small: drop D, keep what the page needs
-        save_checkpoint(trainer, out, discriminator=False)
+        save_checkpoint(_shipped_state(trainer, discriminator=False), out)
         size = out.stat().st_size
 
     # Judge the file as the app will see it: load it back the safe way, sample fresh noise.
