@@ -193,7 +193,7 @@ def _demo() -> None:
         st.info(f"The demo draws 2D data; this run trains on {now.dataset_name}.")
         return
     layers = ("heatmap", "real", "fake", "arrows") if st.session_state.get(WALK) else ("heatmap", "real", "fake")
-    figure = viz.playground_figure(now.views.get("real"), now.samples, now.views, layers)
+    figure = viz.playground_figure(now.views.get("real"), now.samples, now.views, layers, max_points=256)
     figure["layout"]["title"]["text"] = "Real (green) vs generated (purple) points"
     figure["layout"]["legend"]["y"] = -0.3  # below the x-axis title in this shorter chart
     chart(points_over_arrows(figure), "ov:demo", height=420)

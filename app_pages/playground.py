@@ -9,7 +9,7 @@ from gan_core.presets import PRESETS
 from ui.controls import live
 from ui.pages import BY_PATH
 from ui.playground import (ARCHITECTURE_FIELDS, apply_architecture, chart, heart_points_text, history_rows,
-                           live_every, metric_tiles, n_modes, points_over_arrows, retitle, switch_dataset,
+                           metric_tiles, n_modes, points_over_arrows, retitle, switch_dataset,
                            train_on_points)
 from ui.state import run_for, session_runs
 
@@ -24,6 +24,9 @@ DEFAULT_LAYERS = ["real", "fake", "heatmap", "arrows"]
 WIDTHS = (8, 16, 32, 64, 128, 256, 512)
 NOTICE, POINTS_ERROR = "pg:notice", "pg:points-error"
 QUALITY_REFRESH_SECONDS = 1.5
+# Real and fake points drawn per set: every refresh redraws each marker in the browser, which
+# shares the CPU with training; 256 per set still shows every mode (≈ 10 per mode on grid25).
+FIELD_POINTS = 256
 
 run = run_for(SLOT, PRESET)
 
@@ -167,7 +170,8 @@ def _field_and_curves() -> None:
         return
     field_col, side_col = st.columns([1, 1], gap="medium")
     with field_col:
-        figure = viz.playground_figure(snap.views.get("real"), snap.samples, snap.views, layers)
+        figure = viz.playground_figure(snap.views.get("real"), snap.samples, snap.views, layers,
+                                        max_points=FIELD_POINTS)
         chart(points_over_arrows(figure), "pg:field", height=560)
     with side_col:
         metric_tiles(snap, n_modes(run))
@@ -208,7 +212,7 @@ def _quality_curves() -> None:
 
 
 live([run], _field_and_curves)
-live_every([run], _quality_curves, QUALITY_REFRESH_SECONDS)
+live([run], _quality_curves, every=QUALITY_REFRESH_SECONDS)
 
 preset_note = PRESETS.get(session_runs().presets.get(SLOT, ""))
 st.info(

@@ -132,7 +132,7 @@ def gan_loop_svg(state: DiagramState, noise: str = "gaussian") -> str:
     live_d = "ganx-live-d" if state.live else ""
     live_g = "ganx-live-g" if state.live else ""
     parts = [
-        f'<svg class="ganx-svg" viewBox="0 0 804 330" width="100%" role="img" '
+        '<svg class="ganx-svg" viewBox="0 0 804 330" width="100%" role="img" '
         f'aria-label="GAN diagram: noise to generator to fake samples to discriminator, which also sees real samples">',
         _css(state),
         '<defs><marker id="ganx-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '

@@ -27,15 +27,11 @@ def _net_class(svg: str, letter: str) -> str:
 
 
 def _charts(at) -> list:
-    """The page's live charts (ui.playground.chart: an in-place plotly component, or
-    st.plotly_chart where the component is unavailable)."""
-    components = [e for e in at.get("bidi_component") if e.proto.component_name == "gan_explainer_live_chart"]
-    return components + list(at.get("plotly_chart"))
+    """The page's live charts (st.plotly_chart via ui.charts.live_chart)."""
+    return list(at.get("plotly_chart"))
 
 
 def _figure(element) -> dict:
-    if element.type == "bidi_component":
-        return json.loads(json.loads(element.proto.json))  # the component's data: the figure's JSON text
     return json.loads(element.proto.spec)
 
 

@@ -21,15 +21,11 @@ CSV = "x,y\n" + "\n".join(f"{np.cos(a):.3f},{np.sin(a):.3f}" for a in np.linspac
 
 
 def _charts(at) -> list:
-    """The page's live charts (ui.playground.chart: an in-place plotly component, or
-    st.plotly_chart where the component is unavailable)."""
-    components = [e for e in at.get("bidi_component") if e.proto.component_name == "gan_explainer_live_chart"]
-    return components + list(at.get("plotly_chart"))
+    """The page's live charts (st.plotly_chart via ui.charts.live_chart)."""
+    return list(at.get("plotly_chart"))
 
 
 def _figure(element) -> dict:
-    if element.type == "bidi_component":
-        return json.loads(json.loads(element.proto.json))  # the component's data: the figure's JSON text
     return json.loads(element.proto.spec)
 
 
@@ -210,7 +206,7 @@ def test_live_charts_keep_their_identity_while_the_data_changes():
     """Each live chart keeps its element id (one Plotly instance in the browser, updated with
     Plotly.react) while its data changes; a new id would be a new chart, blank until redrawn."""
     at = open_app(PAGE)
-    assert not at.get("plotly_chart") and len(_charts(at)) == 6
+    assert len(_charts(at)) == 6
     before = {e.proto.id: _figure(e) for e in _charts(at)}
     run = session_run(at, SLOT)
     for _ in range(3):
@@ -222,12 +218,3 @@ def test_live_charts_keep_their_identity_while_the_data_changes():
     assert after[field_id]["data"] != before[field_id]["data"]  # same chart, new points
     assert after[field_id]["layout"]["uirevision"] == before[field_id]["layout"]["uirevision"]
 
-
-def test_charts_fall_back_to_st_plotly_chart_without_the_component(monkeypatch):
-    import ui.playground
-
-    monkeypatch.setattr(ui.playground, "_live_chart", None)
-    at = open_app(PAGE)
-    assert len(at.get("plotly_chart")) == 6 and not at.get("bidi_component")
-    field = _specs(at)["Real vs generated points over D's view"]
-    assert field["data"][0]["type"] == "heatmap"

@@ -1,9 +1,8 @@
 """The presets do what their names promise, on several seeds (slow: real training)."""
 import pytest
-import torch
 
 from gan_core.evaluation import Evaluator
-from gan_core.presets import PRESETS, get_preset
+from gan_core.presets import get_preset
 from gan_core.trainer import Trainer
 
 REQUIRED = ("gauss1d", "ring8", "ring8-collapse", "grid25", "grid25-collapse", "spiral", "digits", "digits-collapse")

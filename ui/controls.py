@@ -135,9 +135,10 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
         st.caption(snap.message)
 
 
-def live(runs: Sequence[TrainingRun], body: Callable[[], None]) -> None:
-    """Render `body` in a fragment that refreshes while any run trains and stops refreshing
-    (run_every=None costs nothing) once all are paused."""
+def live(runs: Sequence[TrainingRun], body: Callable[[], None], every: float = LIVE_REFRESH_SECONDS) -> None:
+    """Render `body` in a fragment that refreshes every `every` s while any run trains and stops
+    refreshing (run_every=None costs nothing) once all are paused. Slow-moving charts (quality
+    metrics) pass a longer `every`: fewer refreshes leave more CPU and GIL to training."""
     active = any(r.snapshot().is_active for r in runs)
 
     def fragment() -> None:
@@ -145,4 +146,4 @@ def live(runs: Sequence[TrainingRun], body: Callable[[], None]) -> None:
         if active and not any(r.snapshot().is_active for r in runs):
             st.rerun()  # a run paused itself (idle, diverged, finished): refresh buttons, stop the timer
 
-    st.fragment(fragment, run_every=LIVE_REFRESH_SECONDS if active else None)()
+    st.fragment(fragment, run_every=max(every, LIVE_REFRESH_SECONDS) if active else None)()

@@ -6,132 +6,28 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Sequence
+
 
 import numpy as np
-import plotly
-import plotly.io
 import streamlit as st
-from plotly.basedatatypes import BaseFigure
 
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, parse_points_csv, points_dataset
 from gan_core.presets import PRESETS
 from gan_core.runner import Snapshot, TrainingRun
 
-from .state import LIVE_REFRESH_SECONDS, load_preset, session_runs
-
-try:  # plotly's own numpy -> base64 typed-array encoder (what validation would have done)
-    from _plotly_utils.utils import convert_to_base64
-except ImportError:  # pragma: no cover - plotly moved it; plain JSON lists still work
-    def convert_to_base64(obj: dict) -> None:
-        return None
+from .charts import live_chart
+from .state import load_preset, session_runs
 
 ARCHITECTURE_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "noise_dim", "noise", "activation")
 
 
 # --- charts -------------------------------------------------------------------------------------
-# Why not plain st.plotly_chart for live charts: Streamlit 1.67 derives a plotly chart's element id
-# from its content, so every refresh mounts a *new* chart in the browser (streamlit PR #16052
-# changes this). The new chart is blank until Plotly has drawn it, so live charts blink twice a
-# second (measured on the 2-core box under load: the field was blank in 10 of 20 screenshots),
-# uirevision cannot keep a zoom, and the browser redraws everything from scratch. `chart` instead
-# mounts a small st.components.v2 element per key, in the page's own DOM (no iframe), that keeps
-# one Plotly instance and updates it with Plotly.react (20 of 20 screenshots drawn).
-# plotly.js comes from the plotly package itself (offline), served by a v1 component folder.
-_CHART_JS = """
-const PLOTLY_URL = "__PLOTLY_URL__";
-function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__ganExplainerPlotly) {
-    window.__ganExplainerPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = new URL(PLOTLY_URL, document.baseURI).href;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__ganExplainerPlotly = null; reject(new Error("plotly.js did not load")); };
-      document.head.appendChild(script);
-    });
-  }
-  return window.__ganExplainerPlotly;
-}
-export default function (component) {
-  const { data, parentElement } = component;
-  let plot = parentElement.querySelector(".gan-live-chart");
-  if (!plot) {
-    plot = document.createElement("div");
-    plot.className = "gan-live-chart";
-    plot.style.width = "100%";
-    parentElement.appendChild(plot);
-  }
-  const figure = JSON.parse(data);
-  const font = getComputedStyle(document.body).fontFamily;  // the app's font, as st.plotly_chart uses
-  figure.layout.font = Object.assign({family: font}, figure.layout.font || {});
-  plot.style.height = (figure.layout.height || 450) + "px";
-  loadPlotly().then((Plotly) => Plotly.react(plot, figure.data, figure.layout,
-                                            {responsive: true, displaylogo: false}));
-}
-"""
-
-
-def _declare_live_chart():
-    """The live-chart component, or None (then `chart` falls back to st.plotly_chart)."""
-    try:
-        import hashlib
-        import shutil
-        import tempfile
-        from pathlib import Path
-
-        import streamlit.components.v1 as components_v1
-        import streamlit.components.v2 as components_v2
-
-        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        tag = hashlib.sha1(f"{plotly.__version__}-{plotly_js.stat().st_size}".encode()).hexdigest()[:10]
-        folder = Path(tempfile.gettempdir()) / f"gan-explainer-plotly-js-{tag}"
-        if not (folder / "plotly.min.js").exists():
-            staging = Path(tempfile.mkdtemp(prefix="gan-explainer-plotly-js-"))
-            shutil.copyfile(plotly_js, staging / "plotly.min.js")
-            (staging / "index.html").write_text("<!doctype html><title>plotly.js</title>", encoding="utf-8")
-            try:
-                staging.rename(folder)  # atomic: two servers starting at once cannot half-write it
-            except OSError:
-                shutil.rmtree(staging, ignore_errors=True)
-        server = components_v1.declare_component("gan_explainer_plotly_js", path=str(folder))
-        js = _CHART_JS.replace("__PLOTLY_URL__", f"component/{server.name}/plotly.min.js")
-        return components_v2.component("gan_explainer_live_chart", js=js, isolate_styles=False)
-    except Exception:  # pragma: no cover - an older/newer Streamlit without these APIs
-        return None
-
-
-_live_chart = _declare_live_chart()
-
-
-class _Prevalidated(BaseFigure):
-    """A gan_core.viz figure dict in a BaseFigure costume.
-
-    `st.plotly_chart(dict)` runs `go.Figure(**dict)`, which validates every property in Python:
-    ~30 ms for the playground figure, ~5 ms per line chart, 2x a second while a training thread
-    waits for the GIL. A BaseFigure is taken as already validated and only its `to_dict()` is
-    used, so this skips that cost; the viz figures are checked against plotly's schema in tests.
-    """
-
-    def __init__(self, figure: dict) -> None:  # no super().__init__: nothing to build
-        self._figure = figure
-
-    def to_dict(self) -> dict:
-        return self._figure
-
-
 def chart(figure: dict, key: str, height: int | None = None) -> None:
-    """Show a viz figure dict, updated in place on every refresh (see above). Numpy arrays go as
-    compact base64 and plotly's Python-side validation is skipped (tests validate the viz
-    figures instead); the fallback is st.plotly_chart."""
+    """Show a viz figure dict, updated in place on every refresh (ui.charts.live_chart)."""
     if height is not None:
         figure["layout"]["height"] = height
-    if _live_chart is not None:
-        _live_chart(key=key, data=figure_json(figure))
-    else:
-        convert_to_base64(figure)
-        st.plotly_chart(_Prevalidated(figure), width="stretch", key=key, config={"displaylogo": False})
+    live_chart(figure, key)
 
 
 def points_over_arrows(figure: dict) -> dict:
@@ -160,25 +56,6 @@ def retitle(figure: dict, title: str, top: int | None = None, legend_y: float | 
     if legend_y is not None:
         figure["layout"]["legend"]["y"] = legend_y
     return figure
-
-
-def live_every(runs: Sequence[TrainingRun], body: Callable[[], None], every: float) -> None:
-    """`ui.controls.live` at a slower pace, for charts whose curves creep (quality metrics):
-    fewer refreshes leave more CPU and GIL to the training thread."""
-    active = any(r.snapshot().is_active for r in runs)
-
-    def fragment() -> None:
-        body()
-        if active and not any(r.snapshot().is_active for r in runs):
-            st.rerun()
-
-    st.fragment(fragment, run_every=max(every, LIVE_REFRESH_SECONDS) if active else None)()
-
-
-def figure_json(figure: dict) -> str:
-    """The figure as the JSON text the live-chart component receives (arrays as base64)."""
-    convert_to_base64(figure)
-    return plotly.io.to_json(figure, validate=False)
 
 
 def history_rows(snap: Snapshot) -> int:

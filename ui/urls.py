@@ -11,7 +11,7 @@ from gan_core.config import LIVE_FIELDS
 from gan_core.presets import PRESETS
 
 from .pages import PageInfo
-from .state import clear_widget_state, load_preset, run_for
+from .state import clear_widget_state, load_preset, run_for, session_runs
 
 URL_SETTINGS = tuple(sorted(LIVE_FIELDS - {"steps"}))
 
@@ -31,7 +31,8 @@ def apply_query_params(page: PageInfo) -> list[str]:
     preset = relevant.pop("preset", None)
     if preset is not None:
         if preset in PRESETS:
-            load_preset(slot, preset)
+            if session_runs().presets.get(slot) != preset:  # the sidebar picker already loaded it
+                load_preset(slot, preset)
         else:
             messages.append(f"The link asks for preset “{preset}”, which does not exist; "
                             f"showing {page.presets[0]} instead. Presets: {', '.join(PRESETS)}.")
