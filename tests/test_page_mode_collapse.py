@@ -17,7 +17,7 @@ PAGE = "app_pages/mode_collapse.py"
 
 def chart_keys(at) -> list[str]:
     """Keys of the page's Plotly charts, in order (the key ends the element id)."""
-    return [re.sub(r"^\$\$ID-[0-9a-f]+-(live:)?", "", e.proto.id) for e in at.get("plotly_chart")]
+    return [re.sub(r"^\$\$ID-[0-9a-f]+-", "", e.proto.id) for e in at.get("plotly_chart")]
 
 
 # --- the page --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ PAGE = "app_pages/theory.py"
 
 def figures(at) -> dict[str, dict]:
     """The page's Plotly figures by widget key (the key ends the element id)."""
-    return {re.sub(r"^\$\$ID-[0-9a-f]+-(live:)?", "", e.proto.id): json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+    return {re.sub(r"^\$\$ID-[0-9a-f]+-", "", e.proto.id): json.loads(e.proto.spec) for e in at.get("plotly_chart")}
 
 
 def operating_point(fig: dict) -> str | None:
