@@ -50,7 +50,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed.",
            TrainConfig(dataset="grid25", g_layers=3, g_width=256, d_layers=3, d_width=256, activation="relu",
                        loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, batch_size=512, g_ema=0.99,
-                       minibatch_std=True, steps=8000)),
+                       minibatch_std=True, steps=9000)),
     Preset("grid25-collapse", "2D: 25 Gaussians, vanilla GAN that collapses",
            "Only a handful of the 25 modes ever get samples.",
            TrainConfig(dataset="grid25", steps=5000, **_VANILLA)),
