@@ -40,7 +40,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=3000)),
     Preset("ring8", "2D: 8 Gaussians on a ring, healthy training",
            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap.",
-           TrainConfig(dataset="ring8", steps=4000, **_HEALTHY)),
+           TrainConfig(dataset="ring8", steps=3000, **_HEALTHY)),
     Preset("ring8-collapse", "2D: 8 Gaussians, vanilla GAN that collapses",
            "G's samples clump into one small blob that hops around the plane and never spreads "
            "over the ring: mode collapse. D chases the blob; G just moves it.",
