@@ -8,30 +8,18 @@ instead of skipping it, so a broken install can never turn the browser tests gre
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import CHROMIUM_ARGS, find_chromium, free_port, healthy
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = Path(os.environ.get("GAN_EXPLAINER_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
-
-
-def _chromium() -> str | None:
-    env = os.environ.get("CHROMIUM_PATH")
-    for path in ([env] if env else []) + list(CHROMIUM_CANDIDATES):
-        if path and Path(path).exists():
-            return path
-    return shutil.which("chromium")
 
 
 def _missing(reason: str):
@@ -40,23 +28,9 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-            return r.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def app_url():
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / "server.log", "w")
@@ -68,7 +42,7 @@ def app_url():
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
-        while not _healthy(url):
+        while not healthy(url):
             if proc.poll() is not None:
                 pytest.fail(f"streamlit exited with {proc.returncode}; see test-artifacts/server.log")
             if time.monotonic() > deadline:
@@ -90,7 +64,7 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("playwright is not installed (pip install -e '.[test]')")
-    path = _chromium()
+    path = find_chromium()
     if path is None:
         _missing("no Chromium found (apt-get install -y chromium)")
     with sync_playwright() as p:

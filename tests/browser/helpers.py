@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-import time
+
+from benchmarks.common import wait_until as _wait_until
 
 APP = "[data-testid='stApp']"
 SIDEBAR = "[data-testid='stSidebar']"
@@ -36,12 +37,7 @@ def step(page) -> int:
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2):
     """Poll a condition; returns its last value (truthy on success)."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(interval)
-        value = predicate()
-    return value
+    return _wait_until(predicate, timeout, interval)
 
 
 def exceptions(page) -> list[str]:

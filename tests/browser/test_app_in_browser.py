@@ -88,7 +88,6 @@ def test_switching_pages_keeps_the_run_and_its_settings(page, app_url):
     slider = page.locator(SIDEBAR).get_by_role("slider").first
     slider.focus()
     slider.press("ArrowRight")
-    wait_until(lambda: True)
     page.wait_for_timeout(500)
     lr_before = _lr_g(page)
     steps_before = step(page)
