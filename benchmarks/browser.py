@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .common import ROOT, log
+from .common import ROOT, log, wait_until
 
 # The same Chromium and flags as tests/browser/conftest.py.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -354,3 +354,14 @@ def pause_and_wait(page, server: Server | None = None) -> None:
         log(f"warning: could not press pause: {exc}")
     if server is not None:
         server.wait_quiet()
+
+
+def start_training(page, server: "Server", path: str) -> "StepRecorder":
+    """Open /path, press ▶ Start and wait until training has really begun; returns the page's
+    step recorder (installed before the click, so no step is missed)."""
+    open_app_page(page, f"{server.url}/{path}")
+    recorder = StepRecorder(page)
+    click_sidebar_button(page, "▶ Start")
+    if not wait_until(lambda: sum(recorder.current_steps() or [0]) > 0, 60, 0.2):
+        raise RuntimeError(f"/{path}: training did not start within 60 s: {sidebar_text(page)!r}")
+    return recorder

@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .browser import Server, StepRecorder, click_sidebar_button, cpu_seconds, new_page, open_app_page, rss_mib
-from .common import linear_slope, log, table, wait_until
+from .browser import Server, click_sidebar_button, cpu_seconds, new_page, rss_mib, start_training
+from .common import linear_slope, log, table
 
 FLAT_MIB = 20.0
 FLAT_FRACTION = 0.05
@@ -24,11 +24,7 @@ def sample_memory(browser, server: Server, duration: float, interval: float, pat
     idle = rss_mib(server.pid)
     samples: list[dict[str, float]] = []
     with new_page(browser) as page:
-        open_app_page(page, f"{server.url}/{path}")
-        recorder = StepRecorder(page)
-        click_sidebar_button(page, "▶ Start")
-        if not wait_until(lambda: sum(recorder.current_steps() or [0]) > 0, 60, 0.2):
-            raise RuntimeError(f"/{path} did not start training within 60 s")
+        recorder = start_training(page, server, path)
         t0 = time.monotonic()
         c0 = cpu_seconds(server.pid)
         next_at = t0

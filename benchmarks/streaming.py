@@ -29,8 +29,8 @@ from gan_core.runner import TrainingRun, live_training_threads
 from gan_core.scheduler import Scheduler
 from ui.pages import BY_URL
 
-from .browser import (CpuMeter, Server, StepRecorder, click_sidebar_button, new_page, open_app_page,
-                      pause_and_wait, rate_from_records, sidebar_text)
+from .browser import (CpuMeter, Server, new_page, pause_and_wait, rate_from_records, sidebar_text,
+                      start_training)
 from .common import log, table, wait_until
 
 LIVE_PAGES = ("playground", "image-gan", "mode-collapse")
@@ -79,11 +79,7 @@ def headless_rate(presets: Sequence[str], warmup: float, window: float) -> dict[
 def browser_rate(browser, server: Server, path: str, warmup: float, window: float) -> dict[str, Any]:
     """steps/s (summed over the page's runs) while headless Chromium shows the page live."""
     with new_page(browser) as page:
-        open_app_page(page, f"{server.url}/{path}")
-        recorder = StepRecorder(page)
-        click_sidebar_button(page, "▶ Start")
-        if not wait_until(lambda: sum(recorder.current_steps() or [0]) > 0, 60, 0.2):
-            raise RuntimeError(f"/{path}: training did not start within 60 s: {sidebar_text(page)!r}")
+        recorder = start_training(page, server, path)
         time.sleep(warmup)
         meter = CpuMeter(server.pid).start()
         t_start = recorder.reset()
