@@ -85,10 +85,12 @@ def test_switching_pages_keeps_the_run_and_its_settings(page, app_url):
     open_page(page, f"{app_url}/playground")
     click_sidebar_button(page, "▶ Start")
     assert wait_until(lambda: step(page) > 20, timeout=60)
+    initial = _lr_g(page)
     slider = page.locator(SIDEBAR).get_by_role("slider").first
     slider.focus()
     slider.press("ArrowRight")
-    page.wait_for_timeout(500)
+    # Wait for the trainer to report the new lr (a fixed sleep raced the rerun on a loaded CI box).
+    assert wait_until(lambda: _lr_g(page) != initial, timeout=10, interval=0.05), status(page)
     lr_before = _lr_g(page)
     steps_before = step(page)
     page.locator(SIDEBAR).get_by_role("link", name=re.compile("Theory")).click()
