@@ -8,7 +8,8 @@ Threading rules (they follow from the classroom and performance issues):
   commands, so pause and stop answer within one chunk; the thread publishes a new snapshot at
   most `publish_interval` apart, and computes views/metrics at most `eval_interval` apart, so
   readers never wait for the trainer and the trainer never waits for readers.
-- A server-wide Scheduler caps how many runs train at once; the rest queue visibly.
+- A server-wide Scheduler caps how many runs train at once; the rest queue visibly, and runs
+  take turns of `scheduler.turn_seconds` while others wait.
 - Who stops the thread: stop()/reset() (session end, page), the idle timeout (nobody read a
   snapshot for `idle_timeout` s), the per-start maximum run time, divergence (NaN/inf).
 """
@@ -41,6 +42,9 @@ IDLE, QUEUED, RUNNING, PAUSED, DIVERGED, STOPPED, ERROR = (
 _ids = itertools.count(1)
 _live_runs: "weakref.WeakSet[TrainingRun]" = weakref.WeakSet()
 THREAD_PREFIX = "gan-train-"
+
+
+TURN_MESSAGE_PREFIX = "Taking turns:"
 
 
 def live_training_threads() -> int:
@@ -356,10 +360,14 @@ class TrainingRun:
                     started = time.monotonic()
                     continue
                 if self._status != RUNNING:
+                    with self._cv:
+                        if self._message.startswith(TURN_MESSAGE_PREFIX):
+                            self._message = ""
                     self._set_status(RUNNING)
                     started = time.monotonic()
                 self._train_chunk()
                 self._watchdogs(started)
+                self._take_turns(started)
         except Exception as exc:  # the page must show what happened, not a dead thread
             self.scheduler.release(self)
             with self._cv:
@@ -475,6 +483,19 @@ class TrainingRun:
         elif self.max_run_seconds is not None and now - started > self.max_run_seconds:
             self.pause(f"Paused after {self.max_run_seconds / 60:.0f} minutes of training (the limit per start). "
                        "Press start to go on.")
+
+    def _take_turns(self, started: float) -> None:
+        """Give the slot to a waiting run once this one has had its turn (see scheduler)."""
+        if not self._want_run or not self.scheduler.turn_over(self, time.monotonic() - started):
+            return
+        position = self.scheduler.requeue(self)
+        with self._cv:
+            if not self._want_run:  # paused meanwhile: pause() already released the slot
+                self.scheduler.release(self)
+                return
+            self._message = (f"{TURN_MESSAGE_PREFIX} this run trained for its {self.scheduler.turn_seconds:.0f} s "
+                             "turn while others waited; it goes on by itself when its turn comes round again.")
+        self._set_status(QUEUED, queue_position=position)
 
     def _apply_pending(self) -> None:
         # caller holds the trainer lock

@@ -181,6 +181,33 @@ def test_scheduler_caps_concurrent_training_and_queues_in_order():
     assert wait_for(lambda: c.snapshot().status == RUNNING)
 
 
+def test_runs_take_turns_while_others_wait():
+    """One slot, three students: every run trains within a few turns, nobody waits forever."""
+    sched = Scheduler(1, turn_seconds=0.3)
+    runs = [make(scheduler=sched) for _ in range(3)]
+    for r in runs:
+        r.start()
+    assert wait_for(lambda: all(r.snapshot().step > 0 for r in runs), timeout=15)
+    # whoever waits after its turn says so, with its place in the queue
+    assert wait_for(lambda: any(r.snapshot().status == QUEUED and r.snapshot().message.startswith("Taking turns")
+                                for r in runs), timeout=5)
+    assert sum(r.snapshot().status == RUNNING for r in runs) <= 1 and sched.active_count <= 1
+    for r in runs:
+        r.pause()
+    assert wait_for(lambda: sched.active_count == 0 and sched.queued_count == 0)
+    assert all(r.snapshot().status == PAUSED for r in runs)
+
+
+def test_a_run_alone_keeps_its_slot_past_its_turn():
+    sched = Scheduler(1, turn_seconds=0.1)
+    run = make(scheduler=sched)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 0)
+    time.sleep(0.5)
+    assert run.snapshot().status == RUNNING and not run.snapshot().message  # nobody waited: no turn ended
+    run.pause()
+
+
 def test_hundred_runs_opened_and_closed_leave_no_thread():
     base = live_training_threads()
     sched = Scheduler(2)

@@ -1,6 +1,6 @@
 import pytest
 
-from gan_core.scheduler import Scheduler, default_capacity
+from gan_core.scheduler import Scheduler, default_capacity, default_turn_seconds
 
 
 def test_fifo_admission_and_release():
@@ -26,3 +26,36 @@ def test_capacity_from_environment(monkeypatch):
         default_capacity()
     monkeypatch.delenv("GAN_EXPLAINER_MAX_TRAINING")
     assert default_capacity() >= 2
+
+
+def test_turns_end_only_when_someone_waits():
+    s = Scheduler(1, turn_seconds=10)
+    a, b = object(), object()
+    assert s.request(a) == 0
+    assert not s.turn_over(a, 60)  # nobody waits: a keeps training
+    assert s.request(b) == 1
+    assert not s.turn_over(a, 5)  # its turn is not over yet
+    assert s.turn_over(a, 10)
+    assert s.requeue(a) == 2  # back of the line
+    assert s.request(b) == 0 and s.request(a) == 1
+    assert not s.turn_over(a, 60)  # a queued run has no turn to give up
+
+
+def test_turns_can_be_switched_off():
+    s = Scheduler(1, turn_seconds=None)
+    a, b = object(), object()
+    s.request(a), s.request(b)
+    assert not s.turn_over(a, 1e9)
+
+
+def test_turn_length_from_environment(monkeypatch):
+    monkeypatch.setenv("GAN_EXPLAINER_TURN_SECONDS", "45")
+    assert default_turn_seconds() == 45
+    monkeypatch.setenv("GAN_EXPLAINER_TURN_SECONDS", "0")
+    assert default_turn_seconds() is None
+    for bad in ("soon", "-5", "nan", "inf"):
+        monkeypatch.setenv("GAN_EXPLAINER_TURN_SECONDS", bad)
+        with pytest.raises(ValueError, match="GAN_EXPLAINER_TURN_SECONDS"):
+            default_turn_seconds()
+    monkeypatch.delenv("GAN_EXPLAINER_TURN_SECONDS")
+    assert default_turn_seconds() == 30

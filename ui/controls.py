@@ -123,8 +123,13 @@ def status_text(snap: Snapshot) -> str:
 def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = "") -> None:
     """Queue position, divergence explanation (with the one-click fix), notices."""
     if snap.status == QUEUED:
-        st.info(f"The server is busy: {snap.queue_position - 1} run(s) are ahead of yours. "
-                "It starts by itself when a slot frees up; you can keep exploring meanwhile.", icon="⏳")
+        ahead = snap.queue_position - 1
+        waiting = f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
+        if snap.message:  # it had a turn already (runs take turns while others wait)
+            st.info(f"{snap.message} ({waiting}.) You can keep exploring meanwhile.", icon="⏳")
+        else:
+            st.info(f"The server is busy: {waiting}. Runs take turns, so it starts by itself soon; "
+                    "you can keep exploring meanwhile.", icon="⏳")
     elif snap.status == DIVERGED:
         st.error(snap.message, icon="💥")
         if run is not None and snap.has_checkpoint:
