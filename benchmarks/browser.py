@@ -94,8 +94,22 @@ def machine_busy() -> tuple[float, float]:
     return total - idle, total
 
 
+def chromium_cpu_seconds() -> float:
+    """CPU seconds of every Chromium process on the machine (the browser's share of the cores)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() in ("chromium", "chrome", "headless_shell"):
+                total += cpu_seconds(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return total
+
+
 class CpuMeter:
-    """CPU use of one process and of the whole machine between start() and stop()."""
+    """CPU use of one process, of Chromium and of the whole machine between start() and stop()."""
 
     def __init__(self, pid: int | None = None) -> None:
         self.pid = pid
@@ -104,12 +118,14 @@ class CpuMeter:
         self._t0 = time.monotonic()
         self._p0 = cpu_seconds(self.pid) if self.pid else 0.0
         self._m0 = machine_busy()
+        self._c0 = chromium_cpu_seconds()
         return self
 
     def stop(self) -> dict[str, float]:
         dt = max(time.monotonic() - self._t0, 1e-9)
         busy, total = machine_busy()
-        out = {"machine_busy_fraction": (busy - self._m0[0]) / max(total - self._m0[1], 1)}
+        out = {"machine_busy_fraction": (busy - self._m0[0]) / max(total - self._m0[1], 1),
+               "chromium_cpu_cores": (chromium_cpu_seconds() - self._c0) / dt}
         if self.pid:
             out["process_cpu_fraction"] = (cpu_seconds(self.pid) - self._p0) / dt  # 1.0 = one full core
         return out

@@ -33,7 +33,7 @@ def _parse_options(values: list[str]) -> dict[str, str]:
     out = {}
     for item in values:
         if "=" not in item:
-            raise SystemExit(f"--app-option needs NAME=VALUE, got {item!r}")
+            raise SystemExit(f"--app-option/--app-env need NAME=VALUE, got {item!r}")
         name, value = item.split("=", 1)
         out[name.strip()] = value.strip()
     return out
@@ -72,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-option", action="append", default=[], metavar="NAME=VALUE",
                         help="extra `streamlit run` config option for the browser benchmarks, for A/B "
                              "comparisons, e.g. --app-option runner.postScriptGC=false (repeatable)")
+    parser.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment variable for the app server the browser benchmarks start, for A/B "
+                             "comparisons, e.g. --app-env GAN_EXPLAINER_MAX_TRAINING=2 (repeatable)")
     args = parser.parse_args(argv)
+    app_env = _parse_options(args.app_env)
+    os.environ.update(app_env)  # the app server is a child process: it inherits them
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in ALL]
     if unknown:
@@ -88,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{machine['cpu_model']} · {machine['cpu_count']} CPUs ({cores} usable) · {machine['mem_total_gib']} GiB · "
           f"Python {machine['python']} · torch {machine['torch']} ({machine['torch_threads']} thread) · "
           f"streamlit {machine['streamlit']}" + (" · --quick" if args.quick else "")
-          + (f" · app options {app_options}" if app_options else ""))
+          + (f" · app options {app_options}" if app_options else "")
+          + (f" · app env {app_env}" if app_env else ""))
     load = load_average()
     if load and load[0] > 0.5 * cores:
         print(f"\n> WARNING: load average {load[0]:.1f} on {cores} CPUs before starting: other work is running, "
