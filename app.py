@@ -41,8 +41,10 @@ def sidebar(page: PageInfo) -> None:
             st.markdown(label + status_text(snap))
             status_messages(snap, run, slot)
         sched = default_scheduler()
+        queued = sched.queued_count
+        turns = f" · runs take {sched.turn_seconds:.0f} s turns" if queued and sched.turn_seconds else ""
         st.caption(f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
-                   f"{sched.queued_count} queued · {live_training_threads()} training threads")
+                   f"{queued} queued · {live_training_threads()} training threads{turns}")
 
     live(runs, status)
     if len(runs) == 1:

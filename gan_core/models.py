@@ -28,11 +28,15 @@ class MinibatchStd(nn.Module):
     punish; this is the 'minibatch statistics' cure for mode collapse (Salimans 2016, ProGAN).
     """
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        if h.shape[0] < 2:
-            spread = torch.zeros(h.shape[0], 1, dtype=h.dtype, device=h.device)
+    def forward(self, h: torch.Tensor, groups: int = 1) -> torch.Tensor:
+        """`groups` equal parts of the batch get their own spread: D can score a real and a fake
+        batch in one pass (groups=2) exactly as in two."""
+        n = h.shape[0]
+        if n < 2 * groups or n % groups:
+            spread = torch.zeros(n, 1, dtype=h.dtype, device=h.device)
         else:
-            spread = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
+            per_group = h.view(groups, n // groups, -1).std(dim=1, unbiased=False).mean(dim=1)
+            spread = per_group.repeat_interleave(n // groups).unsqueeze(1)
         return torch.cat([h, spread], dim=1)
 
 
@@ -70,10 +74,10 @@ class MLPDiscriminator(nn.Module):
         self.mbstd = MinibatchStd() if minibatch_std else None
         self.head = nn.Linear(width + (1 if minibatch_std else 0), 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
         h = self.body(x.reshape(x.shape[0], -1))
         if self.mbstd is not None:
-            h = self.mbstd(h)
+            h = self.mbstd(h, groups)
         return self.head(h).squeeze(1)
 
 
@@ -118,10 +122,10 @@ class DCGANDiscriminator(nn.Module):
         self.mbstd = MinibatchStd() if minibatch_std else None
         self.head = nn.Linear(feat + (1 if minibatch_std else 0), 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
         h = self.conv(x)
         if self.mbstd is not None:
-            h = self.mbstd(h)
+            h = self.mbstd(h, groups)
         return self.head(h).squeeze(1)
 
 

@@ -39,8 +39,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            TrainConfig(dataset="bimodal1d", noise_dim=1, g_layers=2, g_width=32, d_layers=2, d_width=32,
                        lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=3000)),
     Preset("ring8", "2D: 8 Gaussians on a ring, healthy training",
-           "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap.",
-           TrainConfig(dataset="ring8", steps=3000, **_HEALTHY)),
+           "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap. D also "
+           "sees each batch's spread (minibatch statistics), so G cannot leave a mode empty unnoticed.",
+           # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
+           # steps); with them all 6 reach 8/8 modes, strict 8/8 and ≥ 85 % HQ by step 3,000.
+           TrainConfig(dataset="ring8", steps=3000, minibatch_std=True, **_HEALTHY)),
     Preset("ring8-collapse", "2D: 8 Gaussians, vanilla GAN that collapses",
            "G's samples clump into one small blob that hops around the plane and never spreads "
            "over the ring: mode collapse. D chases the blob; G just moves it.",

@@ -92,9 +92,6 @@ class Trainer:
         self.discriminator: nn.Module = d.to(self.device)
         self._g_params = list(self.generator.parameters())
         self._d_params = list(self.discriminator.parameters())
-        # D scores each sample on its own (no batch norm in D) unless it has a minibatch-std
-        # layer: only then must real and fake batches go through D separately.
-        self._joint_d = getattr(self.discriminator, "mbstd", None) is None
         # Separate streams: training noise/data, and the fixed evaluation noise that makes the
         # sample grid show the *same* z evolving for the whole run.
         self.generator_ema: nn.Module | None = None
@@ -170,14 +167,11 @@ class Trainer:
         else:
             with torch.no_grad():
                 fake = self.generator(z)
-        if self._joint_d:
-            # One pass over real and fake together: the same per-sample scores (D has no batch
-            # statistics) for half the dispatches, which is most of a tiny network's step time.
-            scores = self.discriminator(torch.cat([real, fake.detach()]))  # detach: no gradient may reach G
-            real_s, fake_s = scores[:real.shape[0]], scores[real.shape[0]:]
-        else:  # minibatch std compares a sample with its batch: real and fake must stay apart
-            real_s = self.discriminator(real)
-            fake_s = self.discriminator(fake.detach())
+        # One pass over real and fake together, for half the dispatches (most of a tiny network's
+        # step time). The scores are those of two passes: D has no batch norm, and its minibatch
+        # std layer (if any) takes each half's spread on its own (groups=2).
+        scores = self.discriminator(torch.cat([real, fake.detach()]), groups=2)  # detach: no gradient reaches G
+        real_s, fake_s = scores[:real.shape[0]], scores[real.shape[0]:]
         loss = self.loss.d_loss(real_s, fake_s)
         if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
             loss = loss + cfg.gp_weight * gradient_penalty(self.discriminator, real, fake, self.rng)

@@ -203,3 +203,29 @@ def test_every_figure_the_pages_send_passes_plotly_validation():
 
 
 
+
+
+def test_a_full_server_queues_the_run_and_the_page_says_where_it_stands():
+    """Every training slot taken by other students: the run waits, the sidebar says so (its place,
+    that runs take turns), and it trains by itself once a slot frees up."""
+    from gan_core.scheduler import default_scheduler
+
+    sched = default_scheduler()
+    others = [object() for _ in range(sched.capacity)]
+    try:
+        assert all(sched.request(o) == 0 for o in others)
+        at = open_app(PAGE)
+        run = session_run(at, SLOT)
+        run.start()
+        at.run()
+        assert not at.exception
+        text = " ".join(e.value for e in at.sidebar.info) + " " + " ".join(c.value for c in at.sidebar.caption)
+        assert "server is busy" in text and "yours is next" in text, text
+        assert f"{sched.capacity} of {sched.capacity} training slots busy · 1 queued" in text, text
+        assert "turns" in text
+        assert run.snapshot().step == 0
+    finally:
+        for o in others:
+            sched.release(o)
+    assert wait_for(lambda: run.snapshot().step > 0), run.snapshot().status
+    run.pause()

@@ -146,3 +146,17 @@ def test_uniform_noise_and_images_shapes():
     img = Trainer(TrainConfig(dataset="digits", model="mlp", noise_dim=16, batch_size=16))
     out = img.generate(img.fixed_noise)
     assert out.shape == (64, 1, 8, 8) and out.min() >= -1 and out.max() <= 1
+
+
+@pytest.mark.parametrize("preset", ["ring8", "grid25", "digits"])
+def test_one_joint_d_pass_scores_like_two_separate_passes(preset):
+    """The D step scores real and fake in one pass (groups=2): with a minibatch-std layer each
+    half must still see only its own spread, as in two passes."""
+    from gan_core.presets import get_preset
+
+    t = Trainer(get_preset(preset).config.replace(batch_size=16))
+    real, fake = t.sample_real(16), t.generate(t.sample_noise(16))
+    with torch.no_grad():
+        joint = t.discriminator(torch.cat([real, fake]), groups=2)
+        apart = torch.cat([t.discriminator(real), t.discriminator(fake)])
+    assert torch.allclose(joint, apart, atol=1e-5), (joint - apart).abs().max()
