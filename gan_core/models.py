@@ -35,7 +35,12 @@ class MinibatchStd(nn.Module):
         if n < 2 * groups or n % groups:
             spread = torch.zeros(n, 1, dtype=h.dtype, device=h.device)
         else:
-            per_group = h.view(groups, n // groups, -1).std(dim=1, unbiased=False).mean(dim=1)
+            # The standard deviation written out: torch.std over a non-innermost dimension took
+            # ~2x longer on CPU (~15 % of a ring8 step). The 1e-8 keeps the gradient finite
+            # where a feature has no spread at all (a dead ReLU unit).
+            hg = h.view(groups, n // groups, -1)
+            centred = hg - hg.mean(dim=1, keepdim=True)
+            per_group = (centred.square().mean(dim=1) + 1e-8).sqrt().mean(dim=1)
             spread = per_group.repeat_interleave(n // groups).unsqueeze(1)
         return torch.cat([h, spread], dim=1)
 

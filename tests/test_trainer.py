@@ -160,3 +160,16 @@ def test_one_joint_d_pass_scores_like_two_separate_passes(preset):
         joint = t.discriminator(torch.cat([real, fake]), groups=2)
         apart = torch.cat([t.discriminator(real), t.discriminator(fake)])
     assert torch.allclose(joint, apart, atol=1e-5), (joint - apart).abs().max()
+
+
+def test_minibatch_std_matches_the_batch_spread_and_survives_a_dead_unit():
+    from gan_core.models import MinibatchStd
+
+    h = torch.randn(8, 5)
+    h[:, 2] = 0.0  # a ReLU unit that is off for every sample: no spread at all
+    h.requires_grad_(True)
+    out = MinibatchStd()(h)
+    expected = h.detach().std(dim=0, unbiased=False).mean()
+    assert torch.allclose(out[:, -1], expected.expand(8), atol=1e-4)
+    out[:, -1].sum().backward()
+    assert torch.isfinite(h.grad).all()
