@@ -12,7 +12,7 @@ from gan_core.runner import live_training_threads
 from gan_core.scheduler import default_scheduler
 from ui.controls import hyperparameter_controls, live, run_buttons, status_messages, status_text
 from ui.pages import BY_URL, PAGES, PageInfo
-from ui.state import load_preset, run_for, session_runs
+from ui.state import WAITING_REFRESH_SECONDS, load_preset, run_for, session_runs
 from ui.urls import apply_query_params
 
 st.set_page_config(page_title="GAN Explainer", page_icon="🎭", layout="wide")
@@ -46,7 +46,7 @@ def sidebar(page: PageInfo) -> None:
         st.caption(f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
                    f"{queued} queued · {live_training_threads()} training threads{turns}")
 
-    live(runs, status)
+    live(runs, status, waiting_every=WAITING_REFRESH_SECONDS)
     if len(runs) == 1:
         st.subheader("Hyperparameters (live)")
         hyperparameter_controls(runs[0], slot)

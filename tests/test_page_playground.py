@@ -229,3 +229,17 @@ def test_a_full_server_queues_the_run_and_the_page_says_where_it_stands():
             sched.release(o)
     assert wait_for(lambda: run.snapshot().step > 0), run.snapshot().status
     run.pause()
+
+
+def test_pages_refresh_fast_only_while_a_run_trains():
+    """Waiting runs do not rerun their charts (30 waiting pages starved the 2 training runs)."""
+    from types import SimpleNamespace
+
+    from ui.controls import live_mode
+
+    def runs(*statuses):
+        return [SimpleNamespace(snapshot=lambda s=s: SimpleNamespace(status=s)) for s in statuses]
+
+    assert live_mode(runs("running", "queued")) == "training"
+    assert live_mode(runs("queued", "paused")) == "waiting"
+    assert live_mode(runs("paused", "idle")) is None

@@ -140,15 +140,30 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
         st.caption(snap.message)
 
 
-def live(runs: Sequence[TrainingRun], body: Callable[[], None], every: float = LIVE_REFRESH_SECONDS) -> None:
+def live_mode(runs: Sequence[TrainingRun]) -> str | None:
+    """"training" if any run trains, "waiting" if the only active ones wait for a slot, else None."""
+    statuses = {r.snapshot().status for r in runs}
+    if RUNNING in statuses:
+        return "training"
+    return "waiting" if QUEUED in statuses else None
+
+
+def live(runs: Sequence[TrainingRun], body: Callable[[], None], every: float = LIVE_REFRESH_SECONDS,
+         waiting_every: float | None = None) -> None:
     """Render `body` in a fragment that refreshes every `every` s while any run trains and stops
     refreshing (run_every=None costs nothing) once all are paused. Slow-moving charts (quality
-    metrics) pass a longer `every`: fewer refreshes leave more CPU and GIL to training."""
-    active = any(r.snapshot().is_active for r in runs)
+    metrics) pass a longer `every`: fewer refreshes leave more CPU and GIL to training.
+
+    While the runs only wait for a training slot nothing in the picture changes, so `body`
+    refreshes every `waiting_every` s if given (the sidebar's status: queue position), else not
+    at all. When the mode changes (a run starts, pauses, or its turn ends) the page reruns once,
+    so every fragment gets its new timer."""
+    mode = live_mode(runs)
 
     def fragment() -> None:
         body()
-        if active and not any(r.snapshot().is_active for r in runs):
-            st.rerun()  # a run paused itself (idle, diverged, finished): refresh buttons, stop the timer
+        if live_mode(runs) != mode:
+            st.rerun()  # started, paused itself (idle, diverged, turn over...): refresh buttons and timers
 
-    st.fragment(fragment, run_every=max(every, LIVE_REFRESH_SECONDS) if active else None)()
+    interval = {"training": max(every, LIVE_REFRESH_SECONDS), "waiting": waiting_every}.get(mode or "")
+    st.fragment(fragment, run_every=interval)()
