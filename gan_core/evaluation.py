@@ -51,6 +51,10 @@ class Evaluator:
             pad = (hi - lo) * 0.15 + 0.25
             self.bounds = np.stack([lo - pad, hi + pad], 1).astype(np.float64)  # (d, 2)
             self.static["bounds"] = self.bounds
+        for value in self.static.values():
+            # Every snapshot shares these arrays (copying them each refresh costs the UI):
+            # read-only, so no page can change what another snapshot shows.
+            value.flags.writeable = False
         self._last: tuple[dict[str, Any], dict[str, float]] = ({}, {})
         self._classifier = None
         if ds.name == "digits":

@@ -24,7 +24,8 @@ import time
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import numpy as np
 import torch
@@ -63,6 +64,18 @@ def _stop_all_at_exit() -> None:
         run.stop(timeout=2.0)
 
 
+def _read_only(value: Any) -> Any:
+    """Snapshots are cached and shared by every page of a session (and across refreshes): their
+    arrays are made read-only rather than copied, so sharing costs nothing and a page that
+    tried to write into one gets an error instead of silently changing what others show."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for item in value.values():
+            _read_only(item)
+    return value
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """An immutable copy of everything a page needs; safe to keep across reruns."""
@@ -83,7 +96,7 @@ class Snapshot:
     metrics: dict[str, float]  # latest evaluation (mode coverage, classes, divergences...)
     metric_history: dict[str, np.ndarray]
     samples: np.ndarray | None  # G(fixed noise): (n, d) points or (n, H, W) images in [0, 1]
-    views: dict[str, Any]
+    views: Mapping[str, Any]  # read-only view
     timeline: tuple[tuple[int, np.ndarray], ...]
     steps_per_sec: float
     last_phase: str  # "d", "g" or "both": what the most recent update trained
@@ -553,8 +566,9 @@ class TrainingRun:
             d_updates=trainer.d_updates, g_updates=trainer.g_updates,
             status=self._status, message=self._message, queue_position=self._queue_position,
             config=trainer.config, dataset_name=trainer.dataset.name, data_kind=trainer.dataset.kind,
-            last=trainer.last, history=self.history.arrays(), metrics=dict(self._metrics),
-            metric_history=self.metric_history.arrays(), samples=self._samples, views=self._views,
-            timeline=tuple(self._timeline), steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
+            last=trainer.last, history=_read_only(self.history.arrays()), metrics=dict(self._metrics),
+            metric_history=_read_only(self.metric_history.arrays()), samples=_read_only(self._samples),
+            views=MappingProxyType(_read_only(dict(self._views))),
+            timeline=tuple((step, _read_only(frame)) for step, frame in self._timeline), steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
             last_phase=self._last_phase, has_checkpoint=self._last_good is not None, wall_time=self._wall,
         )

@@ -3,6 +3,7 @@ import math
 import threading
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -255,3 +256,24 @@ def test_start_is_visible_in_the_very_next_snapshot():
     run = make()
     run.start()
     assert run.snapshot().is_active  # no waiting for the worker: the page reruns immediately
+
+
+def test_snapshots_are_read_only_so_pages_can_share_them():
+    run = make()
+    try:
+        run.step_once("both", times=3)
+        snap = run.snapshot()
+        assert snap.step == 3 and run.snapshot() is snap  # cached: every page gets this object
+        arrays = [snap.samples, *snap.history.values(), *snap.metric_history.values(),
+                  *(frame for _, frame in snap.timeline),
+                  *(v for v in snap.views.values() if isinstance(v, np.ndarray))]
+        assert len(arrays) > 10
+        for arr in arrays:
+            with pytest.raises(ValueError, match="read-only"):
+                arr[...] = 99.0
+        with pytest.raises(TypeError):
+            snap.views["real"] = None  # the dict itself cannot be swapped out either
+        run.step_once("both")
+        assert run.snapshot().step == 4  # the engine still writes its own (new) arrays
+    finally:
+        run.stop()
