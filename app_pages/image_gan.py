@@ -187,9 +187,10 @@ def timeline() -> None:
     st.subheader("⏪ Replay the training")
     if snap.is_active:
         note_col, button_col = st.columns([4, 1])
-        note_col.caption(f"{len(frames)} snapshot(s) of the grid recorded so far, up to step "
-                         f"{frames[-1][0] if frames else 0:,}. More are added while the GAN trains (up to 64, "
-                         "thinned evenly as the run gets long): press ↻ to include them.")
+        note_col.caption(f"The replay below holds {len(frames)} snapshot(s) of the grid, up to step "
+                         f"{frames[-1][0] if frames else 0:,}; it stays still so the slider does not jump. The "
+                         "GAN keeps recording while it trains (up to 64 snapshots, thinned evenly as the run gets "
+                         "long): press ↻ to add the newest.")
         button_col.button("↻ Add the newest", key=f"{SLOT}:btn:timeline-refresh", width="stretch")
     elif len(frames) < 2:
         st.caption("The replay fills up while the GAN trains: a snapshot of the grid is kept every few steps "

@@ -23,7 +23,8 @@ st.markdown(
     "D accepts and puts *all* its samples there. Each sample looks perfect, yet most of the data "
     "is never generated. This is **mode collapse**. Below, the same data is learned twice at the "
     "same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is the same "
-    "GAN with one change. Pick a pairing, press **▶ Start** in the sidebar, and watch which run "
+    "GAN with one change (or, for *Vanilla vs tuned*, every change of the healthy preset; the line "
+    "above the runs lists them). Pick a pairing, press **▶ Start** in the sidebar, and watch which run "
     "reaches every mode.")
 
 runs: list[TrainingRun] = [run_for(slot, preset) for slot, preset in zip(SLOTS, BY_URL["mode-collapse"].presets)]

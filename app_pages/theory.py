@@ -129,7 +129,9 @@ def body() -> None:
     with left:
         live_chart(viz.density_1d_figure(views, views.get("real")), "theory:density")
         st.caption("Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
-                   "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½.")
+                   "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½. "
+                   "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
+                   "caught up (try “Give D a head start”).")
     with right:
         _numbers(snap)
     if not probabilistic:
@@ -171,5 +173,9 @@ st.info(
     "equilibrium of the paper's Theorem 1 (sampling noise keeps the estimates a little above).\n"
     "- When D wins (D(G(z)) near 0), the saturating loss gives G almost nothing to learn from, while "
     "the non-saturating loss pushes hardest: that is why every practical GAN uses it.\n"
+    "- Keep watching after they overlap: p_g keeps wobbling (narrower, shifted, back) while D hovers near ½. "
+    "Convergence is fleeting. Theorem 1 assumes D is trained to its optimum D* before every G step. Here D "
+    "takes one small step per G step, so near equilibrium its feedback is mostly noise and it lags far "
+    "behind D*, which swings wherever p_g overshoots.\n"
     "- With **Two bumps**, watch whether p_g covers both bumps or settles on one: mode collapse in 1D.",
     icon="👀")
