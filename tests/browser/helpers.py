@@ -59,6 +59,28 @@ def plot_points(page) -> list[int]:
               (gd._fullData && gd._fullData.length && gd._fullData[0].x) ? gd._fullData[0].x.length : 0)""")
 
 
+def chart_sizes(page) -> list[int]:
+    """Data points drawn in each Plotly chart on the page (all traces: x, z or values, as Plotly
+    decoded them; the raw figure holds base64 arrays). A chart that exists but shows nothing (0)
+    is the blank chart a student would see."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
+              (gd._fullData || []).reduce((n, t) => n + ((t.x || t.z || t.values || []).length || 0), 0))""")
+
+
+def screenshot_whole_page(page, path: str, width: int = 1600, max_height: int = 4000) -> None:
+    """Streamlit scrolls inside its main block, so full_page stops at the window: grow the window
+    to the page's height for the picture (charts re-lay out), then put it back."""
+    height = page.evaluate(
+        """() => { const m = document.querySelector("[data-testid='stMain']");
+                  return m ? m.scrollHeight : document.body.scrollHeight; }""")
+    old = page.viewport_size
+    page.set_viewport_size({"width": width, "height": int(min(max(height, 900), max_height))})
+    page.wait_for_timeout(1500)  # Plotly's resize and one live refresh
+    page.screenshot(path=path)
+    page.set_viewport_size(old)
+
+
 def image_sources(page) -> list[str]:
     return page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stImage'] img, [data-testid='stMainBlockContainer'] img")).map(i => i.src)""")
 

@@ -6,14 +6,17 @@ import time
 
 import pytest
 
-from .helpers import (SIDEBAR, click_sidebar_button, exceptions, image_sources, open_page, plot_points,
-                      server_threads, status, step, wait_idle, wait_until)
+from .helpers import (SIDEBAR, chart_sizes, click_sidebar_button, exceptions, image_sources, open_page,
+                      plot_points, screenshot_whole_page, server_threads, status, step, wait_idle,
+                      wait_until)
 
 pytestmark = pytest.mark.browser
 
 # The Overview is the default page: it lives at "/" (Streamlit answers /overview with "Page not found").
 PAGES = {"overview": "", "playground": "playground", "image-gan": "image-gan", "latent-space": "latent-space",
          "mode-collapse": "mode-collapse", "theory": "theory"}
+# Plotly charts each page shows while training (every one must have data: no blank charts).
+CHARTS = {"overview": 2, "playground": 6, "image-gan": 4, "latent-space": 0, "mode-collapse": 3, "theory": 4}
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -26,9 +29,13 @@ def test_page_trains_live_without_exceptions(page, app_url, screenshot_dir, name
     assert wait_until(lambda: step(page) > 20, timeout=60), status(page)
     first = step(page)
     assert wait_until(lambda: step(page) > first, timeout=20)  # the counter keeps moving by itself
+    # Every chart has data (a chart re-created by a refresh is empty for a moment: poll).
+    assert wait_until(lambda: len(chart_sizes(page)) >= CHARTS[name] and all(chart_sizes(page)),
+                      timeout=20), chart_sizes(page)
     page.wait_for_timeout(8000)  # let it train a while for the screenshot a teacher would see
     assert not exceptions(page), exceptions(page)
-    page.screenshot(path=str(screenshot_dir / f"{name}.png"), full_page=True)
+    wait_until(lambda: all(chart_sizes(page)), timeout=10)  # not mid-redraw for the picture
+    screenshot_whole_page(page, str(screenshot_dir / f"{name}.png"))
     click_sidebar_button(page, "⏸ Pause")
 
 
@@ -46,6 +53,15 @@ def test_live_parts_change_pause_stops_and_reset_returns_to_zero(page, app_url):
     frozen = step(page)
     page.wait_for_timeout(1500)  # nothing may happen during this time: that is the assertion
     assert step(page) == frozen
+    # A paused page stops refreshing, so the counter above could be stale: a round trip to another
+    # page reruns the sidebar, which then reads the trainer's real step.
+    page.locator(SIDEBAR).get_by_role("link", name=re.compile("Theory")).click()
+    page.wait_for_url(re.compile("theory"))
+    wait_idle(page)
+    page.locator(SIDEBAR).get_by_role("link", name=re.compile("2D playground")).click()
+    page.wait_for_url(re.compile("playground"))
+    wait_idle(page)
+    assert step(page) == frozen, status(page)
     click_sidebar_button(page, "⟲ Reset")
     assert wait_until(lambda: step(page) == 0)
 
