@@ -40,3 +40,24 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05) -> bool:
 def stop_all_runs() -> None:
     for run in live_runs():
         run.stop()
+
+
+def chart_figures(at: AppTest) -> dict[str, dict]:
+    """The page's live charts as {key: figure dict}, in page order, whichever way ui.charts drew
+    them: the in-place chart component (its data is the figure's JSON) or st.plotly_chart."""
+    import json
+    import re
+
+    from ui.plotly_component import COMPONENT_NAME
+
+    def key(element_id: str) -> str:
+        return re.sub(r"^\$\$ID-[0-9a-f]+-", "", element_id)
+
+    out: dict[str, dict] = {}
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == COMPONENT_NAME:
+            data = json.loads(element.proto.json)
+            out[key(element.proto.id)] = json.loads(data) if isinstance(data, str) else data
+    for element in at.get("plotly_chart"):
+        out[key(element.proto.id)] = json.loads(element.proto.spec)
+    return out

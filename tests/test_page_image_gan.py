@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from apptest_utils import open_app, session_run, wait_for
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 from gan_core import checkpoint
 from gan_core.presets import PRESETS
 from gan_core.trainer import Trainer
@@ -43,7 +43,7 @@ def test_page_renders_the_lesson_with_grids_and_charts(at):
     assert radio.value == "digits" and set(radio.options) >= {"✍️ Digits 8×8 (built in)", "📁 Your own images"}
     assert len(at.image) == 2  # generated and real grids, before any training
     assert all(url.endswith(".png") for img in at.image for url in img.value)  # crisp PNG, never JPEG
-    assert len(at.get("plotly_chart")) == 4  # losses, D accuracy, class histogram, digit quality
+    assert len(chart_figures(at)) == 4  # losses, D accuracy, class histogram, digit quality
     assert "What to notice" in texts(at)
     assert len(at.download_button) == 3  # PNG, CSV, checkpoint (the GIF appears with the timeline)
 
@@ -58,7 +58,7 @@ def test_training_shows_samples_charts_and_a_timeline_slider(at):
     assert not at.exception
     assert at.image[0].value != before[0]  # the generated grid moved on; the real one did not
     assert at.image[1].value == before[1]
-    assert len(at.get("plotly_chart")) == 4
+    assert len(chart_figures(at)) == 4
     frames = run.snapshot().timeline
     slider = at.select_slider(key="images:timeline")
     assert slider.value == frames[-1][0]
@@ -77,7 +77,7 @@ def test_switching_to_shapes_resets_the_run_on_16px_images(at):
     snap = session_run(at, "images").snapshot()
     assert snap.dataset_name == "shapes" and snap.config.dataset == "shapes" and snap.config.model == "dcgan"
     assert snap.step == 0 and snap.samples.shape == (64, 16, 16)
-    assert len(at.get("plotly_chart")) == 2  # no digit classifier for shapes
+    assert len(chart_figures(at)) == 2  # no digit classifier for shapes
 
 
 def test_mnist_offline_explains_what_to_do_and_keeps_the_run(at):

@@ -1,13 +1,12 @@
 """Mode collapse lab: the pairings load what they say, both runs stream, the alarm rule holds."""
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 import pytest
 
-from apptest_utils import open_app, session_run, wait_for
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 from gan_core.presets import get_preset
 from ui.lab import (COLLAPSE, COVERING, LAB_DATA, LEARNING, PAIRINGS, TOO_EARLY, collapse_verdict,
                     config_differences, current_pairing, format_setting, sample_spread)
@@ -17,7 +16,7 @@ PAGE = "app_pages/mode_collapse.py"
 
 def chart_keys(at) -> list[str]:
     """Keys of the page's Plotly charts, in order (the key ends the element id)."""
-    return [re.sub(r"^\$\$ID-[0-9a-f]+-", "", e.proto.id) for e in at.get("plotly_chart")]
+    return list(chart_figures(at))
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def test_start_trains_both_runs_and_the_page_shows_them():
     at.run()  # AppTest never ticks run_every: rerun by hand
     assert not at.exception
     assert at.sidebar.button(key="lab-a:btn:pause")  # both active: the sidebar offers pause
-    figs = {k: json.loads(e.proto.spec) for k, e in zip(chart_keys(at), at.get("plotly_chart"))}
+    figs = chart_figures(at)
     titles = [figs[f"lab:scatter:{i}"]["layout"]["title"]["text"] for i in (0, 1)]
     assert titles[0].startswith("A: vanilla GAN, saturating loss")
     assert titles[1].startswith("B: non-saturating loss")
@@ -95,8 +94,7 @@ def test_start_trains_both_runs_and_the_page_shows_them():
 def test_heatmap_toggle_adds_ds_view():
     at = open_app(PAGE)
     at.toggle(key="lab:heatmap").set_value(True).run()
-    figs = dict(zip(chart_keys(at), at.get("plotly_chart")))
-    spec = json.loads(figs["lab:scatter:0"].proto.spec)
+    spec = chart_figures(at)["lab:scatter:0"]
     assert spec["data"][0]["type"] == "heatmap"
 
 

@@ -1,12 +1,11 @@
 """Overview page, driven like a browser with AppTest: the diagram, the walk-through, the demo."""
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 
-from apptest_utils import open_app, session_run, wait_for
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 
 from ui.pages import PAGES
 
@@ -26,13 +25,13 @@ def _net_class(svg: str, letter: str) -> str:
     return match.group(1)
 
 
-def _charts(at) -> list:
-    """The page's live charts (st.plotly_chart via ui.charts.live_chart)."""
-    return list(at.get("plotly_chart"))
+def _charts(at) -> list[dict]:
+    """The page's live charts' figures, in page order (ui.charts.live_chart)."""
+    return list(chart_figures(at).values())
 
 
-def _figure(element) -> dict:
-    return json.loads(element.proto.spec)
+def _figure(figure: dict) -> dict:
+    return figure
 
 
 def _metrics(at) -> dict[str, str]:

@@ -1,14 +1,13 @@
 """2D playground page, driven like a browser with AppTest, plus its helpers."""
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from apptest_utils import open_app, session_run, wait_for
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 
 from gan_core import viz
 from gan_core.presets import get_preset
@@ -20,13 +19,13 @@ SLOT = "playground"
 CSV = "x,y\n" + "\n".join(f"{np.cos(a):.3f},{np.sin(a):.3f}" for a in np.linspace(0, 6, 30))
 
 
-def _charts(at) -> list:
-    """The page's live charts (st.plotly_chart via ui.charts.live_chart)."""
-    return list(at.get("plotly_chart"))
+def _charts(at) -> list[dict]:
+    """The page's live charts' figures, in page order (ui.charts.live_chart)."""
+    return list(chart_figures(at).values())
 
 
-def _figure(element) -> dict:
-    return json.loads(element.proto.spec)
+def _figure(figure: dict) -> dict:
+    return figure
 
 
 def _specs(at) -> dict[str, dict]:

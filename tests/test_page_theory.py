@@ -2,11 +2,10 @@
 run's operating point is marked, and a head start for D shows the saturating gradient vanish."""
 from __future__ import annotations
 
-import json
 import math
 import re
 
-from apptest_utils import open_app, session_run, wait_for
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 from gan_core.viz_theory import LOG4
 
 PAGE = "app_pages/theory.py"
@@ -14,7 +13,7 @@ PAGE = "app_pages/theory.py"
 
 def figures(at) -> dict[str, dict]:
     """The page's Plotly figures by widget key (the key ends the element id)."""
-    return {re.sub(r"^\$\$ID-[0-9a-f]+-", "", e.proto.id): json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+    return chart_figures(at)
 
 
 def operating_point(fig: dict) -> str | None:

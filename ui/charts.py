@@ -1,24 +1,34 @@
 """One way to draw the live Plotly charts of every page.
 
-Figures come from gan_core.viz as plain dicts and are wrapped with `trusted_figure`, so
-Streamlit skips re-validating them (~3-5 ms of GIL per chart per refresh, while the training
-thread waits); the viz tests validate every figure instead.
+By default a chart is a small component (ui/plotly_component.py) that keeps one <div> and
+hands each new figure to Plotly.react: the browser redraws only what changed and a user's zoom
+survives the refreshes (uirevision).
 
-Known limitation (Streamlit 1.67): a Plotly chart's element id is derived from its spec, so each
-refresh replaces the chart in the browser (a brief redraw, zoom not kept). Forcing a stable id
-is NOT a fix: the frontend then never re-renders the chart and the picture freezes (measured:
-titles stuck at "step 0" while the run was at step 900). An in-place update needs a custom
-component (Plotly.react on one div) or a Streamlit release that updates charts by key.
+Why not st.plotly_chart: in Streamlit 1.67 a Plotly chart's element id is derived from its spec,
+so each refresh replaces the chart in the browser (a full rebuild twice a second, zoom lost, and
+up to a core of Chromium per live page, measured). Forcing a stable id is NOT a fix: the frontend
+then never re-renders the chart and the picture freezes. GAN_EXPLAINER_CHARTS=streamlit switches
+back to st.plotly_chart (for A/B benchmarks), as does a read-only install where plotly.js cannot
+be put in ./static. Figures are plain dicts from gan_core.viz; `trusted_figure` lets
+st.plotly_chart skip re-validating them, and the viz tests validate every figure instead.
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
 
 from gan_core.viz import trusted_figure
 
+IN_PLACE = os.environ.get("GAN_EXPLAINER_CHARTS", "in-place") != "streamlit"
+
 
 def live_chart(fig: dict, key: str, where: Any = None) -> None:
     """Draw a figure dict from gan_core.viz in `where` (a column/container; default: current)."""
+    if IN_PLACE:
+        from .plotly_component import live_plotly
+
+        if live_plotly(fig, key, where):
+            return
     (where or st).plotly_chart(trusted_figure(fig), key=key, width="stretch")

@@ -138,3 +138,35 @@ def test_closing_the_page_frees_the_sessions_training_thread(browser, app_url):
     student_ctx.close()  # the tab goes away: the session's on_release must stop its thread
     assert wait_until(lambda: threads_seen_by_watcher() == 0, timeout=30), status(watcher)
     watcher.context.close()
+
+
+def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
+    """A teacher zooms into the loss chart while the GAN trains: the chart keeps its DOM node
+    (updated with Plotly.react, not re-created) and the zoom survives the refreshes."""
+    open_page(page, f"{app_url}/playground")
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 50, timeout=60)
+    assert wait_until(lambda: len(chart_sizes(page)) >= 2 and all(chart_sizes(page)), timeout=20)
+    page.evaluate("() => document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => gd.__probe = i + 1)")
+    loss = page.locator(".js-plotly-plot").nth(1)
+    box = loss.locator(".nsewdrag").first.bounding_box()
+    assert box, "no plot area to drag in"
+    # Drag a zoom box over the middle of the plot, as a user would.
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=8)
+    page.mouse.up()
+
+    def x_range():
+        return page.evaluate("() => { const gd = document.querySelectorAll('.js-plotly-plot')[1];"
+                             " return gd.layout.xaxis.autorange === false ? gd.layout.xaxis.range : null; }")
+
+    assert wait_until(lambda: x_range() is not None, timeout=5), "the drag did not zoom"
+    zoomed = x_range()
+    steps_then = step(page)
+    assert wait_until(lambda: step(page) > steps_then + 100, timeout=30)
+    page.wait_for_timeout(1500)  # several refreshes of the live view
+    assert page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => gd.__probe)") == \
+        list(range(1, len(chart_sizes(page)) + 1)), "charts were re-created"
+    assert x_range() == zoomed, "the zoom was lost on refresh"
+    click_sidebar_button(page, "⏸ Pause")

@@ -1,0 +1,120 @@
+"""Live charts updated in place: one <div> per chart, redrawn with Plotly.react.
+
+st.plotly_chart in Streamlit 1.67 re-creates a chart whose figure changed (see ui/charts.py):
+the browser rebuilds the whole plot twice a second, zoom is lost, and Chromium spends up to a
+core per page doing it. This component keeps the div and hands each new figure to
+Plotly.react, which diffs and redraws only what changed and keeps zoom (uirevision).
+
+Plotly.js itself is the copy that ships with the plotly Python package, served by Streamlit's
+static file serving (works offline), loaded once per browser tab.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_JS = ROOT / "static" / "plotly.min.js"
+URL_PATH = "app/static/plotly.min.js"
+COMPONENT_NAME = "gan_explainer_live_chart"
+
+
+def ensure_plotly_js() -> Path:
+    """Copy plotly.min.js from the installed plotly package into ./static (once per version)."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not STATIC_JS.exists() or STATIC_JS.stat().st_size != source.stat().st_size:
+        STATIC_JS.parent.mkdir(exist_ok=True)
+        tmp = STATIC_JS.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(STATIC_JS)  # never a half-written file for a browser to load
+    return STATIC_JS
+
+
+JS = """
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__ganExplainerPlotly) {
+    window.__ganExplainerPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = window.location.origin + '/%s';
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { window.__ganExplainerPlotly = null; reject(new Error('plotly.js did not load')); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__ganExplainerPlotly;
+}
+
+export default function(component) {
+  const { data, parentElement } = component;
+  let div = parentElement.querySelector('div.gx-live-chart');
+  if (!div) {
+    div = document.createElement('div');
+    div.className = 'gx-live-chart';
+    div.style.width = '100%%';
+    parentElement.appendChild(div);
+  }
+  div.__gxPending = data;  // only the newest figure matters if several arrive while loading
+  loadPlotly().then((Plotly) => {
+    const text = div.__gxPending;
+    if (text === undefined || text === div.__gxDrawn) return;
+    div.__gxDrawn = text;
+    const fig = JSON.parse(text);
+    const layout = fig.layout || {};
+    // The app's font and text colour, as st.plotly_chart's theme would set them.
+    layout.font = Object.assign({family: '"Source Sans", "Source Sans Pro", sans-serif', color: '#31333F'},
+                                layout.font || {});
+    if (layout.title && typeof layout.title === 'object') {
+      layout.title.font = Object.assign({weight: 600}, layout.title.font || {});
+    }
+    for (const name of Object.keys(layout)) {  // axis titles at tick size, like the theme's
+      const axis = layout[name];
+      if (/^[xy]axis\d*$/.test(name) && axis && axis.title && typeof axis.title === 'object') {
+        axis.title.font = Object.assign({size: 14}, axis.title.font || {});
+      }
+    }
+    Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
+  });
+  // On unmount: free Plotly's listeners (responsive charts hold a window resize handler).
+  return () => {
+    div.__gxDrawn = undefined;
+    if (window.Plotly) window.Plotly.purge(div);
+  };
+}
+""" % URL_PATH
+
+_component = None
+_unavailable = False
+
+
+def _renderer():
+    """The registered component, or None where plotly.js cannot be put in ./static (a read-only
+    install): the caller then falls back to st.plotly_chart."""
+    global _component, _unavailable
+    if _component is None and not _unavailable:
+        try:
+            ensure_plotly_js()
+        except OSError:
+            _unavailable = True
+            return None
+        _component = st.components.v2.component(COMPONENT_NAME, js=JS, isolate_styles=False)
+    return _component
+
+
+def live_plotly(fig: dict, key: str, where=None) -> bool:
+    """Draw `fig` (a gan_core.viz figure dict) in a chart updated in place across reruns.
+    False when the component is unavailable (nothing drawn)."""
+    render = _renderer()
+    if render is None:
+        return False
+    text = pio.to_json(fig, validate=False)  # what st.plotly_chart sends, too
+    if where is not None:
+        with where:
+            render(data=text, key=key)
+    else:
+        render(data=text, key=key)
+    return True
