@@ -114,6 +114,28 @@ def test_uploading_a_csv_trains_on_those_points_and_a_bad_one_says_why():
     assert any("30 points" in i.value for i in at.info)
 
 
+PAGE_BAD_CSVS = [
+    ("empty.csv", b"", "empty"),
+    ("columns.csv", b"1,2\n3,4,5\n", "expected 2 columns"),
+    ("nan.csv", b"1,2\nnan,4\n", "NaN or infinite"),
+    ("binary.csv", b"\xff\xfe\x00\x01", "not UTF-8"),
+    ("million.csv", b"0.5,0.25\n" * 300_000, "too many points"),
+]
+
+
+@pytest.mark.parametrize("name, data, message", PAGE_BAD_CSVS, ids=[n for n, _, _ in PAGE_BAD_CSVS])
+def test_bad_csv_uploads_show_the_reason_and_the_run_keeps_its_data(name, data, message):
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    at.button_group(key="pg:dataset").set_value("custom").run()
+    at.file_uploader(key="pg:upload").upload(name, data, "text/csv").run()
+    assert not at.exception
+    assert message in at.error[0].value and name in at.error[0].value
+    assert run.snapshot().dataset_name == "ring8"
+    run.step_once("both")  # the run still trains on its last good data
+    assert run.snapshot().step == 1
+
+
 def test_typed_points_train_the_run_and_too_few_points_are_refused():
     at = open_app(PAGE)
     run = session_run(at, SLOT)

@@ -90,3 +90,35 @@ def test_every_builtin_toy_set_builds_and_samples():
         ds = build()
         x = _sample(ds, n=64)
         assert x.shape == (64, *ds.shape) and np.isfinite(x).all(), name
+
+
+# --- CSV uploads of points: every bad file is refused with a reason (the page shows it) -------
+MILLION_ROWS = ("0.5,0.25\n" * 1_000_000).encode()
+BAD_CSVS = [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (b"x,y\n", "no x,y rows"),
+    (b"x,y\n1,2\n3,oops\n", "line 3: not numbers"),
+    (b"1,2\n3,4,5\n", "line 2: expected 2 columns"),
+    (b"1\n2\n", "line 1: expected 2 columns"),
+    (b"1,2\nnan,4\n", "line 2: NaN or infinite"),
+    (b"1,2\n3,inf\n", "line 2: NaN or infinite"),
+    (b"\xff\xfe1,2\n", "not UTF-8"),
+    (MILLION_ROWS, "too many points"),
+    (b"0" * 10_000_001, "file too large"),
+]
+
+
+@pytest.mark.parametrize("data, message", BAD_CSVS, ids=[m for _, m in BAD_CSVS])
+def test_bad_csv_files_are_refused_with_the_reason(data, message):
+    from gan_core.data.toy import parse_points_csv
+
+    with pytest.raises(ValueError, match=message):
+        parse_points_csv(data)
+
+
+def test_a_good_csv_with_a_header_blank_lines_and_spaces_parses():
+    from gan_core.data.toy import parse_points_csv
+
+    pts = parse_points_csv(b"\xef\xbb\xbfx, y\n1, 2\n\n 3 ,4\n-1e-3,5E2\n")  # with a UTF-8 BOM
+    np.testing.assert_allclose(pts, [[1, 2], [3, 4], [-1e-3, 500]])

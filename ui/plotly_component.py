@@ -34,7 +34,7 @@ def ensure_plotly_js() -> Path:
     return STATIC_JS
 
 
-JS = """
+JS = r"""
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__ganExplainerPlotly) {
