@@ -49,6 +49,37 @@ function loadPlotly() {
   return window.__ganExplainerPlotly;
 }
 
+// Every Plotly call on a div goes through one promise chain: Plotly.react finishes
+// asynchronously, and a purge while it is still drawing throws inside plotly.js (an unmount
+// during a redraw showed up as "Cannot read properties of undefined (reading '_rehover')").
+function enqueue(div, op) {
+  div.__gxQueue = (div.__gxQueue || Promise.resolve()).then(op).catch((err) => {
+    console.warn('live chart:', err);
+  });
+  return div.__gxQueue;
+}
+
+function draw(Plotly, div) {
+  const text = div.__gxPending;
+  if (text === undefined || text === div.__gxDrawn || !div.isConnected) return undefined;
+  div.__gxDrawn = text;
+  const fig = JSON.parse(text);
+  const layout = fig.layout || {};
+  // The app's font and text colour, as st.plotly_chart's theme would set them.
+  layout.font = Object.assign({family: '"Source Sans", "Source Sans Pro", sans-serif', color: '#31333F'},
+                              layout.font || {});
+  if (layout.title && typeof layout.title === 'object') {
+    layout.title.font = Object.assign({weight: 600}, layout.title.font || {});
+  }
+  for (const name of Object.keys(layout)) {  // axis titles at tick size, like the theme's
+    const axis = layout[name];
+    if (/^[xy]axis\d*$/.test(name) && axis && axis.title && typeof axis.title === 'object') {
+      axis.title.font = Object.assign({size: 14}, axis.title.font || {});
+    }
+  }
+  return Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
+}
+
 export default function(component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector('div.gx-live-chart');
@@ -58,31 +89,15 @@ export default function(component) {
     div.style.width = '100%%';
     parentElement.appendChild(div);
   }
-  div.__gxPending = data;  // only the newest figure matters if several arrive while loading
-  loadPlotly().then((Plotly) => {
-    const text = div.__gxPending;
-    if (text === undefined || text === div.__gxDrawn) return;
-    div.__gxDrawn = text;
-    const fig = JSON.parse(text);
-    const layout = fig.layout || {};
-    // The app's font and text colour, as st.plotly_chart's theme would set them.
-    layout.font = Object.assign({family: '"Source Sans", "Source Sans Pro", sans-serif', color: '#31333F'},
-                                layout.font || {});
-    if (layout.title && typeof layout.title === 'object') {
-      layout.title.font = Object.assign({weight: 600}, layout.title.font || {});
-    }
-    for (const name of Object.keys(layout)) {  // axis titles at tick size, like the theme's
-      const axis = layout[name];
-      if (/^[xy]axis\d*$/.test(name) && axis && axis.title && typeof axis.title === 'object') {
-        axis.title.font = Object.assign({size: 14}, axis.title.font || {});
-      }
-    }
-    Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
-  });
-  // On unmount: free Plotly's listeners (responsive charts hold a window resize handler).
+  div.__gxPending = data;  // only the newest figure matters if several arrive while one draws
+  loadPlotly().then((Plotly) => enqueue(div, () => draw(Plotly, div)));
+  // On unmount: free Plotly's listeners (responsive charts hold a window resize handler), after
+  // any redraw in flight; a later mount draws afresh.
   return () => {
-    div.__gxDrawn = undefined;
-    if (window.Plotly) window.Plotly.purge(div);
+    enqueue(div, () => {
+      div.__gxDrawn = undefined;
+      if (window.Plotly) window.Plotly.purge(div);
+    });
   };
 }
 """ % URL_PATH
