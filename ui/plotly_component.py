@@ -54,7 +54,7 @@ function loadPlotly() {
 // during a redraw showed up as "Cannot read properties of undefined (reading '_rehover')").
 function enqueue(div, op) {
   div.__gxQueue = (div.__gxQueue || Promise.resolve()).then(op).catch((err) => {
-    console.warn('live chart:', err);
+    console.error('live chart:', err);
   });
   return div.__gxQueue;
 }

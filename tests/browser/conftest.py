@@ -80,10 +80,22 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+def _watch_for_errors(pg) -> list[str]:
+    """Uncaught errors and console errors of the page (a chart that throws while drawing shows no
+    exception box: only this sees it). Failed requests are left out: the console's copy of them
+    says less than the test's own checks."""
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    pg.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
+          and errors.append(f"console: {msg.text[:300]}"))
+    return errors
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1600, "height": 900})
     pg = context.new_page()
+    errors = _watch_for_errors(pg)
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:  # what the user saw when it went wrong
@@ -91,6 +103,8 @@ def page(browser, request):
         failed.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(failed / f"{request.node.name}.png"), full_page=True)
     context.close()
+    if report is not None and report.passed:  # a test that passed still fails on a page error
+        assert errors == [], f"the page logged errors: {errors}"
 
 
 @pytest.fixture(scope="session")
