@@ -1,6 +1,8 @@
 """Helpers for Streamlit AppTest page tests."""
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -45,9 +47,6 @@ def stop_all_runs() -> None:
 def chart_figures(at: AppTest) -> dict[str, dict]:
     """The page's live charts as {key: figure dict}, in page order, whichever way ui.charts drew
     them: the in-place chart component (its data is the figure's JSON) or st.plotly_chart."""
-    import json
-    import re
-
     from ui.plotly_component import COMPONENT_NAME
 
     def key(element_id: str) -> str:

@@ -14,11 +14,6 @@ from ui.lab import (COLLAPSE, COVERING, LAB_DATA, LEARNING, PAIRINGS, TOO_EARLY,
 PAGE = "app_pages/mode_collapse.py"
 
 
-def chart_keys(at) -> list[str]:
-    """Keys of the page's Plotly charts, in order (the key ends the element id)."""
-    return list(chart_figures(at))
-
-
 # --- the page --------------------------------------------------------------------------------------
 def test_lab_renders_its_controls_and_both_runs():
     at = open_app(PAGE)
@@ -27,7 +22,7 @@ def test_lab_renders_its_controls_and_both_runs():
     assert pills.value == "tuned"  # the page's default runs are the vanilla-vs-tuned pairing
     assert at.segmented_control(key="lab:dataset").value == "ring8"
     assert at.toggle(key="lab:heatmap").value is False
-    assert chart_keys(at) == ["lab:scatter:0", "lab:scatter:1", "lab:coverage"]
+    assert list(chart_figures(at)) == ["lab:scatter:0", "lab:scatter:1", "lab:coverage"]
     covered = [m.value for m in at.metric if m.label == "Modes covered"]
     assert len(covered) == 2 and all(re.fullmatch(r"\d+/8", v) for v in covered)
     assert len([m for m in at.metric if m.label == "High-quality samples"]) == 2  # never one without the other

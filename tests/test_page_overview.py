@@ -30,10 +30,6 @@ def _charts(at) -> list[dict]:
     return list(chart_figures(at).values())
 
 
-def _figure(figure: dict) -> dict:
-    return figure
-
-
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -47,7 +43,7 @@ def test_overview_renders_the_lesson_with_diagram_demo_and_links():
     assert at.toggle(key="ov:walk").value is False
     charts = _charts(at)
     assert len(charts) == 2  # real vs fake points, losses
-    assert "heatmap" in [t["type"] for t in _figure(charts[0])["data"]]
+    assert "heatmap" in [t["type"] for t in charts[0]["data"]]
     tiles = _metrics(at)
     assert tiles["Step"] == "0" and re.fullmatch(r"0\.\d{3}", tiles["D(x), real"])
     links = {link.proto.page for link in at.get("page_link")}
@@ -113,6 +109,6 @@ def test_start_button_goes_live_and_the_demo_shows_training_numbers():
     at.run()
     assert not at.exception
     assert int(_metrics(at)["Step"].replace(",", "")) >= 3
-    loss = _figure(_charts(at)[1])
+    loss = _charts(at)[1]
     assert {t["name"] for t in loss["data"]} >= {"D loss", "G loss"}
     assert "ov:start" not in [b.key for b in at.button]  # no call to action once training

@@ -24,15 +24,10 @@ def _charts(at) -> list[dict]:
     return list(chart_figures(at).values())
 
 
-def _figure(figure: dict) -> dict:
-    return figure
-
-
 def _specs(at) -> dict[str, dict]:
     """Each chart's figure, by its title."""
     out = {}
-    for element in _charts(at):
-        fig = _figure(element)
+    for fig in _charts(at):
         title = fig["layout"].get("title", {}).get("text", "") or ""
         out[title.split("<br>")[0]] = fig
     return out

@@ -11,11 +11,6 @@ from gan_core.viz_theory import LOG4
 PAGE = "app_pages/theory.py"
 
 
-def figures(at) -> dict[str, dict]:
-    """The page's Plotly figures by widget key (the key ends the element id)."""
-    return chart_figures(at)
-
-
 def operating_point(fig: dict) -> str | None:
     for a in fig["layout"].get("annotations", []):
         if a.get("text", "").startswith("this run"):
@@ -25,7 +20,7 @@ def operating_point(fig: dict) -> str | None:
 
 def test_theory_renders_the_figures_and_formulas():
     at = open_app(PAGE)
-    figs = figures(at)
+    figs = chart_figures(at)
     assert set(figs) == {"theory:density", "theory:value", "theory:criterion", "theory:g-loss"}
     names = {t.get("name") for t in figs["theory:density"]["data"]}
     assert {"p_data (real)", "p_g (generated)", "D(x)", "optimal D*(x)"} <= names
@@ -66,17 +61,17 @@ def test_the_sidebar_loss_box_moves_the_page_switch():
 
 def test_operating_point_is_marked_once_the_run_has_stats():
     at = open_app(PAGE)
-    assert operating_point(figures(at)["theory:g-loss"]) is None  # no step yet: nothing to mark
+    assert operating_point(chart_figures(at)["theory:g-loss"]) is None  # no step yet: nothing to mark
     at.sidebar.button(key="theory:btn:start").click().run()
     run = session_run(at, "theory")
     assert wait_for(lambda: run.snapshot().last is not None and run.snapshot().step > 5, timeout=20)
     at.run()
     d_fake = run.snapshot().last.d_fake
-    mark = operating_point(figures(at)["theory:g-loss"])
+    mark = operating_point(chart_figures(at)["theory:g-loss"])
     assert mark is not None
     marked = float(re.findall(r"[0-9]*\.[0-9]+", mark)[-1])
     assert abs(marked - d_fake) < 0.2  # the run moves on between the render and this snapshot
-    assert any(t.get("name") == "this run" for t in figures(at)["theory:value"]["data"])
+    assert any(t.get("name") == "this run" for t in chart_figures(at)["theory:value"]["data"])
 
 
 def test_data_switch_keeps_the_loss():

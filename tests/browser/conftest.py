@@ -96,6 +96,7 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1600, "height": 900})
     pg = context.new_page()
     errors = _watch_for_errors(pg)
+    request.node.page_errors = errors  # for a test that checks them itself, mid-test
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:  # what the user saw when it went wrong

@@ -41,14 +41,11 @@ CHURN = """async (rounds) => {
 
 
 @pytest.fixture
-def chart_page(page):
-    ensure_plotly_js()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def chart_page(page, request):
     page.set_content("<html><body><div id='host' style='width:640px'></div></body></html>")
     page.add_script_tag(path=str(ensure_plotly_js()))
     page.add_script_tag(content=SCRIPT)
-    return page, errors
+    return page, request.node.page_errors  # uncaught and console errors (tests/browser/conftest.py)
 
 
 def test_unmounting_a_chart_mid_redraw_raises_nothing_and_the_newest_figure_wins(chart_page):
