@@ -14,7 +14,7 @@ from benchmarks.engine import engine_configs, make_contestants, measure_config
 
 pytestmark = pytest.mark.slow
 
-ENGINE_MIN_RATIO = 1.0  # target 1.3 (benchmarks.engine.TARGET_RATIO)
+ENGINE_MIN_RATIO = 1.1  # target 1.3 (benchmarks.engine.TARGET_RATIO); measured 1.43-1.60 on 2 cores
 
 
 def test_reference_loop_trains_the_same_networks_from_the_same_weights():

@@ -37,10 +37,20 @@ class Dataset:
     labels: np.ndarray | None = None
     description: str = ""
     extra: dict = field(default_factory=dict)
+    # The mixture's centres/weights as tensors, converted on first use (sampling runs every step).
+    _mixture_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def dim(self) -> int:
         return int(np.prod(self.shape))
+
+    def _mixture_tensors(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        m = self.mixture
+        cached = self._mixture_cache
+        if cached is None or cached[0] is not m:
+            weights = None if m.weights is None else torch.as_tensor(m.weights, dtype=torch.float32)
+            cached = self._mixture_cache = (m, torch.as_tensor(m.centers, dtype=torch.float32), weights)
+        return cached[1], cached[2]
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         if self.data is not None:
@@ -48,12 +58,11 @@ class Dataset:
             return self.data.index_select(0, idx)
         if self.mixture is not None:
             m = self.mixture
-            centers = torch.as_tensor(m.centers, dtype=torch.float32)
-            if m.weights is None:
+            centers, weights = self._mixture_tensors()
+            if weights is None:
                 k = torch.randint(0, centers.shape[0], (n,), generator=generator)
             else:
-                w = torch.as_tensor(m.weights, dtype=torch.float32)
-                k = torch.multinomial(w, n, replacement=True, generator=generator)
-            noise = torch.randn((n, centers.shape[1]), generator=generator) * m.std
-            return centers.index_select(0, k) + noise
+                k = torch.multinomial(weights, n, replacement=True, generator=generator)
+            noise = torch.randn((n, centers.shape[1]), generator=generator)
+            return centers.index_select(0, k).add_(noise, alpha=m.std)
         raise ValueError(f"dataset {self.name!r} has neither data nor a mixture to sample from")
