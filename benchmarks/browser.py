@@ -131,6 +131,45 @@ class CpuMeter:
         return out
 
 
+def training_thread_times(pid: int, prefix: str = "gan-train-") -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) summed over the training threads
+    of `pid`, from /proc/PID/task/TID/schedstat. The runner names its threads for the OS
+    (gan_core.runner._name_os_thread), so they can be told from the server's own threads."""
+    on_cpu = waiting = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if not (task / "comm").read_text().startswith(prefix):
+                continue
+            run_ns, wait_ns, _ = (int(x) for x in (task / "schedstat").read_text().split())
+        except (OSError, ValueError):
+            continue  # the thread ended while we looked
+        on_cpu += run_ns
+        waiting += wait_ns
+    return on_cpu / 1e9, waiting / 1e9
+
+
+class TrainerMeter:
+    """How much CPU the training threads of `pid` got over a window (cores: 1.0 = one full
+    core, summed over threads), and how much they spent runnable but waiting for a CPU.
+
+    A browser on the same cores costs training in two ways this separates: the trainer gets
+    less CPU (its share), and each CPU second it gets does less work (steps/s ÷ trainer cores:
+    cores that share caches or vector units with the browser's rendering run its kernels slower)."""
+
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid or os.getpid()
+
+    def start(self) -> "TrainerMeter":
+        self._t0 = time.monotonic()
+        self._cpu0, self._wait0 = training_thread_times(self.pid)
+        return self
+
+    def stop(self) -> dict[str, float]:
+        dt = max(time.monotonic() - self._t0, 1e-9)
+        cpu, wait = training_thread_times(self.pid)
+        return {"trainer_cpu_cores": (cpu - self._cpu0) / dt, "trainer_wait_cores": (wait - self._wait0) / dt}
+
+
 # --- the app server -------------------------------------------------------------------------------
 class Server:
     """`streamlit run app.py` on a free loopback port (see tests/browser/conftest.py)."""

@@ -1,15 +1,17 @@
 """TrainingRun: the background thread really starts, pauses, steps, stops and reports."""
 import math
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from gan_core.config import TrainConfig
-from gan_core.runner import (DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun,
-                             live_training_threads)
+from gan_core.runner import (DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED, THREAD_PREFIX,
+                             TrainingRun, live_training_threads)
 from gan_core.scheduler import Scheduler
 from tests.apptest_utils import wait_for
 
@@ -275,5 +277,20 @@ def test_snapshots_are_read_only_so_pages_can_share_them():
             snap.views["real"] = None  # the dict itself cannot be swapped out either
         run.step_once("both")
         assert run.snapshot().step == 4  # the engine still writes its own (new) arrays
+    finally:
+        run.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="OS thread names are read from /proc")
+def test_training_thread_is_named_for_the_os_too():
+    """`top -H`, py-spy and the streaming benchmark find the trainer among the server's threads
+    by name (/proc/PID/task/TID/comm)."""
+    run = make()
+    try:
+        run.start()
+        assert wait_for(lambda: run.trainer.step_count > 0)
+        names = {(Path("/proc/self/task") / str(t.native_id) / "comm").read_text().strip()
+                 for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)}
+        assert f"{THREAD_PREFIX}{run.run_id}"[:15] in names
     finally:
         run.stop()

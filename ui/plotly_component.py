@@ -7,6 +7,12 @@ Plotly.react, which diffs and redraws only what changed and keeps zoom (uirevisi
 
 Plotly.js itself is the copy that ships with the plotly Python package, served by Streamlit's
 static file serving (works offline), loaded once per browser tab.
+
+A chart that is scrolled out of view, or in a hidden tab, keeps only the newest figure and draws
+it the moment it comes into view: nobody sees those redraws, and on a 2-core laptop the browser
+shares the cores with training (at 1600x900 the Image GAN page's four charts are below the fold;
+skipping them took Chromium from 0.56 to 0.45 cores, BENCHMARKS.md). A chart's first figure is
+always drawn, so no chart is ever blank.
 """
 from __future__ import annotations
 
@@ -80,6 +86,29 @@ function draw(Plotly, div) {
   return Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
 }
 
+// Draw the newest figure unless nobody can see it: a chart scrolled out of view or in a hidden
+// tab keeps it pending and draws it as soon as a pixel of it shows. __gxVisible is undefined
+// until the observer first reports, so a new chart always draws once.
+function schedule(div) {
+  if (div.__gxVisible === false || document.hidden) return;
+  loadPlotly().then((Plotly) => enqueue(div, () => draw(Plotly, div)));
+}
+
+function observer() {
+  if (!window.__gxObserver && window.IntersectionObserver) {
+    window.__gxObserver = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        entry.target.__gxVisible = entry.isIntersecting;
+        if (entry.isIntersecting) schedule(entry.target);
+      }
+    });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) document.querySelectorAll('div.gx-live-chart').forEach(schedule);
+    });
+  }
+  return window.__gxObserver;
+}
+
 export default function(component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector('div.gx-live-chart');
@@ -89,11 +118,19 @@ export default function(component) {
     div.style.width = '100%%';
     parentElement.appendChild(div);
   }
+  const seen = observer();
+  if (seen && !div.__gxObserved) {
+    div.__gxObserved = true;
+    seen.observe(div);
+  }
   div.__gxPending = data;  // only the newest figure matters if several arrive while one draws
-  loadPlotly().then((Plotly) => enqueue(div, () => draw(Plotly, div)));
+  schedule(div);
   // On unmount: free Plotly's listeners (responsive charts hold a window resize handler), after
   // any redraw in flight; a later mount draws afresh.
   return () => {
+    if (seen) seen.unobserve(div);
+    div.__gxObserved = false;
+    div.__gxVisible = undefined;
     enqueue(div, () => {
       div.__gxDrawn = undefined;
       if (window.Plotly) window.Plotly.purge(div);

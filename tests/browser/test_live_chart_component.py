@@ -77,3 +77,38 @@ def test_an_update_redraws_the_same_div_and_an_identical_figure_is_not_redrawn(c
     assert errors == [], errors
     assert result["same"] and result["unchanged"] == 0 and result["changed"] >= 1, result
     assert result["y"] == [3, 4, 5]
+
+
+def test_a_chart_out_of_view_or_in_a_hidden_tab_waits_and_draws_the_newest_figure_when_seen(chart_page):
+    """Nobody sees redraws of a chart scrolled out of view or in a background tab, so it keeps
+    only the newest figure and draws it when it shows again; its first figure always draws."""
+    page, errors = chart_page
+    result = page.evaluate("""async () => {
+      const parent = document.getElementById('host');
+      document.body.insertBefore(Object.assign(document.createElement('div'), {style: 'height: 3000px'}), parent);
+      window.scrollTo(0, 0);
+      const settle = () => new Promise((r) => setTimeout(r, 400));
+      const fig = (y) => JSON.stringify({data: [{type: 'scatter', y: y}], layout: {title: {text: 't'}}});
+      const shown = () => Array.from(parent.querySelector('div.gx-live-chart')._fullData[0].y);
+      window.gxLiveChart({data: fig([1]), parentElement: parent});
+      await settle();
+      const first = shown();  // drawn although out of view: never a blank chart
+      window.gxLiveChart({data: fig([2]), parentElement: parent});
+      window.gxLiveChart({data: fig([3]), parentElement: parent});
+      await settle();
+      const offscreen = shown();
+      parent.scrollIntoView();
+      await settle();
+      const scrolledTo = shown();
+      Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+      document.dispatchEvent(new Event('visibilitychange'));
+      window.gxLiveChart({data: fig([4]), parentElement: parent});
+      await settle();
+      const hiddenTab = shown();
+      Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+      document.dispatchEvent(new Event('visibilitychange'));
+      await settle();
+      return {first, offscreen, scrolledTo, hiddenTab, back: shown()};
+    }""")
+    assert errors == [], errors
+    assert result == {"first": [1], "offscreen": [1], "scrolledTo": [3], "hiddenTab": [3], "back": [4]}, result
