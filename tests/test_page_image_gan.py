@@ -42,7 +42,10 @@ def test_page_renders_the_lesson_with_grids_and_charts(at):
     radio = at.radio(key="images:dataset")
     assert radio.value == "digits" and set(radio.options) >= {"✍️ Digits 8×8 (built in)", "📁 Your own images"}
     assert len(at.image) == 2  # generated and real grids, before any training
-    assert all(url.endswith(".png") for img in at.image for url in img.value)  # crisp PNG, never JPEG
+    # Crisp PNG, never JPEG: the live grid inline (a media file could be gone before the browser
+    # fetches it), the static real grid as a media file.
+    urls = [url for img in at.image for url in img.value]
+    assert urls[0].startswith("data:image/png;base64,") and urls[1].endswith(".png"), [u[:40] for u in urls]
     assert len(chart_figures(at)) == 4  # losses, D accuracy, class histogram, digit quality
     assert "What to notice" in texts(at)
     assert len(at.download_button) == 3  # PNG, CSV, checkpoint (the GIF appears with the timeline)

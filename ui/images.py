@@ -5,9 +5,15 @@ with "auto", Streamlit re-encodes any grayscale image without alpha as JPEG, whi
 digits that were upscaled pixel-exact to stay sharp on a projector. Identical bytes also get
 the same media URL, so an unchanged grid (the real images) costs the browser nothing on a
 live refresh.
+
+Images that change on every live refresh (the fixed-noise grid, latent strips) travel inside
+the page update as data URLs instead: a media file lives only until the next run of its
+fragment, and a browser busy drawing fetched one after that twice a second: a 404, a broken
+image on the projector and "Image source error" in the console (caught by the browser tests).
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import math
@@ -45,14 +51,22 @@ def _static_grid_png(images: np.ndarray, ncols: int | None) -> bytes:
     return grid_png(images, ncols)
 
 
+def data_url(png: bytes) -> str:
+    """A PNG as a data URL: delivered with the page update itself, never fetched later."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def show_grid(images: np.ndarray | None, caption: str | None = None, ncols: int | None = None,
               static: bool = False) -> None:
-    """A sample grid; `static` (e.g. the real images, unchanged while a run trains) is encoded once."""
+    """A sample grid; `static` (e.g. the real images, unchanged while a run trains) is encoded once
+    and served as a media file; a live one goes inline (see the module docstring)."""
     if images is None or len(images) == 0:
         st.caption("No images yet.")
         return
-    png = _static_grid_png(images, ncols) if static else grid_png(images, ncols)
-    st.image(png, caption=caption, width="content", output_format="PNG")
+    if static:
+        st.image(_static_grid_png(images, ncols), caption=caption, width="content", output_format="PNG")
+    else:
+        st.image(data_url(grid_png(images, ncols)), caption=caption, width="content")
 
 
 def show_strip(images: np.ndarray, caption: str | None = None, max_width: int = STRIP_WIDTH,
@@ -60,7 +74,7 @@ def show_strip(images: np.ndarray, caption: str | None = None, max_width: int = 
     """One row of frames, each upscaled by the same whole factor (so all stay crisp)."""
     n, _, w = np.shape(images)
     scale = max(1, min((max_width - n - 1) // max(1, n * w), max_tile // w))
-    st.image(grid_png(images, ncols=n, scale=scale), caption=caption, width="content", output_format="PNG")
+    st.image(data_url(grid_png(images, ncols=n, scale=scale)), caption=caption, width="content")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from benchmarks.common import wait_until as _wait_until
 
@@ -68,17 +69,27 @@ def chart_sizes(page) -> list[int]:
               (gd._fullData || []).reduce((n, t) => n + ((t.x || t.z || t.values || []).length || 0), 0))""")
 
 
-def screenshot_whole_page(page, path: str, width: int = 1600, max_height: int = 4000) -> None:
-    """Streamlit scrolls inside its main block, so full_page stops at the window: grow the window
-    to the page's height for the picture (charts re-lay out), then put it back."""
+@contextmanager
+def whole_page_in_view(page, width: int = 1600, max_height: int = 4000):
+    """Grow the window to the page's height (Streamlit scrolls inside its main block, so
+    full_page screenshots stop at the window), then put it back. Live charts below the fold
+    redraw only once they are in view (ui/plotly_component.py): this is how a test looks at
+    every chart at once, as a student scrolling down would see each one."""
     height = page.evaluate(
         """() => { const m = document.querySelector("[data-testid='stMain']");
                   return m ? m.scrollHeight : document.body.scrollHeight; }""")
     old = page.viewport_size
     page.set_viewport_size({"width": width, "height": int(min(max(height, 900), max_height))})
-    page.wait_for_timeout(1500)  # Plotly's resize and one live refresh
-    page.screenshot(path=path)
-    page.set_viewport_size(old)
+    try:
+        yield page
+    finally:
+        page.set_viewport_size(old)
+
+
+def screenshot_whole_page(page, path: str, width: int = 1600, max_height: int = 4000) -> None:
+    with whole_page_in_view(page, width, max_height):
+        page.wait_for_timeout(1500)  # Plotly's resize and one live refresh
+        page.screenshot(path=path)
 
 
 def image_sources(page) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from .helpers import (SIDEBAR, chart_sizes, click_sidebar_button, exceptions, image_sources, open_page,
                       plot_points, screenshot_whole_page, server_threads, status, step, wait_idle,
-                      wait_until)
+                      wait_until, whole_page_in_view)
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +29,16 @@ def test_page_trains_live_without_exceptions(page, app_url, screenshot_dir, name
     assert wait_until(lambda: step(page) > 20, timeout=60), status(page)
     first = step(page)
     assert wait_until(lambda: step(page) > first, timeout=20)  # the counter keeps moving by itself
-    # Every chart has data (a chart re-created by a refresh is empty for a moment: poll).
-    assert wait_until(lambda: len(chart_sizes(page)) >= CHARTS[name] and all(chart_sizes(page)),
-                      timeout=20), chart_sizes(page)
+    # Every chart has data once it is in view (a chart re-created by a refresh is empty for a
+    # moment, and one below the fold draws when it scrolls into view: poll with all of them in view).
+    with whole_page_in_view(page):
+        assert wait_until(lambda: len(chart_sizes(page)) >= CHARTS[name] and all(chart_sizes(page)),
+                          timeout=20), chart_sizes(page)
     page.wait_for_timeout(8000)  # let it train a while for the screenshot a teacher would see
     assert not exceptions(page), exceptions(page)
-    wait_until(lambda: all(chart_sizes(page)), timeout=10)  # not mid-redraw for the picture
-    screenshot_whole_page(page, str(screenshot_dir / f"{name}.png"))
+    with whole_page_in_view(page):
+        wait_until(lambda: all(chart_sizes(page)), timeout=10)  # not mid-redraw for the picture
+        screenshot_whole_page(page, str(screenshot_dir / f"{name}.png"))
     click_sidebar_button(page, "⏸ Pause")
 
 
@@ -146,21 +149,27 @@ def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
     open_page(page, f"{app_url}/playground")
     click_sidebar_button(page, "▶ Start")
     assert wait_until(lambda: step(page) > 50, timeout=60)
-    assert wait_until(lambda: len(chart_sizes(page)) >= 2 and all(chart_sizes(page)), timeout=20)
+    # The charts in view (points, losses, accuracy) have data; the quality row is below the fold.
+    assert wait_until(lambda: len(chart_sizes(page)) >= 3 and all(chart_sizes(page)[:3]), timeout=20)
     page.evaluate("() => document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => gd.__probe = i + 1)")
     loss = page.locator(".js-plotly-plot").nth(1)
     box = loss.locator(".nsewdrag").first.bounding_box()
     assert box, "no plot area to drag in"
-    # Drag a zoom box over the middle of the plot, as a user would.
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=8)
-    page.mouse.up()
+    def drag_zoom_box() -> None:  # over the middle of the plot, as a user would
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=8)
+        page.mouse.up()
 
     def x_range():
         return page.evaluate("() => { const gd = document.querySelectorAll('.js-plotly-plot')[1];"
                              " return gd.layout.xaxis.autorange === false ? gd.layout.xaxis.range : null; }")
 
+    drag_zoom_box()
+    if not wait_until(lambda: x_range() is not None, timeout=5):
+        # On a loaded 2-core machine the mouse events can reach the page so late that the drag
+        # spans a redraw, which Plotly drops; a user would drag again (seen once, under extra load).
+        drag_zoom_box()
     assert wait_until(lambda: x_range() is not None, timeout=5), "the drag did not zoom"
     zoomed = x_range()
     steps_then = step(page)
