@@ -237,6 +237,7 @@ def run(quick: bool = False, configs: list[str] | None = None) -> dict[str, Any]
                       "steps/s = steps / seconds spent in that loop's steps; ratio = plain time / our time; "
                       "CPU-time ratio = the same on this thread's CPU seconds; TrainingRun = the app's background "
                       "run (evaluation, snapshots, checkpoints included) with only a heartbeat reader, measured "
-                      "between the rounds.")
+                      "alone between the rounds, so run/plain is indicative only (steps alternating between two "
+                      "models each run with colder caches than one model alone).")
     return {"name": "engine", "params": {"blocks": blocks, "block_seconds": block_s, "warmup_seconds": warm_s},
             "target": {"ratio": TARGET_RATIO}, "results": results, "table": text}
