@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from gan_core.runner import THREAD_PREFIX
+
 from .common import ROOT, log, wait_until
 
 # The same Chromium and flags as tests/browser/conftest.py.
@@ -131,7 +133,7 @@ class CpuMeter:
         return out
 
 
-def training_thread_times(pid: int, prefix: str = "gan-train-") -> tuple[float, float]:
+def training_thread_times(pid: int, prefix: str = THREAD_PREFIX) -> tuple[float, float]:
     """(seconds on a CPU, seconds runnable but waiting for one) summed over the training threads
     of `pid`, from /proc/PID/task/TID/schedstat. The runner names its threads for the OS
     (gan_core.runner._name_os_thread), so they can be told from the server's own threads."""

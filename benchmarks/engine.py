@@ -9,8 +9,8 @@ deep-copied initial weights), same batch size, same data sampler, same loss, one
 
 The two loops alternate single steps (ours, ref, ref, ours, ...) in one process, and each
 step is timed on its own: the host this runs on changes speed by ±30 % within seconds, and
-alternating blocks of a second or more measured ring8 anywhere from 1.20 to 1.64 in three
-runs of the same code, while step-by-step alternation agreed to ±0.02 (both sides see the
+25 alternating blocks of 0.4 s per side measured the same ring8 code at 1.64, 1.41 and 1.20
+in three runs, while step-by-step alternation gave 1.29, 1.27 and 1.27 (both sides see the
 same machine, ~4 ms apart). The ratio is total plain-loop time / total time of ours, over
 `blocks` rounds; the spread of the per-round ratios is reported too. Optionally a third
 contestant is measured between the rounds:

@@ -115,15 +115,16 @@ class _FusedAdamStep:
             return
         group = self.opt.param_groups[0]
         beta1, beta2 = group["betas"]
-        try:
-            torch._foreach_add_(steps, 1)
-            torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=float(group["lr"]),
-                               beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
-                               amsgrad=False, maximize=False)
-        except (RuntimeError, TypeError):  # another torch's kernel signature: the public path
-            torch._foreach_add_(steps, -1)
-            self.usable = False
-            self.opt.step()
+        with torch.no_grad():  # as Optimizer.step: in-place updates of leaves that require grad
+            try:
+                torch._foreach_add_(steps, 1)
+                torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=float(group["lr"]),
+                                   beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
+                                   eps=group["eps"], amsgrad=False, maximize=False)
+            except (RuntimeError, TypeError):  # another torch's kernel signature: the public path
+                torch._foreach_add_(steps, -1)
+                self.usable = False
+                self.opt.step()
 
 
 def _clear_grads(params: list[torch.Tensor]) -> None:
@@ -162,6 +163,8 @@ class Trainer:
         # Separate streams: training noise/data, and the fixed evaluation noise that makes the
         # sample grid show the *same* z evolving for the whole run.
         self.generator_ema: nn.Module | None = None
+        # (the EMA module, its parameters, its buffers, G's buffers): walked once, not every step
+        self._ema_lists: tuple | None = None
         self._set_ema(config.g_ema)
         self.rng = torch.Generator().manual_seed(config.seed)
         n_fixed = n_fixed or (64 if self.dataset.kind == "image" else 512)
@@ -169,7 +172,7 @@ class Trainer:
         self.loss: GanLoss = LOSSES[config.loss]
         self.opt_g = _make_optimizer(config.optimizer_g, self._g_params, config.lr_g, (config.beta1, config.beta2))
         self.opt_d = _make_optimizer(config.optimizer_d, self._d_params, config.lr_d, (config.beta1, config.beta2))
-        self._fast_steps: dict[int, _FusedAdamStep] = {}
+        self._fast_steps: dict[str, _FusedAdamStep] = {}  # "d"/"g": rebuilt when the optimizer is
         if self.dataset.data is not None:
             self.dataset.data = self.dataset.data.to(self.device)
         self.step_count = 0  # full iterations (k D updates + G update)
@@ -215,7 +218,7 @@ class Trainer:
         ema = self.generator_ema
         if ema is None:
             return
-        if getattr(self, "_ema_lists", (None,))[0] is not ema:  # walk the modules once, not every step
+        if self._ema_lists is None or self._ema_lists[0] is not ema:
             self._ema_lists = (ema, list(ema.parameters()), list(ema.buffers()), list(self.generator.buffers()))
         _, params, buffers, source_buffers = self._ema_lists
         torch._foreach_lerp_(params, self._g_params, 1.0 - self.config.g_ema)
@@ -249,15 +252,17 @@ class Trainer:
         _clear_grads(self._d_params)
         loss.backward()
         grad_norm = _grad_norm(self._d_params)
-        self._optimizer_step(self.opt_d)
+        self._optimizer_step("d")
         self.d_updates += 1
         stats = {"loss_d": loss.detach(), "grad_norm_d": grad_norm, **self._judge(scores.detach())}
         return stats, fake, z
 
-    def _optimizer_step(self, opt: torch.optim.Optimizer) -> None:
-        fast = self._fast_steps.get(id(opt))
+    def _optimizer_step(self, which: str) -> None:
+        """Step opt_d or opt_g ("d"/"g") through its _FusedAdamStep."""
+        opt = self.opt_d if which == "d" else self.opt_g
+        fast = self._fast_steps.get(which)
         if fast is None or fast.opt is not opt:  # a new optimizer (its type changed live)
-            fast = self._fast_steps[id(opt)] = _FusedAdamStep(opt)
+            fast = self._fast_steps[which] = _FusedAdamStep(opt)
         fast()
 
     def _judge(self, scores: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -290,7 +295,7 @@ class Trainer:
         finally:
             _set_requires_grad(self._d_params, True)
         grad_norm = _grad_norm(self._g_params)
-        self._optimizer_step(self.opt_g)
+        self._optimizer_step("g")
         self._update_ema()
         self.g_updates += 1
         return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
