@@ -3,6 +3,7 @@
 The entrypoint: page navigation, the shared sidebar (run controls, live hyperparameters,
 status line) and session wiring. Pages are thin; the engine is gan_core.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -24,9 +25,13 @@ def sidebar(page: PageInfo) -> None:
     st.subheader("Training")
     if page.preset_choices and len(page.slots) == 1:
         current = session_runs().presets.get(slot, page.presets[0])
-        choice = st.selectbox("Preset", page.preset_choices,
-                              index=page.preset_choices.index(current) if current in page.preset_choices else 0,
-                              format_func=lambda n: f"{n} — {PRESETS[n].summary}", key=f"{slot}:preset-picker")
+        choice = st.selectbox(
+            "Preset",
+            page.preset_choices,
+            index=page.preset_choices.index(current) if current in page.preset_choices else 0,
+            format_func=lambda n: f"{n} — {PRESETS[n].summary}",
+            key=f"{slot}:preset-picker",
+        )
         if choice != current:
             was_active = runs[0].snapshot().is_active
             load_preset(slot, choice, start=was_active)
@@ -43,8 +48,10 @@ def sidebar(page: PageInfo) -> None:
         sched = default_scheduler()
         queued = sched.queued_count
         turns = f" · runs take {sched.turn_seconds:.0f} s turns" if queued and sched.turn_seconds else ""
-        st.caption(f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
-                   f"{queued} queued · {live_training_threads()} training threads{turns}")
+        st.caption(
+            f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
+            f"{queued} queued · {live_training_threads()} training threads{turns}"
+        )
 
     live(runs, status, waiting_every=WAITING_REFRESH_SECONDS)
     if len(runs) == 1:
@@ -52,8 +59,7 @@ def sidebar(page: PageInfo) -> None:
         hyperparameter_controls(runs[0], slot)
 
 
-pages = {p.url_path: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
-         for p in PAGES}
+pages = {p.url_path: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default) for p in PAGES}
 current = st.navigation(list(pages.values()))
 info = BY_URL.get(current.url_path) or PAGES[0]
 runs = session_runs()

@@ -1,4 +1,5 @@
 """Image GAN: a small DCGAN learns to draw digits (or shapes, MNIST, the class's own images) live."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -8,11 +9,18 @@ from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.runner import Snapshot, TrainingRun
 from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
-from ui.controls import live
-from ui.images import (download_dataset, history_csv, sample_grid_png, shared_dataset, show_grid,
-                       timeline_gif_bytes, what_to_notice)
-from ui.state import run_for
 from ui.charts import live_chart
+from ui.controls import live
+from ui.images import (
+    download_dataset,
+    history_csv,
+    sample_grid_png,
+    shared_dataset,
+    show_grid,
+    timeline_gif_bytes,
+    what_to_notice,
+)
+from ui.state import run_for
 
 SLOT = "images"
 DATASET_LABELS = {
@@ -22,8 +30,13 @@ DATASET_LABELS = {
     "fashion": "👕 Fashion-MNIST 28×28 (download)",
     "custom-images": "📁 Your own images",
 }
-NAMES = {"digits": "digits", "shapes": "shapes", "mnist": "MNIST", "fashion": "Fashion-MNIST",
-         "custom-images": "your images"}
+NAMES = {
+    "digits": "digits",
+    "shapes": "shapes",
+    "mnist": "MNIST",
+    "fashion": "Fashion-MNIST",
+    "custom-images": "your images",
+}
 KEY_DATASET = f"{SLOT}:dataset"
 KEY_NOTICE = f"{SLOT}:dataset-notice"  # (kind, text) after a dataset switch / checkpoint load
 KEY_MISSING = f"{SLOT}:dataset-missing"  # the download data set the user asked for, not on disk
@@ -71,8 +84,9 @@ def _download(run: TrainingRun, name: str) -> None:
 def _use_uploads(run: TrainingRun) -> None:
     files = st.session_state.get(KEY_UPLOADS) or []
     try:
-        uploaded = images_from_uploads([(f.name, f.getvalue()) for f in files],
-                                       size=st.session_state.get(KEY_UPLOAD_SIZE, SIZES[0]))
+        uploaded = images_from_uploads(
+            [(f.name, f.getvalue()) for f in files], size=st.session_state.get(KEY_UPLOAD_SIZE, SIZES[0])
+        )
     except ValueError as exc:
         st.session_state[KEY_NOTICE] = ("error", f"Cannot train on this upload: {exc}")
         return
@@ -92,8 +106,10 @@ def _load_checkpoint(run: TrainingRun) -> None:
         state = checkpoint.load_checkpoint(file.getvalue())
         cfg = checkpoint.checkpoint_config(state)
         if not cfg.is_image:
-            raise ValueError(f"this checkpoint was trained on {cfg.dataset} (points, not images): "
-                             "load it on the 2D playground instead")
+            raise ValueError(
+                f"this checkpoint was trained on {cfg.dataset} (points, not images): "
+                "load it on the 2D playground instead"
+            )
         same = cfg.dataset == run.snapshot().dataset_name
         dataset = None if same or cfg.dataset == "custom-images" else shared_dataset(cfg.dataset)
         checkpoint.load_into_run(run, state, dataset)
@@ -103,8 +119,11 @@ def _load_checkpoint(run: TrainingRun) -> None:
     for field in TrainConfig.__dataclass_fields__:  # the sidebar sliders re-read the loaded settings
         st.session_state.pop(f"{SLOT}:{field}", None)
     st.session_state[KEY_DATASET] = cfg.dataset
-    st.session_state[KEY_NOTICE] = ("success", f"Loaded {file.name}: {NAMES.get(cfg.dataset, cfg.dataset)}, "
-                                    f"step {run.snapshot().step:,}. Press ▶ Start to train on from there.")
+    st.session_state[KEY_NOTICE] = (
+        "success",
+        f"Loaded {file.name}: {NAMES.get(cfg.dataset, cfg.dataset)}, "
+        f"step {run.snapshot().step:,}. Press ▶ Start to train on from there.",
+    )
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -121,31 +140,58 @@ st.markdown(
 
 if KEY_DATASET not in st.session_state:
     st.session_state[KEY_DATASET] = run.snapshot().dataset_name
-st.radio("Train on", list(DATASET_LABELS), format_func=DATASET_LABELS.get, horizontal=True, key=KEY_DATASET,
-         on_change=_switch_dataset, args=(run,),
-         help="Switching starts a fresh run; the network is sized to the images (8, 16 or 28 px).")
+st.radio(
+    "Train on",
+    list(DATASET_LABELS),
+    format_func=DATASET_LABELS.get,
+    horizontal=True,
+    key=KEY_DATASET,
+    on_change=_switch_dataset,
+    args=(run,),
+    help="Switching starts a fresh run; the network is sized to the images (8, 16 or 28 px).",
+)
 
 missing = st.session_state.get(KEY_MISSING)
 if missing:
-    st.info(f"**{NAMES[missing]} is not on this computer yet.** It is downloaded once (about 10 MB) and "
-            "then works offline. Without internet, copy the files `train-images-idx3-ubyte.gz` and "
-            f"`train-labels-idx1-ubyte.gz` into `~/.cache/gan_explainer/{missing}/` — or keep training on "
-            "the built-in digits or shapes.", icon="📦")
-    st.button(f"⬇ Download {NAMES[missing]} now", key=f"{SLOT}:btn:download", on_click=_download,
-              args=(run, missing))
+    st.info(
+        f"**{NAMES[missing]} is not on this computer yet.** It is downloaded once (about 10 MB) and "
+        "then works offline. Without internet, copy the files `train-images-idx3-ubyte.gz` and "
+        f"`train-labels-idx1-ubyte.gz` into `~/.cache/gan_explainer/{missing}/` — or keep training on "
+        "the built-in digits or shapes.",
+        icon="📦",
+    )
+    st.button(f"⬇ Download {NAMES[missing]} now", key=f"{SLOT}:btn:download", on_click=_download, args=(run, missing))
 
 if st.session_state[KEY_DATASET] == "custom-images":
     with st.container(border=True):
-        st.markdown("**Your own images.** Upload 8 to 2,000 pictures (or one .zip of them): drawings, "
-                    "photos of one kind of object, emoji… They are turned grey and shrunk, and drawings "
-                    "on white paper are inverted so the strokes are bright, like the digits.")
-        st.file_uploader("Images or a .zip", type=[s.lstrip(".") for s in IMAGE_SUFFIXES] + ["zip"],
-                         accept_multiple_files=True, key=KEY_UPLOADS)
+        st.markdown(
+            "**Your own images.** Upload 8 to 2,000 pictures (or one .zip of them): drawings, "
+            "photos of one kind of object, emoji… They are turned grey and shrunk, and drawings "
+            "on white paper are inverted so the strokes are bright, like the digits."
+        )
+        st.file_uploader(
+            "Images or a .zip",
+            type=[s.lstrip(".") for s in IMAGE_SUFFIXES] + ["zip"],
+            accept_multiple_files=True,
+            key=KEY_UPLOADS,
+        )
         size_col, button_col = st.columns([2, 1])
-        size_col.radio("Size to train at", SIZES, format_func=lambda s: f"{s}×{s} px", horizontal=True,
-                       key=KEY_UPLOAD_SIZE, help="16 px trains fast; 28 px shows more detail but is slower.")
-        button_col.button("Train on these images", key=f"{SLOT}:btn:use-uploads", type="primary",
-                          on_click=_use_uploads, args=(run,), disabled=not st.session_state.get(KEY_UPLOADS))
+        size_col.radio(
+            "Size to train at",
+            SIZES,
+            format_func=lambda s: f"{s}×{s} px",
+            horizontal=True,
+            key=KEY_UPLOAD_SIZE,
+            help="16 px trains fast; 28 px shows more detail but is slower.",
+        )
+        button_col.button(
+            "Train on these images",
+            key=f"{SLOT}:btn:use-uploads",
+            type="primary",
+            on_click=_use_uploads,
+            args=(run,),
+            disabled=not st.session_state.get(KEY_UPLOADS),
+        )
         if run.snapshot().dataset_name != "custom-images":
             st.caption(f"Until then the run keeps training on {NAMES.get(run.snapshot().dataset_name, '?')}.")
 
@@ -171,7 +217,11 @@ def live_view() -> None:
         # The reference classifier's verdict on exactly the 64 digits in the grid above,
         # computed by the training thread with the rest of the evaluation (not here).
         hist_col, quality_col = st.columns(2)
-        live_chart(viz.class_histogram_figure(snap.views["class_hist"], snap.views["class_confidence"]), f"{SLOT}:chart:classes", hist_col)
+        live_chart(
+            viz.class_histogram_figure(snap.views["class_hist"], snap.views["class_confidence"]),
+            f"{SLOT}:chart:classes",
+            hist_col,
+        )
         live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
 
 
@@ -187,28 +237,44 @@ def timeline() -> None:
     st.subheader("⏪ Replay the training")
     if snap.is_active:
         note_col, button_col = st.columns([4, 1])
-        note_col.caption(f"The replay below holds {len(frames)} snapshot(s) of the grid, up to step "
-                         f"{frames[-1][0] if frames else 0:,}; it stays still so the slider does not jump. The "
-                         "GAN keeps recording while it trains (up to 64 snapshots, thinned evenly as the run gets "
-                         "long): press ↻ to add the newest.")
+        note_col.caption(
+            f"The replay below holds {len(frames)} snapshot(s) of the grid, up to step "
+            f"{frames[-1][0] if frames else 0:,}; it stays still so the slider does not jump. The "
+            "GAN keeps recording while it trains (up to 64 snapshots, thinned evenly as the run gets "
+            "long): press ↻ to add the newest."
+        )
         button_col.button("↻ Add the newest", key=f"{SLOT}:btn:timeline-refresh", width="stretch")
     elif len(frames) < 2:
-        st.caption("The replay fills up while the GAN trains: a snapshot of the grid is kept every few steps "
-                   "(up to 64, thinned evenly as the run gets long). Press ▶ Start.")
+        st.caption(
+            "The replay fills up while the GAN trains: a snapshot of the grid is kept every few steps "
+            "(up to 64, thinned evenly as the run gets long). Press ▶ Start."
+        )
     if len(frames) < 2:
         return
     steps = [step for step, _ in frames]
-    picked = st.select_slider("See the generated grid at step", options=steps, value=steps[-1], key=KEY_TIMELINE,
-                              format_func=lambda s: f"{s:,}")
+    picked = st.select_slider(
+        "See the generated grid at step",
+        options=steps,
+        value=steps[-1],
+        key=KEY_TIMELINE,
+        format_func=lambda s: f"{s:,}",
+    )
     grid_col, text_col = st.columns([3, 2])
     with grid_col:
         show_grid(dict(frames)[picked], caption=f"G(fixed noise) at step {picked:,}")
     with text_col:
-        st.markdown("Each tile is the **same noise vector** at every step: drag back to step 0 to see pure "
-                    "noise, then forward to watch blobs become strokes and strokes become digits.")
-        st.download_button("🎞️ Download the evolution as a GIF", data=lambda: timeline_gif_bytes(run.snapshot()),
-                           file_name="gan-training.gif", mime="image/gif", on_click="ignore",
-                           key=f"{SLOT}:dl:gif")
+        st.markdown(
+            "Each tile is the **same noise vector** at every step: drag back to step 0 to see pure "
+            "noise, then forward to watch blobs become strokes and strokes become digits."
+        )
+        st.download_button(
+            "🎞️ Download the evolution as a GIF",
+            data=lambda: timeline_gif_bytes(run.snapshot()),
+            file_name="gan-training.gif",
+            mime="image/gif",
+            on_click="ignore",
+            key=f"{SLOT}:dl:gif",
+        )
 
 
 timeline()
@@ -216,25 +282,49 @@ timeline()
 with st.expander("💾 Save, load and export", expanded=False):
     st.markdown("Files are built when you click, from the newest state of the run.")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("🖼️ Current grid (PNG)", data=lambda: sample_grid_png(run.snapshot()),
-                       file_name="gan-samples.png", mime="image/png", on_click="ignore", key=f"{SLOT}:dl:png")
-    c2.download_button("📈 Training history (CSV)", data=lambda: history_csv(run.snapshot()),
-                       file_name="gan-history.csv", mime="text/csv", on_click="ignore", key=f"{SLOT}:dl:csv")
-    c3.download_button("💾 Save checkpoint (.pt)", data=lambda: checkpoint.checkpoint_bytes(run),
-                       file_name="gan-checkpoint.pt", mime="application/octet-stream", on_click="ignore",
-                       key=f"{SLOT}:dl:checkpoint",
-                       help="Weights of G and D, optimizer state and settings: load it later to train on.")
-    st.file_uploader("Load a checkpoint (.pt) saved by GAN Explainer", type=["pt"], key=KEY_CHECKPOINT,
-                     on_change=_load_checkpoint, args=(run,),
-                     help="Only plain weights and settings are read: a file that contains code is refused.")
+    c1.download_button(
+        "🖼️ Current grid (PNG)",
+        data=lambda: sample_grid_png(run.snapshot()),
+        file_name="gan-samples.png",
+        mime="image/png",
+        on_click="ignore",
+        key=f"{SLOT}:dl:png",
+    )
+    c2.download_button(
+        "📈 Training history (CSV)",
+        data=lambda: history_csv(run.snapshot()),
+        file_name="gan-history.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"{SLOT}:dl:csv",
+    )
+    c3.download_button(
+        "💾 Save checkpoint (.pt)",
+        data=lambda: checkpoint.checkpoint_bytes(run),
+        file_name="gan-checkpoint.pt",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key=f"{SLOT}:dl:checkpoint",
+        help="Weights of G and D, optimizer state and settings: load it later to train on.",
+    )
+    st.file_uploader(
+        "Load a checkpoint (.pt) saved by GAN Explainer",
+        type=["pt"],
+        key=KEY_CHECKPOINT,
+        on_change=_load_checkpoint,
+        args=(run,),
+        help="Only plain weights and settings are read: a file that contains code is refused.",
+    )
 
-what_to_notice([
-    "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
-    "grey noise → blobs → strokes → digits.",
-    "**D's accuracy** starts near 100 %: fakes are easy to spot. As G improves it falls towards the "
-    "**0.5 line**, where D can only guess. That is the goal, not a broken discriminator.",
-    "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
-    "loss goes up. Read the samples, not the loss.",
-    "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "
-    "modes G dropped; pick the *digits-collapse* preset in the sidebar to see mode collapse happen.",
-])
+what_to_notice(
+    [
+        "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
+        "grey noise → blobs → strokes → digits.",
+        "**D's accuracy** starts near 100 %: fakes are easy to spot. As G improves it falls towards the "
+        "**0.5 line**, where D can only guess. That is the goal, not a broken discriminator.",
+        "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
+        "loss goes up. Read the samples, not the loss.",
+        "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "
+        "modes G dropped; pick the *digits-collapse* preset in the sidebar to see mode collapse happen.",
+    ]
+)

@@ -1,4 +1,5 @@
 """Latent space: walk between noise vectors and watch what the generator draws along the way."""
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,12 @@ def _load_upload() -> None:
 def big_image(image: np.ndarray, caption: str) -> None:
     scale = max(1, BIG * 8 // image.shape[-1])
     # An explicit width: with "content", a caption wider than the image stretches (and blurs) it.
-    st.image(grid_png(image[None], ncols=1, scale=scale), caption=caption, output_format="PNG",
-             width=image.shape[-1] * scale + 2)
+    st.image(
+        grid_png(image[None], ncols=1, scale=scale),
+        caption=caption,
+        output_format="PNG",
+        width=image.shape[-1] * scale + 2,
+    )
 
 
 st.title("🧭 Latent space")
@@ -61,8 +66,9 @@ st.markdown(
 source = st.radio("Generator to explore", list(SOURCES), format_func=SOURCES.get, horizontal=True, key=KEY_SOURCE)
 run = run_for(SLOT, "digits") if source == "run" else None
 if source == "upload":
-    st.file_uploader("Checkpoint (.pt) saved on the Image GAN page", type=["pt"], key=KEY_UPLOAD,
-                     on_change=_load_upload)
+    st.file_uploader(
+        "Checkpoint (.pt) saved on the Image GAN page", type=["pt"], key=KEY_UPLOAD, on_change=_load_upload
+    )
     if st.session_state.get(KEY_UPLOAD_ERROR):
         st.error(st.session_state[KEY_UPLOAD_ERROR], icon="⚠️")
     if st.session_state.get(KEY_UPLOADED) is None:
@@ -77,8 +83,10 @@ elif source == "upload":
     st.caption(f"{name}: trained on {config.dataset} for {trained_steps:,} step{'' if trained_steps == 1 else 's'}.")
 else:
     config = run.config
-    st.caption("The run from the Image GAN page. It keeps training here if it is running: watch the "
-               "paths below become smooth as G learns (▶ Start / ⏸ Pause are in the sidebar).")
+    st.caption(
+        "The run from the Image GAN page. It keeps training here if it is running: watch the "
+        "paths below become smooth as G learns (▶ Start / ⏸ Pause are in the sidebar)."
+    )
 
 config: TrainConfig
 dim = config.noise_dim
@@ -106,11 +114,15 @@ def norm(z: np.ndarray) -> float:
 
 
 if run is not None:
+
     def training_state() -> None:
         snap = run.snapshot()
         if snap.step == 0:
-            st.warning("This run has not trained yet, so G draws noise everywhere. Press ▶ Start in the "
-                       "sidebar, or explore the pretrained generator.", icon="🌱")
+            st.warning(
+                "This run has not trained yet, so G draws noise everywhere. Press ▶ Start in the "
+                "sidebar, or explore the pretrained generator.",
+                icon="🌱",
+            )
         else:
             st.caption(f"Showing G after {snap.step:,} training steps.")
 
@@ -122,8 +134,9 @@ a_col, b_col, n_col = st.columns(3)
 seed_a = int(a_col.number_input("Seed A", min_value=0, max_value=100_000, value=1, step=1, key="latent:seed-a"))
 seed_b = int(b_col.number_input("Seed B", min_value=0, max_value=100_000, value=2, step=1, key="latent:seed-b"))
 n_frames = int(n_col.slider("Frames in the strips", min_value=5, max_value=15, value=9, key="latent:frames"))
-t = float(st.slider("t: how far from A (0) to B (1)", min_value=0.0, max_value=1.0, value=0.5, step=0.05,
-                    key="latent:t"))
+t = float(
+    st.slider("t: how far from A (0) to B (1)", min_value=0.0, max_value=1.0, value=0.5, step=0.05, key="latent:t")
+)
 z_a = latent.noise_for_seed(seed_a, dim, config.noise)
 z_b = latent.noise_for_seed(seed_b, dim, config.noise)
 
@@ -144,11 +157,15 @@ def interpolation() -> None:
     lin_path = latent.interpolation_path(z_a, z_b, n_frames, "linear")
     sph_path = latent.interpolation_path(z_a, z_b, n_frames, "spherical")
     mid = n_frames // 2
-    show_strip(latent.decode(generator, lin_path),
-               caption=f"Linear (straight line) from A to B: the middle frame's ‖z‖ is {norm(lin_path[mid]):.2f}")
-    show_strip(latent.decode(generator, sph_path),
-               caption=f"Spherical (along the shell) from A to B: the middle frame's ‖z‖ is "
-                       f"{norm(sph_path[mid]):.2f}; typical noise has ‖z‖ ≈ {math.sqrt(dim):.1f}")
+    show_strip(
+        latent.decode(generator, lin_path),
+        caption=f"Linear (straight line) from A to B: the middle frame's ‖z‖ is {norm(lin_path[mid]):.2f}",
+    )
+    show_strip(
+        latent.decode(generator, sph_path),
+        caption=f"Spherical (along the shell) from A to B: the middle frame's ‖z‖ is "
+        f"{norm(sph_path[mid]):.2f}; typical noise has ‖z‖ ≈ {math.sqrt(dim):.1f}",
+    )
 
 
 show(interpolation)
@@ -156,17 +173,30 @@ show(interpolation)
 # --- 2. one dimension -------------------------------------------------------------------------
 st.subheader("2 · Change one latent dimension of seed A")
 d_col, r_col = st.columns(2)
-walk_dim = int(d_col.number_input("Dimension to change", min_value=0, max_value=dim - 1, value=0, step=1,
-                                  key="latent:walk-dim", help=f"z has {dim} dimensions (0 to {dim - 1})."))
-walk_range = float(r_col.slider("Range (± around 0)", min_value=0.5, max_value=4.0, value=3.0, step=0.5,
-                                key="latent:walk-range"))
+walk_dim = int(
+    d_col.number_input(
+        "Dimension to change",
+        min_value=0,
+        max_value=dim - 1,
+        value=0,
+        step=1,
+        key="latent:walk-dim",
+        help=f"z has {dim} dimensions (0 to {dim - 1}).",
+    )
+)
+walk_range = float(
+    r_col.slider("Range (± around 0)", min_value=0.5, max_value=4.0, value=3.0, step=0.5, key="latent:walk-range")
+)
 
 
 def dimension_walk() -> None:
     walk = latent.walk_dimension(z_a, walk_dim, np.linspace(-walk_range, walk_range, n_frames))
-    show_strip(latent.decode(current_generator(), walk),
-               caption=f"z[{walk_dim}] = " + ", ".join(f"{v:.1f}" for v in walk[:, walk_dim])
-                       + "; the other dimensions keep seed A's values")
+    show_strip(
+        latent.decode(current_generator(), walk),
+        caption=f"z[{walk_dim}] = "
+        + ", ".join(f"{v:.1f}" for v in walk[:, walk_dim])
+        + "; the other dimensions keep seed A's values",
+    )
 
 
 show(dimension_walk)
@@ -178,37 +208,58 @@ if dim == 2:
     plane_mode = "dims"
     st.caption("This model's noise has only 2 dimensions: the grid below is its whole latent space.")
 else:
-    plane_mode = st.radio("Plane", ["seeds", "dims"], horizontal=True, key="latent:plane-mode",
-                          format_func={"seeds": "through seeds A, B and C", "dims": "along two dimensions"}.get)
+    plane_mode = st.radio(
+        "Plane",
+        ["seeds", "dims"],
+        horizontal=True,
+        key="latent:plane-mode",
+        format_func={"seeds": "through seeds A, B and C", "dims": "along two dimensions"}.get,
+    )
 if plane_mode == "seeds":
     c_col, _ = st.columns([1, 2])
     seed_c = int(c_col.number_input("Seed C", min_value=0, max_value=100_000, value=3, step=1, key="latent:seed-c"))
     z_c = latent.noise_for_seed(seed_c, dim, config.noise)
 else:
     p1_col, p2_col, e_col = st.columns(3)
-    plane_d1 = int(p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, value=0,
-                                       key="latent:plane-d1"))
-    plane_d2 = int(p2_col.number_input("Vertical (↑): dimension", min_value=0, max_value=dim - 1,
-                                       value=min(1, dim - 1), key="latent:plane-d2"))
-    extent = float(e_col.slider("Extent (±)", min_value=0.5, max_value=4.0,
-                                value=2.5 if config.noise == "gaussian" else 1.0, step=0.5,
-                                key="latent:plane-extent"))
+    plane_d1 = int(
+        p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, value=0, key="latent:plane-d1")
+    )
+    plane_d2 = int(
+        p2_col.number_input(
+            "Vertical (↑): dimension", min_value=0, max_value=dim - 1, value=min(1, dim - 1), key="latent:plane-d2"
+        )
+    )
+    extent = float(
+        e_col.slider(
+            "Extent (±)",
+            min_value=0.5,
+            max_value=4.0,
+            value=2.5 if config.noise == "gaussian" else 1.0,
+            step=0.5,
+            key="latent:plane-extent",
+        )
+    )
 
 
 def plane() -> None:
     if plane_mode == "seeds":
         # The parallelogram A, B, C, B + C - A: A bottom-left, B bottom-right, C top-left.
         grid = latent.latent_plane((z_b + z_c) / 2, (z_b - z_a) / 2, (z_c - z_a) / 2, PLANE_N, 1.0)
-        caption = (f"Bottom-left: seed A ({seed_a}); bottom-right: seed B ({seed_b}); top-left: seed C ({seed_c}); "
-                   "every tile in between mixes them.")
+        caption = (
+            f"Bottom-left: seed A ({seed_a}); bottom-right: seed B ({seed_b}); top-left: seed C ({seed_c}); "
+            "every tile in between mixes them."
+        )
     elif plane_d1 == plane_d2:
         st.info("Pick two different dimensions to span a plane.", icon="↔️")
         return
     else:
         center = np.zeros(dim, np.float32) if dim == 2 else z_a
         grid = latent.latent_plane(center, latent.axis(plane_d1, dim), latent.axis(plane_d2, dim), PLANE_N, extent)
-        where = "the whole latent space of this 2-D noise model" if dim == 2 else \
-            f"through seed A (the other {dim - 2} dimensions keep seed A's values)"
+        where = (
+            "the whole latent space of this 2-D noise model"
+            if dim == 2
+            else f"through seed A (the other {dim - 2} dimensions keep seed A's values)"
+        )
         caption = f"z[{plane_d1}] (→) and z[{plane_d2}] (↑) from {-extent:g} to {extent:g}: {where}"
     images = latent.decode(current_generator(), grid.reshape(-1, dim))
     scale = max(1, 600 // (PLANE_N * images.shape[-1]))
@@ -217,14 +268,16 @@ def plane() -> None:
 
 show(plane)
 
-what_to_notice([
-    "**Smooth changes** along every strip mean G learned a *continuous* latent space: a small step in z "
-    "is a small change in the image. A generator that had memorised its training set would jump.",
-    f"**Linear vs spherical:** Gaussian noise in {dim} dimensions sits on a thin shell of radius "
-    f"≈ {math.sqrt(dim):.1f}. The straight line cuts inside it (the middle frame's ‖z‖ is smaller: a "
-    "kind of z that G rarely saw), so its middle images can look fainter; slerp stays on the shell.",
-    "**One dimension rarely means one thing:** changing z[i] usually changes several features at once. "
-    "Nothing told the GAN to give each dimension a meaning: the dimensions are *entangled*.",
-    "**Untrained G:** choose the Image GAN run, press ⟲ Reset and ▶ Start, and watch the strips turn from "
-    "noise into a smooth morph as training goes on.",
-])
+what_to_notice(
+    [
+        "**Smooth changes** along every strip mean G learned a *continuous* latent space: a small step in z "
+        "is a small change in the image. A generator that had memorised its training set would jump.",
+        f"**Linear vs spherical:** Gaussian noise in {dim} dimensions sits on a thin shell of radius "
+        f"≈ {math.sqrt(dim):.1f}. The straight line cuts inside it (the middle frame's ‖z‖ is smaller: a "
+        "kind of z that G rarely saw), so its middle images can look fainter; slerp stays on the shell.",
+        "**One dimension rarely means one thing:** changing z[i] usually changes several features at once. "
+        "Nothing told the GAN to give each dimension a meaning: the dimensions are *entangled*.",
+        "**Untrained G:** choose the Image GAN run, press ⟲ Reset and ▶ Start, and watch the strips turn from "
+        "noise into a smooth morph as training goes on.",
+    ]
+)

@@ -1,17 +1,34 @@
 """Mode collapse lab: the same data, a run that collapses next to a run with one cure."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 from gan_core import viz
 from gan_core.runner import Snapshot, TrainingRun
+from ui.charts import live_chart
 from ui.controls import live
-from ui.lab import (ALARM_MAX_SPREAD, ALARM_MIN_HQ, ALARM_MIN_STEPS, ALARM_WINDOW, COLLAPSE, COVERING,
-                    DEFAULT_PAIRING, LAB_DATA, PAIRINGS, SLOTS, collapse_verdict, config_differences,
-                    current_pairing, format_setting, load_pairing, n_modes, sample_spread)
+from ui.lab import (
+    ALARM_MAX_SPREAD,
+    ALARM_MIN_HQ,
+    ALARM_MIN_STEPS,
+    ALARM_WINDOW,
+    COLLAPSE,
+    COVERING,
+    DEFAULT_PAIRING,
+    LAB_DATA,
+    PAIRINGS,
+    SLOTS,
+    collapse_verdict,
+    config_differences,
+    current_pairing,
+    format_setting,
+    load_pairing,
+    n_modes,
+    sample_spread,
+)
 from ui.pages import BY_URL
 from ui.state import run_for
-from ui.charts import live_chart
 
 SCATTER_HEIGHT = 420  # both scatters, their numbers and verdicts fit one 900 px projector screen
 COVERAGE_HEIGHT = 320
@@ -25,7 +42,8 @@ st.markdown(
     "same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is the same "
     "GAN with one change (or, for *Vanilla vs tuned*, every change of the healthy preset; the line "
     "above the runs lists them). Pick a pairing, press **▶ Start** in the sidebar, and watch which run "
-    "reaches every mode.")
+    "reaches every mode."
+)
 
 runs: list[TrainingRun] = [run_for(slot, preset) for slot, preset in zip(SLOTS, BY_URL["mode-collapse"].presets)]
 pairing_key, dataset = current_pairing(runs[0].config, runs[1].config)
@@ -41,13 +59,18 @@ def _pick() -> None:
 # The buttons show what the runs *are* (a pairing clicked earlier, or one set by a link).
 st.session_state["lab:dataset"] = dataset
 st.session_state["lab:pairing"] = pairing_key
-st.pills("Pairing: A collapses, B gets one cure", list(PAIRINGS), format_func=lambda k: PAIRINGS[k].label,
-         key="lab:pairing", on_change=_pick)
+st.pills(
+    "Pairing: A collapses, B gets one cure",
+    list(PAIRINGS),
+    format_func=lambda k: PAIRINGS[k].label,
+    key="lab:pairing",
+    on_change=_pick,
+)
 c_data, c_heat = st.columns([1, 2], vertical_alignment="bottom")
-c_data.segmented_control("Data", list(LAB_DATA), format_func=lambda k: LAB_DATA[k].label, key="lab:dataset",
-                         on_change=_pick)
-heatmap = c_heat.toggle("Show D's view behind the points (green: D says real, purple: D says fake)",
-                        key="lab:heatmap")
+c_data.segmented_control(
+    "Data", list(LAB_DATA), format_func=lambda k: LAB_DATA[k].label, key="lab:dataset", on_change=_pick
+)
+heatmap = c_heat.toggle("Show D's view behind the points (green: D says real, purple: D says fake)", key="lab:heatmap")
 if pairing_key is None:
     st.caption("These runs were set up another way (a link?): pick a pairing to compare a collapse with a cure.")
 pairing = PAIRINGS[pairing_key] if pairing_key else None
@@ -59,8 +82,10 @@ for i, col in enumerate(st.columns(2)):
     with col:
         st.markdown(f"#### {names[i].replace(':', ' ·', 1)}")
         if differences:
-            shown = ", ".join(f"{name} **:{'red' if i == 0 else 'green'}-background[{format_setting(v[i])}]**"
-                              for name, *v in differences)
+            shown = ", ".join(
+                f"{name} **:{'red' if i == 0 else 'green'}-background[{format_setting(v[i])}]**"
+                for name, *v in differences
+            )
             st.markdown(f"Differs from {'B' if i == 0 else 'A'}: {shown}")
         else:
             st.markdown("Same settings as the other run.")
@@ -68,8 +93,9 @@ for i, col in enumerate(st.columns(2)):
 
 def _scatter(snap: Snapshot, name: str) -> dict:
     layers = ("heatmap", "real", "fake") if heatmap else ("real", "fake")
-    fig = viz.playground_figure(snap.views.get("real"), snap.samples, snap.views, layers=layers,
-                                max_points=SCATTER_POINTS)
+    fig = viz.playground_figure(
+        snap.views.get("real"), snap.samples, snap.views, layers=layers, max_points=SCATTER_POINTS
+    )
     fig["layout"].setdefault("title", {})["text"] = f"{name} · step {snap.step:,}"
     fig["layout"]["height"] = SCATTER_HEIGHT
     return fig
@@ -95,12 +121,18 @@ def body() -> None:
             live_chart(_scatter(snap, names[i]), f"lab:scatter:{i}", chart)
             m = snap.metrics
             # Always together: %HQ alone rewards collapse (a GAN on one perfect mode scores ~99 %).
-            numbers.metric("Modes covered", f"{m.get('modes_covered_strict', 0):.0f}/{n}",
-                           help="Modes with at least 20 of 2,500 samples within 3 std of their centre "
-                                f"(lenient rule, ≥ 1 sample: {m.get('modes_covered', 0):.0f}/{n}).")
-            numbers.metric("High-quality samples", f"{100 * m.get('hq_fraction', 0):.0f} %",
-                           help="Share of samples within 3 std of some mode. Alone it rewards collapse: "
-                                "read it next to modes covered.")
+            numbers.metric(
+                "Modes covered",
+                f"{m.get('modes_covered_strict', 0):.0f}/{n}",
+                help="Modes with at least 20 of 2,500 samples within 3 std of their centre "
+                f"(lenient rule, ≥ 1 sample: {m.get('modes_covered', 0):.0f}/{n}).",
+            )
+            numbers.metric(
+                "High-quality samples",
+                f"{100 * m.get('hq_fraction', 0):.0f} %",
+                help="Share of samples within 3 std of some mode. Alone it rewards collapse: "
+                "read it next to modes covered.",
+            )
             _verdict_box(snap, n)
     # The strict count: the lenient one credits a blur with every mode it sprays a stray sample on.
     coverage = [(name, s.metric_history) for name, s in zip(names, snaps)]
@@ -128,4 +160,5 @@ st.info(
     "searching.\n"
     "- GAN training is noisy: a cure makes full coverage far more likely, not certain. Both runs use "
     "the same seed, so ⟲ Reset replays the same race; the 25-mode grid is the harder test.",
-    icon="👀")
+    icon="👀",
+)

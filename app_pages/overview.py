@@ -1,4 +1,5 @@
 """Overview: what a GAN is, in one picture that shows which network is learning right now."""
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,7 @@ SLOT, PRESET = PAGE.slots[0], PAGE.presets[0]
 WALK, WALK_RESULT, WALK_ERROR = "ov:walk", "ov:walk-result", "ov:walk-error"
 PAGE_LESSONS = {
     "app_pages/playground.py": "the whole game on 2D points: D's decision map, G's gradient arrows, "
-                               "your own data and architecture.",
+    "your own data and architecture.",
     "app_pages/image_gan.py": "the same game on handwritten digits: blobs become strokes, then digits.",
     "app_pages/latent_space.py": "what G learned: walk between two noise vectors and watch the digit morph.",
     "app_pages/mode_collapse.py": "when G covers only a few modes, and the settings that cure it, side by side.",
@@ -33,7 +34,8 @@ st.markdown(
     "random noise into samples; the **discriminator D** looks at a sample and says how likely it is to be "
     "real. They take turns: D learns to catch G's fakes, then G learns to fool the D it has now. G never "
     "sees a real sample, yet its fakes end up looking like the real data, because D's judgement is all the "
-    "feedback it needs.")
+    "feedback it needs."
+)
 
 
 # --- walk-through actions (callbacks: they run before the page is drawn) ---------------------------
@@ -50,8 +52,11 @@ def _walk_step(which: str) -> None:
     st.session_state.pop(WALK_ERROR, None)
     after = run.snapshot()
     st.session_state[WALK_RESULT] = {
-        "which": which, "run_id": run.run_id, "lr": after.config.lr_d if which == "d" else after.config.lr_g,
-        "before": d_opinion(before.views, before.samples), "after": d_opinion(after.views, after.samples),
+        "which": which,
+        "run_id": run.run_id,
+        "lr": after.config.lr_d if which == "d" else after.config.lr_g,
+        "before": d_opinion(before.views, before.samples),
+        "after": d_opinion(after.views, after.samples),
         "loss_after": (after.last.loss_d, after.last.loss_g) if after.last else None,
     }
 
@@ -84,57 +89,88 @@ def _delta(before: float | None, after: float | None) -> dict:
 def _walk_result() -> None:
     result = st.session_state.get(WALK_RESULT)
     if not result or result["run_id"] != run.run_id:
-        st.markdown("**Stage ①**: press *Train D once*. D sees a batch of real points and a batch of G's "
-                    "fakes and learns to tell them apart; G stays frozen.")
+        st.markdown(
+            "**Stage ①**: press *Train D once*. D sees a batch of real points and a batch of G's "
+            "fakes and learns to tell them apart; G stays frozen."
+        )
         return
     before, after = result["before"], result["after"]
     measured = before is not None and after is not None
     if result["which"] == "d":
-        st.markdown("**① D just learned; G was frozen**, so the purple points did not move. D's goal: say "
-                    "“real” (→ 1) to real points and “fake” (→ 0) to G's points.")
+        st.markdown(
+            "**① D just learned; G was frozen**, so the purple points did not move. D's goal: say "
+            "“real” (→ 1) to real points and “fake” (→ 0) to G's points."
+        )
         if measured:
             gap_before, gap_after = before.on_real - before.on_fake, after.on_real - after.on_fake
             if abs(gap_after - gap_before) < SAME:
-                st.markdown(f"The gap between D's two verdicts barely moved ({gap_before:.3f} → {gap_after:.3f}): "
-                            "one small step; many of them add up. **Next: ② Train G once.**")
+                st.markdown(
+                    f"The gap between D's two verdicts barely moved ({gap_before:.3f} → {gap_after:.3f}): "
+                    "one small step; many of them add up. **Next: ② Train G once.**"
+                )
             elif gap_after > gap_before:
-                st.markdown(f"It worked: the gap between D's two verdicts grew from {gap_before:.3f} to "
-                            f"{gap_after:.3f}. D tells them apart a little better. **Next: ② Train G once.**")
+                st.markdown(
+                    f"It worked: the gap between D's two verdicts grew from {gap_before:.3f} to "
+                    f"{gap_after:.3f}. D tells them apart a little better. **Next: ② Train G once.**"
+                )
             else:
-                st.markdown(f"This time the gap between D's verdicts shrank ({gap_before:.3f} → {gap_after:.3f}): "
-                            "one step on one random batch can overshoot, especially once G's points sit on the "
-                            "real ones. Over many steps D pulls them apart unless G keeps up. "
-                            "**Next: ② Train G once.**")
+                st.markdown(
+                    f"This time the gap between D's verdicts shrank ({gap_before:.3f} → {gap_after:.3f}): "
+                    "one step on one random batch can overshoot, especially once G's points sit on the "
+                    "real ones. Over many steps D pulls them apart unless G keeps up. "
+                    "**Next: ② Train G once.**"
+                )
     else:
-        st.markdown("**② G just learned; D was frozen**, so D's map did not change. G's goal: move its points "
-                    "to where D says “real”, following D's gradient back through D (the orange arrows).")
+        st.markdown(
+            "**② G just learned; D was frozen**, so D's map did not change. G's goal: move its points "
+            "to where D says “real”, following D's gradient back through D (the orange arrows)."
+        )
         if measured:
             if abs(after.on_fake - before.on_fake) < SAME:
-                st.markdown(f"D's verdict on G's points barely moved ({before.on_fake:.3f} → {after.on_fake:.3f}): "
-                            "one small step; many of them add up. **That was one iteration; ① starts the next.**")
+                st.markdown(
+                    f"D's verdict on G's points barely moved ({before.on_fake:.3f} → {after.on_fake:.3f}): "
+                    "one small step; many of them add up. **That was one iteration; ① starts the next.**"
+                )
             elif after.on_fake > before.on_fake:
-                st.markdown(f"It worked: D's verdict on G's points rose from {before.on_fake:.3f} to "
-                            f"{after.on_fake:.3f}. **That was one iteration; ① starts the next.**")
+                st.markdown(
+                    f"It worked: D's verdict on G's points rose from {before.on_fake:.3f} to "
+                    f"{after.on_fake:.3f}. **That was one iteration; ① starts the next.**"
+                )
             else:
-                st.markdown(f"This time D's verdict on G's points did not rise ({before.on_fake:.3f} → "
-                            f"{after.on_fake:.3f}): a step on one random batch can overshoot. "
-                            "**That was one iteration; ① starts the next.**")
-    st.caption(f"One update is a small nudge (learning rate {result['lr']:g}); training repeats it thousands "
-               "of times. D's verdicts are read off its map on the fixed real and fake points.")
+                st.markdown(
+                    f"This time D's verdict on G's points did not rise ({before.on_fake:.3f} → "
+                    f"{after.on_fake:.3f}): a step on one random batch can overshoot. "
+                    "**That was one iteration; ① starts the next.**"
+                )
+    st.caption(
+        f"One update is a small nudge (learning rate {result['lr']:g}); training repeats it thousands "
+        "of times. D's verdicts are read off its map on the fixed real and fake points."
+    )
     word = "D" if after is None or after.probabilistic else "critic"
     c1, c2, c3 = st.columns(3)
-    c1.metric(f"{word}(x) on real points", _fmt(after and after.on_real),
-              **_delta(before and before.on_real, after and after.on_real), delta_color="off",
-              help="D's average verdict on the fixed real points (1 = “real”), read off its map after the "
-                   "update (≈: the map is a 48 × 48 grid).")
-    c2.metric(f"{word}(G(z)) on fakes", _fmt(after and after.on_fake),
-              **_delta(before and before.on_fake, after and after.on_fake), delta_color="off",
-              help="D's average verdict on G's fixed-noise samples, after the update.")
+    c1.metric(
+        f"{word}(x) on real points",
+        _fmt(after and after.on_real),
+        **_delta(before and before.on_real, after and after.on_real),
+        delta_color="off",
+        help="D's average verdict on the fixed real points (1 = “real”), read off its map after the "
+        "update (≈: the map is a 48 × 48 grid).",
+    )
+    c2.metric(
+        f"{word}(G(z)) on fakes",
+        _fmt(after and after.on_fake),
+        **_delta(before and before.on_fake, after and after.on_fake),
+        delta_color="off",
+        help="D's average verdict on G's fixed-noise samples, after the update.",
+    )
     i = 0 if result["which"] == "d" else 1
     loss = result["loss_after"][i] if result["loss_after"] else None
-    c3.metric("D loss on its batch" if i == 0 else "G loss on its batch", _fmt(loss),
-              help="The loss of the network that just learned, on the batch it learned from "
-                   "(a fresh random batch every update, so it jumps around).")
+    c3.metric(
+        "D loss on its batch" if i == 0 else "G loss on its batch",
+        _fmt(loss),
+        help="The loss of the network that just learned, on the batch it learned from "
+        "(a fresh random batch every update, so it jumps around).",
+    )
 
 
 def _what_to_notice() -> None:
@@ -144,34 +180,61 @@ def _what_to_notice() -> None:
         "- The purple points start as a blob in the middle: G's random weights know nothing about the data.\n"
         "- The background is D's verdict: green where it says “real”, purple where it says “fake”. "
         "G moves its points towards green; D then redraws the map.\n"
-        + (f"- On this data G should end up covering all {modes} clusters, and D's map fades to pale where "
-           "real and fake overlap: D can no longer tell them apart (D(x) ≈ D(G(z)) ≈ 0.5).\n" if modes else "")
+        + (
+            f"- On this data G should end up covering all {modes} clusters, and D's map fades to pale where "
+            "real and fake overlap: D can no longer tell them apart (D(x) ≈ D(G(z)) ≈ 0.5).\n"
+            if modes
+            else ""
+        )
         + "- The losses do not go to zero: each network's progress is the other's setback.",
-        icon="👀")
+        icon="👀",
+    )
 
 
 # --- the diagram and the walk-through -----------------------------------------------------------
 diagram_col, demo_col = st.columns([3, 2], gap="large")
 with diagram_col:
     cfg = snap.config
-    state = diagram_state(snap.status, snap.last_phase, snap.step, snap.d_updates, snap.g_updates,
-                          cfg.d_steps, cfg.g_steps)
+    state = diagram_state(
+        snap.status, snap.last_phase, snap.step, snap.d_updates, snap.g_updates, cfg.d_steps, cfg.g_steps
+    )
     st.markdown(gan_loop_svg(state, cfg.noise), unsafe_allow_html=True)
     st.markdown(f"#### {state.sentence}")
     if snap.status == "idle" and snap.d_updates == 0 and snap.g_updates == 0:
-        st.button("▶ Start training", key="ov:start", type="primary", on_click=run.start,
-                  help="The same as ▶ Start in the sidebar: D and G take turns continuously.")
+        st.button(
+            "▶ Start training",
+            key="ov:start",
+            type="primary",
+            on_click=run.start,
+            help="The same as ▶ Start in the sidebar: D and G take turns continuously.",
+        )
         st.caption("…or switch on the walk-through below and do one iteration by hand.")
-    st.toggle("🚶 Walk me through one iteration", key=WALK, on_change=_on_walk_toggle,
-              help="Train D once, then G once, and see what each step changed.")
+    st.toggle(
+        "🚶 Walk me through one iteration",
+        key=WALK,
+        on_change=_on_walk_toggle,
+        help="Train D once, then G once, and see what each step changed.",
+    )
     if st.session_state.get(WALK):
         with st.container(border=True):
             nxt = "g" if (st.session_state.get(WALK_RESULT) or {}).get("which") == "d" else "d"
             b1, b2 = st.columns(2)
-            b1.button("① Train D once (G frozen)", key="ov:walk-d", type="primary" if nxt == "d" else "secondary",
-                      on_click=_walk_step, args=("d",), width="stretch")
-            b2.button("② Train G once (D frozen)", key="ov:walk-g", type="primary" if nxt == "g" else "secondary",
-                      on_click=_walk_step, args=("g",), width="stretch")
+            b1.button(
+                "① Train D once (G frozen)",
+                key="ov:walk-d",
+                type="primary" if nxt == "d" else "secondary",
+                on_click=_walk_step,
+                args=("d",),
+                width="stretch",
+            )
+            b2.button(
+                "② Train G once (D frozen)",
+                key="ov:walk-g",
+                type="primary" if nxt == "g" else "secondary",
+                on_click=_walk_step,
+                args=("g",),
+                width="stretch",
+            )
             if st.session_state.get(WALK_ERROR):
                 st.error(st.session_state[WALK_ERROR], icon="⚠️")
             _walk_result()
@@ -185,10 +248,16 @@ def _demo() -> None:
     word = "D" if opinion is None or opinion.probabilistic else "critic"
     c1, c2, c3 = st.columns(3)
     c1.metric("Step", f"{now.step:,}")
-    c2.metric(f"{word}(x), real", _fmt(opinion and opinion.on_real),
-              help="D's average verdict on the real points (1 = “real”, 0 = “fake”).")
-    c3.metric(f"{word}(G(z)), fake", _fmt(opinion and opinion.on_fake),
-              help="D's average verdict on G's samples. G wins when this climbs to meet D(x) near 0.5.")
+    c2.metric(
+        f"{word}(x), real",
+        _fmt(opinion and opinion.on_real),
+        help="D's average verdict on the real points (1 = “real”, 0 = “fake”).",
+    )
+    c3.metric(
+        f"{word}(G(z)), fake",
+        _fmt(opinion and opinion.on_fake),
+        help="D's average verdict on G's samples. G wins when this climbs to meet D(x) near 0.5.",
+    )
     if now.data_kind != "2d":
         st.info(f"The demo draws 2D data; this run trains on {now.dataset_name}.")
         return
@@ -200,8 +269,11 @@ def _demo() -> None:
     if history_rows(now):
         chart(viz.loss_figure(now.history), "ov:loss", height=260)
     else:
-        chart(viz.empty_figure("press ▶ Start to watch the losses", "Losses: discriminator vs generator"),
-              "ov:loss", height=260)
+        chart(
+            viz.empty_figure("press ▶ Start to watch the losses", "Losses: discriminator vs generator"),
+            "ov:loss",
+            height=260,
+        )
 
 
 with demo_col:

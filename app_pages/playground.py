@@ -1,4 +1,5 @@
 """2D playground: real vs generated points over D's decision map, live (GAN Lab's ground)."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -8,18 +9,37 @@ from gan_core.config import ACTIVATIONS, NOISE
 from gan_core.presets import PRESETS
 from ui.controls import live
 from ui.pages import BY_PATH
-from ui.playground import (ARCHITECTURE_FIELDS, apply_architecture, chart, heart_points_text, history_rows,
-                           metric_tiles, n_modes, points_over_arrows, retitle, switch_dataset,
-                           train_on_points)
+from ui.playground import (
+    ARCHITECTURE_FIELDS,
+    apply_architecture,
+    chart,
+    heart_points_text,
+    history_rows,
+    metric_tiles,
+    n_modes,
+    points_over_arrows,
+    retitle,
+    switch_dataset,
+    train_on_points,
+)
 from ui.state import run_for, session_runs
 
 PAGE = BY_PATH["app_pages/playground.py"]
 SLOT, PRESET = PAGE.slots[0], PAGE.presets[0]
-DATASETS = {"ring8": ":material/radio_button_unchecked: Ring of 8", "grid25": ":material/apps: Grid of 25",
-            "spiral": ":material/cyclone: Spiral", "moons": ":material/dark_mode: Two moons",
-            "custom": ":material/edit: Your points"}
-LAYERS = {"real": ":green[●] Real", "fake": ":violet[●] Fake", "heatmap": ":material/gradient: D's map",
-          "manifold": ":material/grid_4x4: G's manifold", "arrows": ":orange[➜] G's gradients"}
+DATASETS = {
+    "ring8": ":material/radio_button_unchecked: Ring of 8",
+    "grid25": ":material/apps: Grid of 25",
+    "spiral": ":material/cyclone: Spiral",
+    "moons": ":material/dark_mode: Two moons",
+    "custom": ":material/edit: Your points",
+}
+LAYERS = {
+    "real": ":green[●] Real",
+    "fake": ":violet[●] Fake",
+    "heatmap": ":material/gradient: D's map",
+    "manifold": ":material/grid_4x4: G's manifold",
+    "arrows": ":orange[➜] G's gradients",
+}
 DEFAULT_LAYERS = ["real", "fake", "heatmap", "arrows"]
 WIDTHS = (8, 16, 32, 64, 128, 256, 512)
 NOTICE, POINTS_ERROR = "pg:notice", "pg:points-error"
@@ -34,7 +54,8 @@ st.title("🎯 2D playground")
 st.markdown(
     "With 2D data the whole game fits in one picture: **green** real points, **purple** points G makes from "
     "the same fixed noise, D's verdict on every spot behind them (green = “real”, purple = “fake”), and "
-    "**orange** arrows where G's gradient, flowing back through D, pushes each fake point.")
+    "**orange** arrows where G's gradient, flowing back through D, pushes each fake point."
+)
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -55,8 +76,10 @@ def _use_points(data: bytes | str, source: str) -> None:
         return
     st.session_state.pop(POINTS_ERROR, None)
     st.session_state["pg:dataset-seen"] = "custom"
-    st.session_state[NOTICE] = (f"Now training on your {dataset.data.shape[0]:,} points from {source} "
-                                "(rescaled to fit the plane): the run restarted at step 0.")
+    st.session_state[NOTICE] = (
+        f"Now training on your {dataset.data.shape[0]:,} points from {source} "
+        "(rescaled to fit the plane): the run restarted at step 0."
+    )
 
 
 def _on_upload() -> None:
@@ -77,30 +100,46 @@ if st.session_state.get("pg:dataset-seen") != current or st.session_state.get("p
 
 data_col, layer_col = st.columns([6, 5], gap="large")
 with data_col:
-    st.segmented_control("Data", list(DATASETS), format_func=DATASETS.get, key="pg:dataset",
-                         on_change=_on_dataset,
-                         help="8 Gaussians on a ring, 25 on a grid, a spiral, two moons, or points you supply. "
-                              "Changing the data restarts the run at step 0 (with that data's preset, "
-                              "where one exists).")
+    st.segmented_control(
+        "Data",
+        list(DATASETS),
+        format_func=DATASETS.get,
+        key="pg:dataset",
+        on_change=_on_dataset,
+        help="8 Gaussians on a ring, 25 on a grid, a spiral, two moons, or points you supply. "
+        "Changing the data restarts the run at step 0 (with that data's preset, "
+        "where one exists).",
+    )
 with layer_col:
-    layers = st.pills("Show", list(LAYERS), selection_mode="multi", default=DEFAULT_LAYERS,
-                      format_func=LAYERS.get, key="pg:layers",
-                      help="Real points, G's samples of the fixed noise, D's verdict on every spot, the grid of "
-                           "noise space as G warps it, and the direction G's gradient pushes each fake point.") or []
+    layers = (
+        st.pills(
+            "Show",
+            list(LAYERS),
+            selection_mode="multi",
+            default=DEFAULT_LAYERS,
+            format_func=LAYERS.get,
+            key="pg:layers",
+            help="Real points, G's samples of the fixed noise, D's verdict on every spot, the grid of "
+            "noise space as G warps it, and the direction G's gradient pushes each fake point.",
+        )
+        or []
+    )
 
 if st.session_state.get("pg:dataset") == "custom":
     with st.container(border=True):
-        st.markdown("**Your own points.** Upload a CSV of `x,y` rows or type points below, one `x,y` per "
-                    "line (at least 8). They are centred and scaled to fit the plane.")
+        st.markdown(
+            "**Your own points.** Upload a CSV of `x,y` rows or type points below, one `x,y` per "
+            "line (at least 8). They are centred and scaled to fit the plane."
+        )
         if run.config.dataset != "custom":
             st.caption(f"Until you send points, the run keeps training on {run.config.dataset}.")
         up_col, text_col = st.columns(2, gap="large")
         with up_col:
-            st.file_uploader("CSV file with x,y columns", type=["csv", "txt"], key="pg:upload",
-                             on_change=_on_upload)
+            st.file_uploader("CSV file with x,y columns", type=["csv", "txt"], key="pg:upload", on_change=_on_upload)
         with text_col:
-            st.text_area("…or type / paste points (x,y per line)", value=heart_points_text(), height=150,
-                         key="pg:points")
+            st.text_area(
+                "…or type / paste points (x,y per line)", value=heart_points_text(), height=150, key="pg:points"
+            )
             st.button("Train on these points", key="pg:use-points", on_click=_on_typed_points)
         if st.session_state.get(POINTS_ERROR):
             st.error(st.session_state[POINTS_ERROR], icon="⚠️")
@@ -121,8 +160,9 @@ def _on_architecture() -> None:
         st.session_state[NOTICE] = f"⚠️ {exc}"
         return
     if changed:
-        st.session_state[NOTICE] = (f"Architecture changed ({', '.join(changed)}): "
-                                    "the run restarted at step 0 with fresh weights.")
+        st.session_state[NOTICE] = (
+            f"Architecture changed ({', '.join(changed)}): the run restarted at step 0 with fresh weights."
+        )
     else:
         st.session_state[NOTICE] = "The architecture is unchanged: the run goes on."
 
@@ -133,16 +173,24 @@ with st.expander("🧱 Network architecture (changing it restarts the run at ste
         g_col, d_col, z_col = st.columns(3, gap="large")
         with g_col:
             st.slider("G hidden layers", 1, 6, cfg.g_layers, key=_arch_key("g_layers"))
-            st.select_slider("G width (units per layer)", sorted(set(WIDTHS) | {cfg.g_width}), cfg.g_width,
-                             key=_arch_key("g_width"))
+            st.select_slider(
+                "G width (units per layer)", sorted(set(WIDTHS) | {cfg.g_width}), cfg.g_width, key=_arch_key("g_width")
+            )
         with d_col:
             st.slider("D hidden layers", 1, 6, cfg.d_layers, key=_arch_key("d_layers"))
-            st.select_slider("D width (units per layer)", sorted(set(WIDTHS) | {cfg.d_width}), cfg.d_width,
-                             key=_arch_key("d_width"))
+            st.select_slider(
+                "D width (units per layer)", sorted(set(WIDTHS) | {cfg.d_width}), cfg.d_width, key=_arch_key("d_width")
+            )
         with z_col:
             st.slider("Noise dimensions (z)", 1, 16, cfg.noise_dim, key=_arch_key("noise_dim"))
-            st.radio("Noise distribution", NOISE, NOISE.index(cfg.noise), horizontal=True, key=_arch_key("noise"),
-                     format_func={"gaussian": "Gaussian N(0, I)", "uniform": "Uniform U(−1, 1)"}.get)
+            st.radio(
+                "Noise distribution",
+                NOISE,
+                NOISE.index(cfg.noise),
+                horizontal=True,
+                key=_arch_key("noise"),
+                format_func={"gaussian": "Gaussian N(0, I)", "uniform": "Uniform U(−1, 1)"}.get,
+            )
             st.selectbox("Activation", ACTIVATIONS, ACTIVATIONS.index(cfg.activation), key=_arch_key("activation"))
         st.form_submit_button("Apply and restart", type="primary", on_click=_on_architecture)
 
@@ -170,8 +218,9 @@ def _field_and_curves() -> None:
         return
     field_col, side_col = st.columns([1, 1], gap="medium")
     with field_col:
-        figure = viz.playground_figure(snap.views.get("real"), snap.samples, snap.views, layers,
-                                        max_points=FIELD_POINTS)
+        figure = viz.playground_figure(
+            snap.views.get("real"), snap.samples, snap.views, layers, max_points=FIELD_POINTS
+        )
         chart(points_over_arrows(figure), "pg:field", height=560)
     with side_col:
         metric_tiles(snap, n_modes(run))
@@ -194,21 +243,40 @@ def _quality_curves() -> None:
     evaluated = steps is not None and steps.size > 1
     out_col, modes_col, div_col = st.columns(3, gap="medium")
     with out_col:
-        chart(retitle(viz.d_outputs_figure(snap.history, probabilistic), "What D says", 100) if history_rows(snap)
-              else viz.empty_figure(WAITING, "What D says"), "pg:d-outputs", height=320)
+        chart(
+            retitle(viz.d_outputs_figure(snap.history, probabilistic), "What D says", 100)
+            if history_rows(snap)
+            else viz.empty_figure(WAITING, "What D says"),
+            "pg:d-outputs",
+            height=320,
+        )
     with modes_col:
         if not modes:
-            chart(viz.empty_figure("no separate modes in this data:<br>watch the JS divergence →",
-                                   "Modes covered"), "pg:modes", height=320)
+            chart(
+                viz.empty_figure("no separate modes in this data:<br>watch the JS divergence →", "Modes covered"),
+                "pg:modes",
+                height=320,
+            )
         else:
             title = f"Modes covered (k/{modes}) and %HQ"
-            chart(retitle(viz.modes_figure(snap.metric_history, modes), title, 130, legend_y=1.08) if evaluated
-                  else viz.empty_figure(WAITING, title), "pg:modes", height=320)
-            st.caption("%HQ alone rewards collapse (one perfect mode scores ~100 %): read it next to the "
-                       "modes covered.")
+            chart(
+                retitle(viz.modes_figure(snap.metric_history, modes), title, 130, legend_y=1.08)
+                if evaluated
+                else viz.empty_figure(WAITING, title),
+                "pg:modes",
+                height=320,
+            )
+            st.caption(
+                "%HQ alone rewards collapse (one perfect mode scores ~100 %): read it next to the modes covered."
+            )
     with div_col:
-        chart(retitle(viz.divergence_figure(snap.metric_history), "Real vs fake: JS and KL", 100) if evaluated
-              else viz.empty_figure(WAITING, "Real vs fake: JS and KL"), "pg:divergence", height=320)
+        chart(
+            retitle(viz.divergence_figure(snap.metric_history), "Real vs fake: JS and KL", 100)
+            if evaluated
+            else viz.empty_figure(WAITING, "Real vs fake: JS and KL"),
+            "pg:divergence",
+            height=320,
+        )
 
 
 live([run], _field_and_curves)
@@ -217,12 +285,12 @@ live([run], _quality_curves, every=QUALITY_REFRESH_SECONDS)
 preset_note = PRESETS.get(session_runs().presets.get(SLOT, ""))
 st.info(
     "**What to notice**\n\n"
-    + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note and run.config.dataset != "custom"
-       else "")
+    + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note and run.config.dataset != "custom" else "")
     + "- Press **Step D** a few times: the map behind the points changes, the purple points do not. "
-      "Then **Step G**: the points slide along the orange arrows and the map stays put.\n"
-      "- When G has caught up, D's map fades to pale (≈ 0.5) where real and fake overlap, and D's accuracy "
-      "hovers around the dashed 50% line: D can no longer tell them apart.\n"
-      "- **Modes covered** and **high-quality %** only mean something together: a collapsed G puts all its "
-      "points on one or two modes (few modes covered) yet scores almost 100% high quality.",
-    icon="👀")
+    "Then **Step G**: the points slide along the orange arrows and the map stays put.\n"
+    "- When G has caught up, D's map fades to pale (≈ 0.5) where real and fake overlap, and D's accuracy "
+    "hovers around the dashed 50% line: D can no longer tell them apart.\n"
+    "- **Modes covered** and **high-quality %** only mean something together: a collapsed G puts all its "
+    "points on one or two modes (few modes covered) yet scores almost 100% high quality.",
+    icon="👀",
+)

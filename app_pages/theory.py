@@ -1,4 +1,5 @@
 """Theory: the original GAN game on 1D data, with every quantity of Goodfellow et al. (2014) live."""
+
 from __future__ import annotations
 
 import math
@@ -9,9 +10,9 @@ from gan_core import viz
 from gan_core.losses import LOSSES
 from gan_core.runner import Snapshot
 from gan_core.viz_theory import LOG4, criterion_figure, gradient_signal
+from ui.charts import live_chart
 from ui.controls import live
 from ui.state import load_preset, run_for
-from ui.charts import live_chart
 
 SLOT, PRESET = "theory", "gauss1d"
 DATASETS = {"gauss1d": "One Gaussian", "bimodal1d": "Two bumps"}
@@ -25,7 +26,8 @@ st.markdown(
     "what the *best possible* discriminator D* would believe. The formulas below are not "
     "decoration: each one is a curve or a number on this page, computed from the GAN training "
     "right now. Switch the generator's loss to see why the original (saturating) loss stalls "
-    "when D wins, and why everybody trains with the non-saturating one.")
+    "when D wins, and why everybody trains with the non-saturating one."
+)
 
 run = run_for(SLOT, PRESET)
 active = run.snapshot().is_active
@@ -54,29 +56,38 @@ sidebar_loss = st.session_state.get(f"{SLOT}:loss", run.config.loss)
 st.session_state["theory-page:loss"] = sidebar_loss if sidebar_loss in G_LOSSES else None
 
 c_data, c_loss, c_head = st.columns([1, 1.3, 1.2], vertical_alignment="bottom")
-c_data.segmented_control("Data", list(DATASETS), format_func=DATASETS.get, key="theory-page:data",
-                         on_change=_pick_data)
-c_loss.segmented_control("Generator loss (live)", list(G_LOSSES), format_func=G_LOSSES.get,
-                         key="theory-page:loss", on_change=_pick_loss)
-if c_head.button(f"💪 Give D a head start ({HEAD_START_STEPS} D steps)", disabled=active,
-                 help="Pause first. D trains alone until it confidently rejects the fakes: the situation "
-                      "where the saturating loss gives G almost no gradient. Then press Step G or Start.",
-                 key="theory-page:head-start"):
+c_data.segmented_control("Data", list(DATASETS), format_func=DATASETS.get, key="theory-page:data", on_change=_pick_data)
+c_loss.segmented_control(
+    "Generator loss (live)", list(G_LOSSES), format_func=G_LOSSES.get, key="theory-page:loss", on_change=_pick_loss
+)
+if c_head.button(
+    f"💪 Give D a head start ({HEAD_START_STEPS} D steps)",
+    disabled=active,
+    help="Pause first. D trains alone until it confidently rejects the fakes: the situation "
+    "where the saturating loss gives G almost no gradient. Then press Step G or Start.",
+    key="theory-page:head-start",
+):
     with st.spinner("D trains alone…"):
         run.step_once("d", times=HEAD_START_STEPS)
     st.rerun()
 
 st.markdown("##### The maths in three lines")
 for formula, meaning in (
-    (r"V(D,G) = \mathbb{E}_{x \sim p_\text{data}}\big[\log D(x)\big]"
-     r" + \mathbb{E}_{z}\big[\log\big(1 - D(G(z))\big)\big]",
-     "The game. D maximises V: it says “real” (D → 1) on data and “fake” (D → 0) on G's samples. "
-     "G minimises V: it wants D(G(z)) → 1."),
-    (r"D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)}",
-     "The best D for a fixed G: the share of real among all samples at x (the dashed curve)."),
-    (r"C(G) = \max_D V(D,G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data}\,\|\,p_g)",
-     "Against the best D, G minimises the Jensen–Shannon divergence. The floor −log 4 ≈ −1.386 "
-     "is reached only when p_g = p_data."),
+    (
+        r"V(D,G) = \mathbb{E}_{x \sim p_\text{data}}\big[\log D(x)\big]"
+        r" + \mathbb{E}_{z}\big[\log\big(1 - D(G(z))\big)\big]",
+        "The game. D maximises V: it says “real” (D → 1) on data and “fake” (D → 0) on G's samples. "
+        "G minimises V: it wants D(G(z)) → 1.",
+    ),
+    (
+        r"D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)}",
+        "The best D for a fixed G: the share of real among all samples at x (the dashed curve).",
+    ),
+    (
+        r"C(G) = \max_D V(D,G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data}\,\|\,p_g)",
+        "Against the best D, G minimises the Jensen–Shannon divergence. The floor −log 4 ≈ −1.386 "
+        "is reached only when p_g = p_data.",
+    ),
 ):
     tex, text = st.columns([3, 2], vertical_alignment="center")
     tex.latex(formula)
@@ -88,11 +99,17 @@ def _numbers(snap: Snapshot) -> None:
     st.metric("Training step", f"{snap.step:,}", help=f"{snap.d_updates:,} D updates, {snap.g_updates:,} G updates")
     if "js" in views:
         js = float(views["js"])
-        st.metric("JS(p_data ‖ p_g)", f"{round(js, 3) + 0.0:.3f}",
-                  help="0 when p_g = p_data; log 2 ≈ 0.693 when they do not overlap at all. "
-                       "From the two densities drawn on the left.")
-        st.metric("C(G) = −log 4 + 2·JS", f"{round(float(views['value_at_optimum']), 3) + 0.0:.3f}",
-                  help=f"What V would be if D were optimal. It cannot go below −log 4 = {-LOG4:.3f}.")
+        st.metric(
+            "JS(p_data ‖ p_g)",
+            f"{round(js, 3) + 0.0:.3f}",
+            help="0 when p_g = p_data; log 2 ≈ 0.693 when they do not overlap at all. "
+            "From the two densities drawn on the left.",
+        )
+        st.metric(
+            "C(G) = −log 4 + 2·JS",
+            f"{round(float(views['value_at_optimum']), 3) + 0.0:.3f}",
+            help=f"What V would be if D were optimal. It cannot go below −log 4 = {-LOG4:.3f}.",
+        )
     last = snap.last
     if last is not None and LOSSES[snap.config.loss].probabilistic and math.isfinite(last.d_fake):
         st.metric("D(G(z)): how real the fakes look to D", f"{last.d_fake:.2f}")
@@ -100,10 +117,12 @@ def _numbers(snap: Snapshot) -> None:
 
 def _vanishing_gradient(snap: Snapshot) -> None:
     """The experiment panel: what each loss would push G with at this run's D(G(z))."""
-    st.markdown("##### Try it: the vanishing gradient\n"
-                "1. ⏸ Pause, pick **minimax (saturating)**, press **💪 Give D a head start**: D(G(z)) → 0.\n"
-                "2. Press **Step G** in the sidebar a few times and read G's gradient below.\n"
-                "3. Switch to **non-saturating** and step again: same D(G(z)), a far stronger push.")
+    st.markdown(
+        "##### Try it: the vanishing gradient\n"
+        "1. ⏸ Pause, pick **minimax (saturating)**, press **💪 Give D a head start**: D(G(z)) → 0.\n"
+        "2. Press **Step G** in the sidebar a few times and read G's gradient below.\n"
+        "3. Switch to **non-saturating** and step again: same D(G(z)), a far stronger push."
+    )
     last = snap.last
     signal = gradient_signal(last.d_fake if last is not None and LOSSES[snap.config.loss].probabilistic else None)
     if signal is None:
@@ -111,12 +130,16 @@ def _vanishing_gradient(snap: Snapshot) -> None:
         return
     sat, nonsat = st.columns(2)
     sat.metric("Push per fake, saturating", f"{signal['saturating']:.2f}", help="|∂ log(1 − D) / ∂ logit| = D(G(z))")
-    nonsat.metric("Push per fake, non-saturating", f"{signal['nonsaturating']:.2f}",
-                  help="|∂ (−log D) / ∂ logit| = 1 − D(G(z))")
+    nonsat.metric(
+        "Push per fake, non-saturating", f"{signal['nonsaturating']:.2f}", help="|∂ (−log D) / ∂ logit| = 1 − D(G(z))"
+    )
     if math.isfinite(last.grad_norm_g):
-        st.metric(f"G's gradient norm at its last update ({snap.config.loss})", f"{last.grad_norm_g:.3g}",
-                  help="‖∂ G loss / ∂ G's weights‖, measured. After a head start for D it is tens of times "
-                       "smaller with the minimax loss.")
+        st.metric(
+            f"G's gradient norm at its last update ({snap.config.loss})",
+            f"{last.grad_norm_g:.3g}",
+            help="‖∂ G loss / ∂ G's weights‖, measured. After a head start for D it is tens of times "
+            "smaller with the minimax loss.",
+        )
 
 
 def body() -> None:
@@ -128,37 +151,48 @@ def body() -> None:
     left, right = st.columns([3, 1])
     with left:
         live_chart(viz.density_1d_figure(views, views.get("real")), "theory:density")
-        st.caption("Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
-                   "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½. "
-                   "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
-                   "caught up (try “Give D a head start”).")
+        st.caption(
+            "Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
+            "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½. "
+            "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
+            "caught up (try “Give D a head start”)."
+        )
     with right:
         _numbers(snap)
     if not probabilistic:
-        st.warning(f"The loss is now **{snap.config.loss}**: its critic gives a score, not a probability, so "
-                   "D*, V and the saturation story below are about the original GAN. Switch the generator loss "
-                   "back to minimax or non-saturating.", icon="ℹ️")
+        st.warning(
+            f"The loss is now **{snap.config.loss}**: its critic gives a score, not a probability, so "
+            "D*, V and the saturation story below are about the original GAN. Switch the generator loss "
+            "back to minimax or non-saturating.",
+            icon="ℹ️",
+        )
 
     c1, c2 = st.columns(2)
     with c1:
         d_real = last.d_real if last is not None and probabilistic else None
         d_fake = last.d_fake if last is not None and probabilistic else None
         live_chart(viz.value_function_figure(d_real, d_fake), "theory:value")
-        st.caption("V over D's two outputs. D climbs towards the bottom-right corner (real → 1, fake → 0); "
-                   "G pushes the dot up. When p_g = p_data nobody can improve: the dot rests at (½, ½), "
-                   "V = −log 4.")
+        st.caption(
+            "V over D's two outputs. D climbs towards the bottom-right corner (real → 1, fake → 0); "
+            "G pushes the dot up. When p_g = p_data nobody can improve: the dot rests at (½, ½), "
+            "V = −log 4."
+        )
     with c2:
         live_chart(criterion_figure(snap.metric_history), "theory:criterion")
-        st.caption("The generator's real objective: C(G) falls towards the floor −log 4 as JS shrinks. It starts "
-                   "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2).")
+        st.caption(
+            "The generator's real objective: C(G) falls towards the floor −log 4 as JS shrinks. It starts "
+            "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2)."
+        )
 
     c3, c4 = st.columns(2)
     with c3:
         point = last.d_fake if last is not None and probabilistic else None
         live_chart(viz.generator_loss_curves_figure(point), "theory:g-loss")
-        st.caption("Both losses want D(G(z)) → 1, but the saturating log(1 − D) is flat on the left, where D "
-                   "rejects the fakes: its gradient (dotted) is D itself, ≈ 0. The non-saturating −log D is "
-                   "steepest exactly there. The dashed line is this run's D(G(z)).")
+        st.caption(
+            "Both losses want D(G(z)) → 1, but the saturating log(1 − D) is flat on the left, where D "
+            "rejects the fakes: its gradient (dotted) is D itself, ≈ 0. The non-saturating −log D is "
+            "steepest exactly there. The dashed line is this run's D(G(z))."
+        )
     with c4:
         _vanishing_gradient(snap)
 
@@ -178,4 +212,5 @@ st.info(
     "takes one small step per G step, so near equilibrium its feedback is mostly noise and it lags far "
     "behind D*, which swings wherever p_g overshoots.\n"
     "- With **Two bumps**, watch whether p_g covers both bumps or settles on one: mode collapse in 1D.",
-    icon="👀")
+    icon="👀",
+)

@@ -6,6 +6,7 @@ Playwright's own download). `StepRecorder` watches the status line from inside t
 MutationObserver, so the benchmark reads the server's step counter at every refresh without
 polling the page (polling would itself take CPU from the training thread it measures).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,9 +18,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from gan_core.runner import THREAD_PREFIX
 
@@ -27,8 +28,16 @@ from .common import ROOT, log, wait_until
 
 # The same Chromium and flags as tests/browser/conftest.py.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 VIEWPORT = {"width": 1600, "height": 900}
 SIDEBAR = "[data-testid='stSidebar']"
 MAIN = "[data-testid='stMain']"
@@ -84,7 +93,7 @@ def rss_mib(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds `pid` has used (all its threads)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()  # the command name may contain spaces
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may contain spaces
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
@@ -116,7 +125,7 @@ class CpuMeter:
     def __init__(self, pid: int | None = None) -> None:
         self.pid = pid
 
-    def start(self) -> "CpuMeter":
+    def start(self) -> CpuMeter:
         self._t0 = time.monotonic()
         self._p0 = cpu_seconds(self.pid) if self.pid else 0.0
         self._m0 = machine_busy()
@@ -126,8 +135,10 @@ class CpuMeter:
     def stop(self) -> dict[str, float]:
         dt = max(time.monotonic() - self._t0, 1e-9)
         busy, total = machine_busy()
-        out = {"machine_busy_fraction": (busy - self._m0[0]) / max(total - self._m0[1], 1),
-               "chromium_cpu_cores": (chromium_cpu_seconds() - self._c0) / dt}
+        out = {
+            "machine_busy_fraction": (busy - self._m0[0]) / max(total - self._m0[1], 1),
+            "chromium_cpu_cores": (chromium_cpu_seconds() - self._c0) / dt,
+        }
         if self.pid:
             out["process_cpu_fraction"] = (cpu_seconds(self.pid) - self._p0) / dt  # 1.0 = one full core
         return out
@@ -161,7 +172,7 @@ class TrainerMeter:
     def __init__(self, pid: int | None = None) -> None:
         self.pid = pid or os.getpid()
 
-    def start(self) -> "TrainerMeter":
+    def start(self) -> TrainerMeter:
         self._t0 = time.monotonic()
         self._cpu0, self._wait0 = training_thread_times(self.pid)
         return self
@@ -176,8 +187,14 @@ class TrainerMeter:
 class Server:
     """`streamlit run app.py` on a free loopback port (see tests/browser/conftest.py)."""
 
-    def __init__(self, root: Path = ROOT, log_path: Path | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 90.0, options: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path = ROOT,
+        log_path: Path | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 90.0,
+        options: dict[str, str] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -193,19 +210,37 @@ class Server:
         assert self.proc is not None
         return self.proc.pid
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_path, "w")
         else:
             self._log = open(os.devnull, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(self.root / "app.py"), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"]
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(self.root / "app.py"),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ]
             + [arg for name, value in self.options.items() for arg in (f"--{name}", str(value))],
-            cwd=self.root, env=dict(os.environ, **self.extra_env), stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            cwd=self.root,
+            env=dict(os.environ, **self.extra_env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + self.timeout
         while not healthy(self.url):
             if self.proc.poll() is not None:
@@ -246,7 +281,7 @@ class Server:
                     log(f"warning: the server still uses {frac:.0%} of a core after {timeout:.0f} s")
                 return frac
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -330,7 +365,8 @@ _RECORDER_JS = """
     // main-area re-renders, merged when less than 100 ms apart: one entry per refresh
     if (inMain) { if (now - gb.lastMain > 100) gb.main.push(now); gb.lastMain = now; }
   });
-  gb.observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['src']});
+  gb.observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                      attributes: true, attributeFilter: ['src']});
 }
 """ % {"sidebar": SIDEBAR, "main": MAIN}
 
@@ -347,7 +383,9 @@ class StepRecorder:
         return self.page.evaluate("() => { window.__gb.status = []; window.__gb.main = []; return performance.now(); }")
 
     def read(self) -> dict:
-        return self.page.evaluate("() => ({now: performance.now(), status: window.__gb.status, main: window.__gb.main})")
+        return self.page.evaluate(
+            "() => ({now: performance.now(), status: window.__gb.status, main: window.__gb.main})"
+        )
 
     def current_steps(self) -> list[int] | None:
         return self.page.evaluate("() => window.__gb.read()")
@@ -413,7 +451,7 @@ def pause_and_wait(page, server: Server | None = None) -> None:
         server.wait_quiet()
 
 
-def start_training(page, server: "Server", path: str) -> "StepRecorder":
+def start_training(page, server: Server, path: str) -> StepRecorder:
     """Open /path, press ▶ Start and wait until training has really begun; returns the page's
     step recorder (installed before the click, so no step is missed)."""
     open_app_page(page, f"{server.url}/{path}")

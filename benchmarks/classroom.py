@@ -20,6 +20,7 @@ CPU (it shares the cores on loopback; in a real class it runs on the students' m
 After the window all sessions close, and a fresh session reads the server's own count of
 training threads, which must be back to 0 (nothing leaks).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .browser import (SIDEBAR, VIEWPORT, CpuMeter, Server, StepRecorder, launch_chromium, rss_mib,
-                      sidebar_text)
+from .browser import SIDEBAR, VIEWPORT, CpuMeter, Server, StepRecorder, launch_chromium, rss_mib, sidebar_text
 from .common import DEFAULT_OUT, fmt, load_average, log, machine_info, median, table, wait_until, write_json
 
 # Installed in every page before Streamlit's own scripts: timestamps each completed script run
@@ -45,7 +45,11 @@ _WS_RECORDER_JS = r"""
   const scriptFinished = (buf) => {
     const b = new Uint8Array(buf);
     let i = 0;
-    const varint = () => { let v = 0, s = 0, c; do { c = b[i++]; v += (c & 0x7f) * Math.pow(2, s); s += 7; } while (c & 0x80 && i < b.length); return v; };
+    const varint = () => {
+      let v = 0, s = 0, c;
+      do { c = b[i++]; v += (c & 0x7f) * Math.pow(2, s); s += 7; } while (c & 0x80 && i < b.length);
+      return v;
+    };
     while (i < b.length) {
       const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
       if (wire === 0) { const v = varint(); if (field === 6) return v; }
@@ -101,8 +105,14 @@ class Student:
         self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         # Failed requests are logged with their URL; the console's copy of them says less.
         self.page.on("response", self._response)
-        self.page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                     and self.errors.append(f"console: {msg.text[:200]}"))
+        self.page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error"
+                and not msg.text.startswith("Failed to load resource")
+                and self.errors.append(f"console: {msg.text[:200]}")
+            ),
+        )
         self.recorder: StepRecorder | None = None
         self.opened_s = float("nan")
         self.clicked_at = float("nan")
@@ -160,8 +170,11 @@ def analyse_student(raw: dict[str, Any], t_start: float, t_end: float) -> dict[s
         "steps_per_s_while_training": train_steps / train_time if train_time else float("nan"),
         "seconds_training": train_time,
         "share_steps_per_s": ((window[-1][1] - window[0][1]) / span) if len(window) >= 2 and span else 0.0,
-        "start_to_first_step_s": ((first_step_at - raw["clicked_at"]) / 1000
-                                  if first_step_at is not None and raw["clicked_at"] == raw["clicked_at"] else None),
+        "start_to_first_step_s": (
+            (first_step_at - raw["clicked_at"]) / 1000
+            if first_step_at is not None and raw["clicked_at"] == raw["clicked_at"]
+            else None
+        ),
         "kib_per_s": raw["ws"]["bytes"] / 1024 / max(span, 1e-9),
         "exceptions": raw["exceptions"],
         "connections_closed": raw["ws"]["closed"],
@@ -178,15 +191,22 @@ def server_counts(page) -> dict[str, int] | None:
 
 def server_env(cap: int | None, turn: float | None) -> dict[str, str]:
     """The server's admission settings; "" leaves the app's defaults (one slot per core, 30 s turns)."""
-    return {"GAN_EXPLAINER_MAX_TRAINING": str(cap) if cap else "",
-            "GAN_EXPLAINER_TURN_SECONDS": "" if turn is None else f"{turn:g}"}
+    return {
+        "GAN_EXPLAINER_MAX_TRAINING": str(cap) if cap else "",
+        "GAN_EXPLAINER_TURN_SECONDS": "" if turn is None else f"{turn:g}",
+    }
 
 
-def run(sessions: int = 30, seconds: float = 480.0, path: str = "playground", cap: int | None = None,
-        turn: float | None = None, out_dir: Path | None = None) -> dict[str, Any]:
+def run(
+    sessions: int = 30,
+    seconds: float = 480.0,
+    path: str = "playground",
+    cap: int | None = None,
+    turn: float | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
     log_path = (out_dir / "server-classroom.log") if out_dir is not None else None
-    with Server(log_path=log_path, env=server_env(cap, turn), timeout=120) as server, \
-            launch_chromium() as browser:
+    with Server(log_path=log_path, env=server_env(cap, turn), timeout=120) as server, launch_chromium() as browser:
         payload = measure(browser, server, sessions, seconds, path)
     payload["params"].update(cap=cap, turn_seconds=turn)
     return payload
@@ -235,8 +255,11 @@ def measure(browser, server: Server, sessions: int, seconds: float, path: str = 
     fresh = Student(browser, sessions)
     fresh.go(f"{server.url}/theory")
     fresh.wait_loaded(time.monotonic())
-    after = wait_until(lambda: (c := server_counts(fresh.page)) and c["threads"] == 0 and c["busy"] == 0 and c,
-                       timeout=30, interval=1.0) or server_counts(fresh.page)
+    after = wait_until(
+        lambda: (c := server_counts(fresh.page)) and c["threads"] == 0 and c["busy"] == 0 and c,
+        timeout=30,
+        interval=1.0,
+    ) or server_counts(fresh.page)
     fresh.context.close()
     rss_after_close = rss_mib(server.pid)
 
@@ -244,65 +267,115 @@ def measure(browser, server: Server, sessions: int, seconds: float, path: str = 
     trained = [p for p in per if p["steps_in_window"] > 0]
     waits = [p["start_to_first_step_s"] for p in per if p["start_to_first_step_s"] is not None]
     results = {
-        "sessions": sessions, "window_s": window, "page": path, "pages_loaded_after_s": all_open_s,
+        "sessions": sessions,
+        "window_s": window,
+        "page": path,
+        "pages_loaded_after_s": all_open_s,
         "page_load_s_p50": median([s.opened_s for s in students]),
         "page_load_s_max": max(s.opened_s for s in students),
-        "refresh_interval_s_p50": _percentile(intervals, 0.5), "refresh_interval_s_p95": _percentile(intervals, 0.95),
+        "refresh_interval_s_p50": _percentile(intervals, 0.5),
+        "refresh_interval_s_p95": _percentile(intervals, 0.95),
         "refreshes_per_s_per_session": median([p["refreshes"] / window for p in per]),
         "sessions_that_trained": len(trained),
-        "steps_per_s_while_training_p50": median([p["steps_per_s_while_training"] for p in trained
-                                                  if p["steps_per_s_while_training"] == p["steps_per_s_while_training"]]),
+        "steps_per_s_while_training_p50": median(
+            [
+                p["steps_per_s_while_training"]
+                for p in trained
+                if p["steps_per_s_while_training"] == p["steps_per_s_while_training"]
+            ]
+        ),
         "share_steps_per_s_p50": median([p["share_steps_per_s"] for p in per]),
         "share_steps_per_s_min": min((p["share_steps_per_s"] for p in per), default=float("nan")),
         "total_steps_per_s": sum(p["steps_in_window"] for p in per) / window,
-        "start_to_first_step_s_p50": median(waits), "start_to_first_step_s_max": max(waits, default=float("nan")),
+        "start_to_first_step_s_p50": median(waits),
+        "start_to_first_step_s_max": max(waits, default=float("nan")),
         "kib_per_s_per_session_p50": median([p["kib_per_s"] for p in per]),
-        "server_rss_idle_mib": idle_rss, "server_rss_max_mib": max(x["rss_mib"] for x in samples),
-        "server_rss_last_mib": samples[-1]["rss_mib"], "server_rss_after_close_mib": rss_after_close,
-        "server_cpu_cores": cpu.get("process_cpu_fraction"), "machine_busy_fraction": cpu["machine_busy_fraction"],
+        "server_rss_idle_mib": idle_rss,
+        "server_rss_max_mib": max(x["rss_mib"] for x in samples),
+        "server_rss_last_mib": samples[-1]["rss_mib"],
+        "server_rss_after_close_mib": rss_after_close,
+        "server_cpu_cores": cpu.get("process_cpu_fraction"),
+        "machine_busy_fraction": cpu["machine_busy_fraction"],
         "chromium_cpu_cores": chromium_cores,
-        "errors": len(errors), "exceptions_on_pages": sum(p["exceptions"] for p in per),
+        "errors": len(errors),
+        "exceptions_on_pages": sum(p["exceptions"] for p in per),
         "connections_closed": sum(p["connections_closed"] for p in per),
-        "server_counts": counts, "after_close": after,
+        "server_counts": counts,
+        "after_close": after,
     }
     r = results
     rows = [
         ("sessions (all opened at once) / trained in the window", f"{sessions} / {r['sessions_that_trained']}"),
-        ("page load p50 / max (s), all loaded after (s)",
-         f"{fmt(r['page_load_s_p50'])} / {fmt(r['page_load_s_max'])}, {fmt(r['pages_loaded_after_s'])}"),
-        ("page refresh interval p50 / p95 (s)", f"{fmt(r['refresh_interval_s_p50'])} / {fmt(r['refresh_interval_s_p95'])}"),
+        (
+            "page load p50 / max (s), all loaded after (s)",
+            f"{fmt(r['page_load_s_p50'])} / {fmt(r['page_load_s_max'])}, {fmt(r['pages_loaded_after_s'])}",
+        ),
+        (
+            "page refresh interval p50 / p95 (s)",
+            f"{fmt(r['refresh_interval_s_p50'])} / {fmt(r['refresh_interval_s_p95'])}",
+        ),
         ("refreshes per second per session (median)", fmt(r["refreshes_per_s_per_session"])),
         ("steps/s per run while it trains (median)", fmt(r["steps_per_s_while_training_p50"])),
-        ("steps/s per run over the window: median / lowest", f"{fmt(r['share_steps_per_s_p50'])} / {fmt(r['share_steps_per_s_min'])}"),
+        (
+            "steps/s per run over the window: median / lowest",
+            f"{fmt(r['share_steps_per_s_p50'])} / {fmt(r['share_steps_per_s_min'])}",
+        ),
         ("steps/s, all runs together", fmt(r["total_steps_per_s"])),
-        ("▶ Start → first step, p50 / max (s) (queue + turns)",
-         f"{fmt(r['start_to_first_step_s_p50'])} / {fmt(r['start_to_first_step_s_max'])}"),
+        (
+            "▶ Start → first step, p50 / max (s) (queue + turns)",
+            f"{fmt(r['start_to_first_step_s_p50'])} / {fmt(r['start_to_first_step_s_max'])}",
+        ),
         ("WebSocket KiB/s per session (median)", fmt(r["kib_per_s_per_session_p50"])),
-        ("server RSS idle → max → last → after closing (MiB)",
-         f"{fmt(idle_rss)} → {fmt(r['server_rss_max_mib'])} → {fmt(r['server_rss_last_mib'])} → {fmt(rss_after_close)}"),
-        ("server CPU (cores) / machine busy / Chromium CPU (cores)",
-         f"{fmt(r['server_cpu_cores'])} / {fmt(r['machine_busy_fraction'])} / {fmt(chromium_cores)}"),
-        ("errors: page+console / exceptions shown / connections lost",
-         f"{r['errors']} / {r['exceptions_on_pages']} / {r['connections_closed']}"),
-        ("after closing every session: training threads, busy slots", f"{(after or {}).get('threads')}, {(after or {}).get('busy')}"),
+        (
+            "server RSS idle → max → last → after closing (MiB)",
+            f"{fmt(idle_rss)} → {fmt(r['server_rss_max_mib'])} → {fmt(r['server_rss_last_mib'])} "
+            f"→ {fmt(rss_after_close)}",
+        ),
+        (
+            "server CPU (cores) / machine busy / Chromium CPU (cores)",
+            f"{fmt(r['server_cpu_cores'])} / {fmt(r['machine_busy_fraction'])} / {fmt(chromium_cores)}",
+        ),
+        (
+            "errors: page+console / exceptions shown / connections lost",
+            f"{r['errors']} / {r['exceptions_on_pages']} / {r['connections_closed']}",
+        ),
+        (
+            "after closing every session: training threads, busy slots",
+            f"{(after or {}).get('threads')}, {(after or {}).get('busy')}",
+        ),
     ]
-    text = table(f"Classroom load: {sessions} sessions on /{path} for {window:.0f} s", ["measure", "value"], rows,
-                 note="One headless Chromium on the same 2 cores drives every session (loopback), so the server "
-                      "shares the machine with 30 rendering pages; in a class the browsers run elsewhere.")
-    return {"name": "classroom", "params": {"sessions": sessions, "seconds": seconds, "page": path},
-            "results": {**results, "per_session": per, "rss_samples": samples, "error_messages": errors[:50]},
-            "table": text}
+    text = table(
+        f"Classroom load: {sessions} sessions on /{path} for {window:.0f} s",
+        ["measure", "value"],
+        rows,
+        note="One headless Chromium on the same 2 cores drives every session (loopback), so the server "
+        "shares the machine with 30 rendering pages; in a class the browsers run elsewhere.",
+    )
+    return {
+        "name": "classroom",
+        "params": {"sessions": sessions, "seconds": seconds, "page": path},
+        "results": {**results, "per_session": per, "rss_samples": samples, "error_messages": errors[:50]},
+        "table": text,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.classroom", description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30, help="concurrent browser sessions (default 30)")
-    parser.add_argument("--seconds", type=float, default=480.0,
-                        help="how long to watch after every session pressed start (default 480: one full round "
-                             "of 30 s turns for 30 sessions on 2 slots)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=480.0,
+        help="how long to watch after every session pressed start (default 480: one full round "
+        "of 30 s turns for 30 sessions on 2 slots)",
+    )
     parser.add_argument("--page", default="playground", help="page every student opens (default playground)")
-    parser.add_argument("--cap", type=int, default=None, help="GAN_EXPLAINER_MAX_TRAINING for the server "
-                                                               "(default: the app's, one per core)")
+    parser.add_argument(
+        "--cap",
+        type=int,
+        default=None,
+        help="GAN_EXPLAINER_MAX_TRAINING for the server (default: the app's, one per core)",
+    )
     parser.add_argument("--turn", type=float, default=None, help="GAN_EXPLAINER_TURN_SECONDS (default: the app's, 30)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for classroom.json")
     args = parser.parse_args(argv)
@@ -310,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sessions and --seconds must be positive")
     machine = machine_info()
     print(f"# GAN Explainer classroom load — {machine['date']}")
-    print(f"{machine['cpu_model']} · {machine['cpu_count']} CPUs · {machine['mem_total_gib']} GiB · "
-          f"Python {machine['python']} · torch {machine['torch']} · streamlit {machine['streamlit']}")
+    print(
+        f"{machine['cpu_model']} · {machine['cpu_count']} CPUs · {machine['mem_total_gib']} GiB · "
+        f"Python {machine['python']} · torch {machine['torch']} · streamlit {machine['streamlit']}"
+    )
     load = load_average()
     if load and load[0] > 0.5 * (machine["cpus_usable"] or 1):
         print(f"\n> WARNING: load average {load[0]:.1f} before starting: other work is running.")

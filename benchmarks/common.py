@@ -1,4 +1,5 @@
 """Shared helpers: machine description, tables, JSON results, small statistics."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -8,8 +9,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results"

@@ -17,13 +17,15 @@ contestant is measured between the rounds:
 `TrainingRun` (background thread, chunks, evaluation every 0.5 s, snapshots every 0.1 s,
 last-good checkpoints) with no reader but a heartbeat: what a headless app run achieves.
 """
+
 from __future__ import annotations
 
 import copy
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -108,8 +110,10 @@ def make_contestants(config: TrainConfig) -> Contestants:
     trainer = Trainer(config)
     g = copy.deepcopy(trainer.generator)
     d = copy.deepcopy(trainer.discriminator)
-    for a, b in zip(list(g.parameters()) + list(d.parameters()),
-                    list(trainer.generator.parameters()) + list(trainer.discriminator.parameters())):
+    for a, b in zip(
+        list(g.parameters()) + list(d.parameters()),
+        list(trainer.generator.parameters()) + list(trainer.discriminator.parameters()),
+    ):
         assert a is not b and torch.equal(a, b)
     return Contestants(trainer, PlainLoop(g, d, config, trainer.dataset))
 
@@ -154,8 +158,9 @@ def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-def interleaved(ours: Callable[[], Any], ref: Callable[[], Any], seconds: float,
-                min_steps: int = 5) -> dict[str, float]:
+def interleaved(
+    ours: Callable[[], Any], ref: Callable[[], Any], seconds: float, min_steps: int = 5
+) -> dict[str, float]:
     """Alternate single steps of two loops for about `seconds`, swapping which goes first each
     time; wall and thread-CPU seconds spent inside each loop's steps."""
     wall = {"ours": 0.0, "ref": 0.0}
@@ -172,12 +177,18 @@ def interleaved(ours: Callable[[], Any], ref: Callable[[], Any], seconds: float,
             wall[side] += w1 - w0
             cpu[side] += c1 - c0
         n += 1
-    return {"steps": n, "ours_wall": wall["ours"], "ref_wall": wall["ref"], "ours_cpu": cpu["ours"],
-            "ref_cpu": cpu["ref"]}
+    return {
+        "steps": n,
+        "ours_wall": wall["ours"],
+        "ref_wall": wall["ref"],
+        "ours_cpu": cpu["ours"],
+        "ref_cpu": cpu["ref"],
+    }
 
 
-def measure_config(name: str, config: TrainConfig, blocks: int, block_seconds: float,
-                   warmup_seconds: float, include_run: bool) -> dict[str, Any]:
+def measure_config(
+    name: str, config: TrainConfig, blocks: int, block_seconds: float, warmup_seconds: float, include_run: bool
+) -> dict[str, Any]:
     torch.set_num_threads(1)
     c = make_contestants(config)
     interleaved(c.trainer.step, c.plain.step, warmup_seconds)
@@ -198,22 +209,30 @@ def measure_config(name: str, config: TrainConfig, blocks: int, block_seconds: f
     round_ratios = [r["ref_wall"] / r["ours_wall"] for r in rounds]
     result = {
         "config": name,
-        "model": config.model, "dataset": config.dataset, "batch_size": config.batch_size,
-        "g_ema": config.g_ema, "batchnorm": config.batchnorm, "steps_each": steps,
-        "ours_steps_per_s": steps / ours_wall, "ref_steps_per_s": steps / ref_wall,
+        "model": config.model,
+        "dataset": config.dataset,
+        "batch_size": config.batch_size,
+        "g_ema": config.g_ema,
+        "batchnorm": config.batchnorm,
+        "steps_each": steps,
+        "ours_steps_per_s": steps / ours_wall,
+        "ref_steps_per_s": steps / ref_wall,
         "ratio": ref_wall / ours_wall,
         # Per round: how stable the comparison was under the machine's load.
         "pair_ratios": round_ratios,
         "median_pair_ratio": median(round_ratios),
         # The same on this thread's CPU time: what each loop does per second of an idle core.
-        "ours_steps_per_cpu_s": steps / max(ours_cpu, 1e-9), "ref_steps_per_cpu_s": steps / max(ref_cpu, 1e-9),
+        "ours_steps_per_cpu_s": steps / max(ours_cpu, 1e-9),
+        "ref_steps_per_cpu_s": steps / max(ref_cpu, 1e-9),
         "cpu_ratio": ref_cpu / max(ours_cpu, 1e-9),
     }
     if include_run:
         result.update(run_blocks=runs, run_steps_per_s=median(runs), run_ratio=median(runs) / result["ref_steps_per_s"])
-    log(f"engine {name}: ours {result['ours_steps_per_s']:.0f}/s, plain {result['ref_steps_per_s']:.0f}/s, "
+    log(
+        f"engine {name}: ours {result['ours_steps_per_s']:.0f}/s, plain {result['ref_steps_per_s']:.0f}/s, "
         f"ratio {result['ratio']:.2f} (CPU-time ratio {result['cpu_ratio']:.2f})"
-        + (f", TrainingRun {result['run_steps_per_s']:.0f}/s" if include_run else ""))
+        + (f", TrainingRun {result['run_steps_per_s']:.0f}/s" if include_run else "")
+    )
     return result
 
 
@@ -227,17 +246,45 @@ def run(quick: bool = False, configs: list[str] | None = None) -> dict[str, Any]
         if configs and name not in configs:
             continue
         results.append(measure_config(name, cfg, blocks, block_s, warm_s, include_run=True))
-    rows = [(r["config"], r["ours_steps_per_s"], r["ref_steps_per_s"], r["ratio"],
-             f"{min(r['pair_ratios']):.2f}–{max(r['pair_ratios']):.2f}", r["cpu_ratio"],
-             r.get("run_steps_per_s"), r.get("run_ratio"), r["ratio"] >= TARGET_RATIO) for r in results]
-    text = table("1. Engine overhead: Trainer.step() vs the plain PyTorch loop (1 torch thread)",
-                 ["config", "ours steps/s", "plain steps/s", "ratio", "round ratios", "CPU-time ratio",
-                  "TrainingRun steps/s", "run/plain", f"ratio ≥ {TARGET_RATIO}"], rows,
-                 note=f"single steps alternated (ours, plain, plain, ours, …) for {blocks} rounds of {block_s:g} s; "
-                      "steps/s = steps / seconds spent in that loop's steps; ratio = plain time / our time; "
-                      "CPU-time ratio = the same on this thread's CPU seconds; TrainingRun = the app's background "
-                      "run (evaluation, snapshots, checkpoints included) with only a heartbeat reader, measured "
-                      "alone between the rounds, so run/plain is indicative only (steps alternating between two "
-                      "models each run with colder caches than one model alone).")
-    return {"name": "engine", "params": {"blocks": blocks, "block_seconds": block_s, "warmup_seconds": warm_s},
-            "target": {"ratio": TARGET_RATIO}, "results": results, "table": text}
+    rows = [
+        (
+            r["config"],
+            r["ours_steps_per_s"],
+            r["ref_steps_per_s"],
+            r["ratio"],
+            f"{min(r['pair_ratios']):.2f}–{max(r['pair_ratios']):.2f}",
+            r["cpu_ratio"],
+            r.get("run_steps_per_s"),
+            r.get("run_ratio"),
+            r["ratio"] >= TARGET_RATIO,
+        )
+        for r in results
+    ]
+    text = table(
+        "1. Engine overhead: Trainer.step() vs the plain PyTorch loop (1 torch thread)",
+        [
+            "config",
+            "ours steps/s",
+            "plain steps/s",
+            "ratio",
+            "round ratios",
+            "CPU-time ratio",
+            "TrainingRun steps/s",
+            "run/plain",
+            f"ratio ≥ {TARGET_RATIO}",
+        ],
+        rows,
+        note=f"single steps alternated (ours, plain, plain, ours, …) for {blocks} rounds of {block_s:g} s; "
+        "steps/s = steps / seconds spent in that loop's steps; ratio = plain time / our time; "
+        "CPU-time ratio = the same on this thread's CPU seconds; TrainingRun = the app's background "
+        "run (evaluation, snapshots, checkpoints included) with only a heartbeat reader, measured "
+        "alone between the rounds, so run/plain is indicative only (steps alternating between two "
+        "models each run with colder caches than one model alone).",
+    )
+    return {
+        "name": "engine",
+        "params": {"blocks": blocks, "block_seconds": block_s, "warmup_seconds": warm_s},
+        "target": {"ratio": TARGET_RATIO},
+        "results": results,
+        "table": text,
+    }

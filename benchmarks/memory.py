@@ -8,6 +8,7 @@ samples: imports, caches and the first figures legitimately allocate). "Flat" me
 projected over the measured span stays within max(20 MiB, 5 % of the first RSS).
 The step counter is sampled alongside, to prove the run trained during the whole window.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,7 +21,9 @@ FLAT_MIB = 20.0
 FLAT_FRACTION = 0.05
 
 
-def sample_memory(browser, server: Server, duration: float, interval: float, path: str = "playground") -> dict[str, Any]:
+def sample_memory(
+    browser, server: Server, duration: float, interval: float, path: str = "playground"
+) -> dict[str, Any]:
     idle = rss_mib(server.pid)
     samples: list[dict[str, float]] = []
     with new_page(browser) as page:
@@ -31,8 +34,14 @@ def sample_memory(browser, server: Server, duration: float, interval: float, pat
         while True:
             now = time.monotonic()
             steps = recorder.current_steps() or [0]
-            samples.append({"t": now - t0, "rss_mib": rss_mib(server.pid), "step": sum(steps),
-                            "server_cpu_s": cpu_seconds(server.pid) - c0})
+            samples.append(
+                {
+                    "t": now - t0,
+                    "rss_mib": rss_mib(server.pid),
+                    "step": sum(steps),
+                    "server_cpu_s": cpu_seconds(server.pid) - c0,
+                }
+            )
             if now - t0 >= duration:
                 break
             next_at += interval
@@ -52,11 +61,17 @@ def analyse(samples: list[dict[str, float]], idle: float) -> dict[str, Any]:
     allowed = max(FLAT_MIB, FLAT_FRACTION * tail_rss[0]) if tail_rss else float("nan")
     steps = [s["step"] for s in samples]
     return {
-        "idle_rss_mib": idle, "first_rss_mib": rss[0], "after_warmup_rss_mib": tail_rss[0] if tail_rss else None,
-        "last_rss_mib": rss[-1], "max_rss_mib": max(rss),
-        "slope_mib_per_min": slope_per_s * 60, "growth_over_span_mib": projected, "allowed_growth_mib": allowed,
+        "idle_rss_mib": idle,
+        "first_rss_mib": rss[0],
+        "after_warmup_rss_mib": tail_rss[0] if tail_rss else None,
+        "last_rss_mib": rss[-1],
+        "max_rss_mib": max(rss),
+        "slope_mib_per_min": slope_per_s * 60,
+        "growth_over_span_mib": projected,
+        "allowed_growth_mib": allowed,
         "flat": bool(projected <= allowed) if span else False,
-        "duration_s": ts[-1], "steps_trained": steps[-1] - steps[0],
+        "duration_s": ts[-1],
+        "steps_trained": steps[-1] - steps[0],
         "mean_steps_per_s": (steps[-1] - steps[0]) / ts[-1] if ts[-1] else float("nan"),
         "server_cpu_cores": samples[-1]["server_cpu_s"] / ts[-1] if ts[-1] else float("nan"),
     }
@@ -73,13 +88,41 @@ def run(quick: bool = False, out_dir=None, app_options: dict[str, str] | None = 
         raw = sample_memory(browser, server, duration, interval)
     a = analyse(raw["samples"], raw["idle_rss_mib"])
     log(f"memory: {a['first_rss_mib']:.0f} → {a['last_rss_mib']:.0f} MiB, slope {a['slope_mib_per_min']:.2f} MiB/min")
-    rows = [("/playground (ring8)", a["duration_s"], a["idle_rss_mib"], a["first_rss_mib"], a["last_rss_mib"],
-             a["max_rss_mib"], a["slope_mib_per_min"], a["growth_over_span_mib"], a["steps_trained"], a["flat"])]
-    text = table("5. Memory: server RSS while a browser watches training",
-                 ["page", "seconds", "idle MiB (no session)", "first MiB", "last MiB", "max MiB", "slope MiB/min",
-                  "growth after warm-up MiB", "steps trained", "flat"], rows,
-                 note=f"sampled every {interval:g} s; slope fitted after the first 20 % of the samples; flat = growth "
-                      f"≤ max({FLAT_MIB:g} MiB, {FLAT_FRACTION:.0%} of RSS).")
-    return {"name": "memory", "params": {"duration_s": duration, "interval_s": interval,
-                                         "app_options": app_options or {}},
-            "results": {**a, "samples": raw["samples"]}, "table": text}
+    rows = [
+        (
+            "/playground (ring8)",
+            a["duration_s"],
+            a["idle_rss_mib"],
+            a["first_rss_mib"],
+            a["last_rss_mib"],
+            a["max_rss_mib"],
+            a["slope_mib_per_min"],
+            a["growth_over_span_mib"],
+            a["steps_trained"],
+            a["flat"],
+        )
+    ]
+    text = table(
+        "5. Memory: server RSS while a browser watches training",
+        [
+            "page",
+            "seconds",
+            "idle MiB (no session)",
+            "first MiB",
+            "last MiB",
+            "max MiB",
+            "slope MiB/min",
+            "growth after warm-up MiB",
+            "steps trained",
+            "flat",
+        ],
+        rows,
+        note=f"sampled every {interval:g} s; slope fitted after the first 20 % of the samples; flat = growth "
+        f"≤ max({FLAT_MIB:g} MiB, {FLAT_FRACTION:.0%} of RSS).",
+    )
+    return {
+        "name": "memory",
+        "params": {"duration_s": duration, "interval_s": interval, "app_options": app_options or {}},
+        "results": {**a, "samples": raw["samples"]},
+        "table": text,
+    }

@@ -10,12 +10,14 @@ Goals (from the performance issue):
 - grid25: all 25 modes covered (no time target; reported);
 - digits (DCGAN): ≥ 9 of 10 classes at mean classifier confidence ≥ 0.8, target ≤ 60 s.
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -37,12 +39,23 @@ class Goal:
 
 
 GOALS = (
-    Goal("ring8", "8/8 modes, ≥ 80 % HQ",
-         lambda m: m.get("modes_covered", 0) >= 8 and m.get("hq_fraction", 0) >= 0.80, 10.0, 8000, 120.0),
-    Goal("grid25", "25/25 modes",
-         lambda m: m.get("modes_covered", 0) >= 25, None, 10000, 180.0),
-    Goal("digits", "≥ 9/10 classes, confidence ≥ 0.8",
-         lambda m: m.get("class_coverage", 0) >= 9 and m.get("mean_confidence", 0) >= 0.8, 60.0, 6000, 300.0),
+    Goal(
+        "ring8",
+        "8/8 modes, ≥ 80 % HQ",
+        lambda m: m.get("modes_covered", 0) >= 8 and m.get("hq_fraction", 0) >= 0.80,
+        10.0,
+        8000,
+        120.0,
+    ),
+    Goal("grid25", "25/25 modes", lambda m: m.get("modes_covered", 0) >= 25, None, 10000, 180.0),
+    Goal(
+        "digits",
+        "≥ 9/10 classes, confidence ≥ 0.8",
+        lambda m: m.get("class_coverage", 0) >= 9 and m.get("mean_confidence", 0) >= 0.8,
+        60.0,
+        6000,
+        300.0,
+    ),
 )
 
 
@@ -65,16 +78,32 @@ def time_to_quality(goal: Goal, seed: int, eval_every: int, max_seconds: float |
         train_s += t1 - t0
         eval_s += t2 - t1
         if goal.reached(metrics):
-            return {"preset": goal.preset, "seed": seed, "reached": True, "steps": trainer.step_count,
-                    "wall_s": t2 - started, "train_s": train_s, "eval_s": eval_s,
-                    "steps_per_s": trainer.step_count / train_s, "metrics": metrics}
+            return {
+                "preset": goal.preset,
+                "seed": seed,
+                "reached": True,
+                "steps": trainer.step_count,
+                "wall_s": t2 - started,
+                "train_s": train_s,
+                "eval_s": eval_s,
+                "steps_per_s": trainer.step_count / train_s,
+                "metrics": metrics,
+            }
         if not (math.isfinite(trainer.last.loss_d) and math.isfinite(trainer.last.loss_g)):
             break
         if t2 - started > limit:
             break
-    return {"preset": goal.preset, "seed": seed, "reached": False, "steps": trainer.step_count,
-            "wall_s": time.perf_counter() - started, "train_s": train_s, "eval_s": eval_s,
-            "steps_per_s": trainer.step_count / max(train_s, 1e-9), "metrics": metrics}
+    return {
+        "preset": goal.preset,
+        "seed": seed,
+        "reached": False,
+        "steps": trainer.step_count,
+        "wall_s": time.perf_counter() - started,
+        "train_s": train_s,
+        "eval_s": eval_s,
+        "steps_per_s": trainer.step_count / max(train_s, 1e-9),
+        "metrics": metrics,
+    }
 
 
 def run(quick: bool = False, presets: list[str] | None = None) -> dict[str, Any]:
@@ -90,31 +119,73 @@ def run(quick: bool = False, presets: list[str] | None = None) -> dict[str, Any]
         for seed in seeds:
             log(f"quality {goal.preset} seed {seed} …")
             r = time_to_quality(goal, seed, eval_every, cap)
-            log(f"quality {goal.preset} seed {seed}: {'reached' if r['reached'] else 'NOT reached'} after "
-                f"{r['steps']} steps, {r['wall_s']:.1f} s ({r['steps_per_s']:.0f} steps/s)")
+            log(
+                f"quality {goal.preset} seed {seed}: {'reached' if r['reached'] else 'NOT reached'} after "
+                f"{r['steps']} steps, {r['wall_s']:.1f} s ({r['steps_per_s']:.0f} steps/s)"
+            )
             per_seed.append(r)
         results.extend(per_seed)
         ok = [r for r in per_seed if r["reached"]]
         wall = median([r["wall_s"] for r in ok]) if len(ok) == len(per_seed) else float("nan")
-        summary.append({
-            "preset": goal.preset, "goal": goal.description, "seeds": len(per_seed), "reached": len(ok),
-            "median_wall_s": wall,
-            "max_wall_s": max((r["wall_s"] for r in ok), default=float("nan")) if len(ok) == len(per_seed) else float("nan"),
-            "median_steps": median([r["steps"] for r in ok]) if len(ok) == len(per_seed) else float("nan"),
-            "median_train_s": median([r["train_s"] for r in ok]) if len(ok) == len(per_seed) else float("nan"),
-            "steps_per_s": median([r["steps_per_s"] for r in per_seed]),
-            "target_s": goal.target_seconds,
-            "meets_target": (len(ok) == len(per_seed) and (goal.target_seconds is None
-                                                          or max(r["wall_s"] for r in ok) <= goal.target_seconds)),
-        })
-    rows = [(s["preset"], s["goal"], f"{s['reached']}/{s['seeds']}", s["median_steps"], s["median_wall_s"],
-             s["max_wall_s"], s["median_train_s"], s["steps_per_s"],
-             f"≤ {s['target_s']:g} s" if s["target_s"] else "–", s["meets_target"]) for s in summary]
-    text = table("3. Time to quality (Trainer + Evaluator, 1 torch thread, no UI)",
-                 ["preset", "goal", "seeds reached", "steps (median)", "wall s (median)", "wall s (max)",
-                  "train-only s", "steps/s", "target", "met"], rows,
-                 note=f"evaluated every {eval_every} steps on the app's fixed evaluation noise; wall time includes "
-                      "the evaluations; 'met' needs every seed within the target"
-                      + ("; --quick: seed 0 only, capped at 30–60 s per preset" if quick else "") + ".")
-    return {"name": "quality", "params": {"seeds": list(seeds), "eval_every": eval_every},
-            "results": results, "summary": summary, "table": text}
+        summary.append(
+            {
+                "preset": goal.preset,
+                "goal": goal.description,
+                "seeds": len(per_seed),
+                "reached": len(ok),
+                "median_wall_s": wall,
+                "max_wall_s": max((r["wall_s"] for r in ok), default=float("nan"))
+                if len(ok) == len(per_seed)
+                else float("nan"),
+                "median_steps": median([r["steps"] for r in ok]) if len(ok) == len(per_seed) else float("nan"),
+                "median_train_s": median([r["train_s"] for r in ok]) if len(ok) == len(per_seed) else float("nan"),
+                "steps_per_s": median([r["steps_per_s"] for r in per_seed]),
+                "target_s": goal.target_seconds,
+                "meets_target": (
+                    len(ok) == len(per_seed)
+                    and (goal.target_seconds is None or max(r["wall_s"] for r in ok) <= goal.target_seconds)
+                ),
+            }
+        )
+    rows = [
+        (
+            s["preset"],
+            s["goal"],
+            f"{s['reached']}/{s['seeds']}",
+            s["median_steps"],
+            s["median_wall_s"],
+            s["max_wall_s"],
+            s["median_train_s"],
+            s["steps_per_s"],
+            f"≤ {s['target_s']:g} s" if s["target_s"] else "–",
+            s["meets_target"],
+        )
+        for s in summary
+    ]
+    text = table(
+        "3. Time to quality (Trainer + Evaluator, 1 torch thread, no UI)",
+        [
+            "preset",
+            "goal",
+            "seeds reached",
+            "steps (median)",
+            "wall s (median)",
+            "wall s (max)",
+            "train-only s",
+            "steps/s",
+            "target",
+            "met",
+        ],
+        rows,
+        note=f"evaluated every {eval_every} steps on the app's fixed evaluation noise; wall time includes "
+        "the evaluations; 'met' needs every seed within the target"
+        + ("; --quick: seed 0 only, capped at 30–60 s per preset" if quick else "")
+        + ".",
+    )
+    return {
+        "name": "quality",
+        "params": {"seeds": list(seeds), "eval_every": eval_every},
+        "results": results,
+        "summary": summary,
+        "table": text,
+    }

@@ -10,6 +10,7 @@
   step (`StepStats.lr_g`), so this is an upper bound on "until the trainer uses it": it also
   contains the wait for the next status refresh and its trip to the browser. Target ≤ 1 s.
 """
+
 from __future__ import annotations
 
 import time
@@ -56,32 +57,43 @@ _SIGNATURE_JS = """
 }
 """
 
-_STEPS_JS = """
+_STEPS_JS = (
+    """
 () => {
   const sb = document.querySelector("%s");
   if (!sb) return null;
   let total = null;
-  for (const m of sb.textContent.matchAll(/step ([\\d,]+)/g)) total = (total || 0) + parseInt(m[1].replace(/,/g, ''), 10);
+  for (const m of sb.textContent.matchAll(/step ([\\d,]+)/g)) {
+    total = (total || 0) + parseInt(m[1].replace(/,/g, ''), 10);
+  }
   return total;
 }
-""" % SIDEBAR
+"""
+    % SIDEBAR
+)
 
-_LR_JS = """
+_LR_JS = (
+    """
 () => {
   const sb = document.querySelector("%s");
   const m = sb ? sb.textContent.match(/lr_g ([0-9.e+-]+)/) : null;
   return m ? m[1] : null;
 }
-""" % SIDEBAR
+"""
+    % SIDEBAR
+)
 
-_LR_STATE_JS = """
+_LR_STATE_JS = (
+    """
 () => {
   const sb = document.querySelector("%s");
   const app = document.querySelector("[data-testid='stApp']");
   const m = sb ? sb.textContent.match(/lr_g ([0-9.e+-]+)/) : null;
   return [m ? m[1] : null, app ? app.getAttribute('data-test-script-state') : null];
 }
-""" % SIDEBAR
+"""
+    % SIDEBAR
+)
 
 PICTURES = {"image-gan": "image", "playground": "plot"}
 
@@ -116,8 +128,9 @@ def _s(x: float | None) -> str:
     return "–" if x is None else f"{x:.2f} s"
 
 
-def lr_latencies(browser, server: Server, trials: int, timeout: float = 10.0,
-                 phases: list | None = None) -> list[float | None]:
+def lr_latencies(
+    browser, server: Server, trials: int, timeout: float = 10.0, phases: list | None = None
+) -> list[float | None]:
     """Latencies (s, None = not seen within `timeout`); `phases` collects when the full rerun
     the slider causes was seen running (it delays the next status refresh)."""
     out: list[float | None] = []
@@ -147,9 +160,11 @@ def lr_latencies(browser, server: Server, trials: int, timeout: float = 10.0,
                     latency = now
                     break
                 time.sleep(0.02)
-            log(f"responsiveness: lr_g {before} → {page.evaluate(_LR_JS)} ({key}) after "
+            log(
+                f"responsiveness: lr_g {before} → {page.evaluate(_LR_JS)} ({key}) after "
                 + (f"{latency:.2f} s" if latency is not None else f"> {timeout:g} s (no change seen)")
-                + f" (rerun seen running from {_s(rerun_start)} to {_s(rerun_end)})")
+                + f" (rerun seen running from {_s(rerun_start)} to {_s(rerun_end)})"
+            )
             out.append(latency)
             phases.append({"latency_s": latency, "rerun_start_s": rerun_start, "rerun_end_s": rerun_end})
             time.sleep(1.0)  # let the rerun the change caused settle before the next one
@@ -175,8 +190,10 @@ def run(quick: bool = False, out_dir=None, app_options: dict[str, str] | None = 
             for _ in range(repeats):
                 server.wait_quiet()
                 r = start_latency(browser, server, path)
-                log(f"responsiveness /{path}: step counter moved after {r['step_counter_s']} s, "
-                    f"picture after {r['picture_s']} s")
+                log(
+                    f"responsiveness /{path}: step counter moved after {r['step_counter_s']} s, "
+                    f"picture after {r['picture_s']} s"
+                )
                 starts.append(r)
         server.wait_quiet()
         phases: list = []
@@ -189,24 +206,61 @@ def run(quick: bool = False, out_dir=None, app_options: dict[str, str] | None = 
         steps = [r["step_counter_s"] for r in mine if r["step_counter_s"] is not None]
         complete = len(pics) == len(mine)
         worst = max(pics) if complete and pics else float("nan")
-        summary[f"start_{path}"] = {"median_picture_s": median(pics), "max_picture_s": worst,
-                                    "median_step_counter_s": median(steps)}
-        rows.append((f"▶ Start → picture moves (/{path})", len(mine), median(pics), worst,
-                     f"≤ {TARGET_START_S:g} s", complete and worst <= TARGET_START_S))
-        rows.append((f"▶ Start → step counter moves (/{path})", len(mine), median(steps),
-                     max(steps) if len(steps) == len(mine) and steps else float("nan"), "–", "–"))
+        summary[f"start_{path}"] = {
+            "median_picture_s": median(pics),
+            "max_picture_s": worst,
+            "median_step_counter_s": median(steps),
+        }
+        rows.append(
+            (
+                f"▶ Start → picture moves (/{path})",
+                len(mine),
+                median(pics),
+                worst,
+                f"≤ {TARGET_START_S:g} s",
+                complete and worst <= TARGET_START_S,
+            )
+        )
+        rows.append(
+            (
+                f"▶ Start → step counter moves (/{path})",
+                len(mine),
+                median(steps),
+                max(steps) if len(steps) == len(mine) and steps else float("nan"),
+                "–",
+                "–",
+            )
+        )
     seen = [x for x in lrs if x is not None]
     worst_lr = max(seen) if len(seen) == len(lrs) and seen else float("nan")
-    summary["lr_change"] = {"median_s": median(seen), "p90_s": _p(seen, 0.9), "max_s": worst_lr,
-                            "missed": len(lrs) - len(seen)}
-    rows.append(("lr_g slider → status shows the trainer's new lr", len(lrs), median(seen), worst_lr,
-                 f"≤ {TARGET_LR_S:g} s", len(seen) == len(lrs) and worst_lr <= TARGET_LR_S))
-    text = table("4. Responsiveness (headless Chromium, live server)",
-                 ["what", "trials", "median s", "max s", "target", "met"], rows,
-                 note="each start trial uses a fresh session; the lr latency includes the next status refresh "
-                      "(an upper bound on when the trainer started using the new value).")
-    return {"name": "responsiveness", "params": {"repeats": repeats, "lr_trials": trials,
-                                                 "app_options": app_options or {}},
-            "target": {"start_picture_s": TARGET_START_S, "lr_s": TARGET_LR_S},
-            "results": {"starts": starts, "lr_latencies_s": lrs, "lr_phases": phases}, "summary": summary, "table": text}
-
+    summary["lr_change"] = {
+        "median_s": median(seen),
+        "p90_s": _p(seen, 0.9),
+        "max_s": worst_lr,
+        "missed": len(lrs) - len(seen),
+    }
+    rows.append(
+        (
+            "lr_g slider → status shows the trainer's new lr",
+            len(lrs),
+            median(seen),
+            worst_lr,
+            f"≤ {TARGET_LR_S:g} s",
+            len(seen) == len(lrs) and worst_lr <= TARGET_LR_S,
+        )
+    )
+    text = table(
+        "4. Responsiveness (headless Chromium, live server)",
+        ["what", "trials", "median s", "max s", "target", "met"],
+        rows,
+        note="each start trial uses a fresh session; the lr latency includes the next status refresh "
+        "(an upper bound on when the trainer started using the new value).",
+    )
+    return {
+        "name": "responsiveness",
+        "params": {"repeats": repeats, "lr_trials": trials, "app_options": app_options or {}},
+        "target": {"start_picture_s": TARGET_START_S, "lr_s": TARGET_LR_S},
+        "results": {"starts": starts, "lr_latencies_s": lrs, "lr_phases": phases},
+        "summary": summary,
+        "table": text,
+    }

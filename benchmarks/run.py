@@ -13,6 +13,7 @@ BENCHMARKS.md for what each benchmark measures and the targets.
 The browser benchmarks need Debian's Chromium and Playwright (never `playwright install`);
 without them they are reported as skipped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,16 +66,29 @@ def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="short windows and one seed: checks the harness in ~6 minutes, numbers are rough")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="short windows and one seed: checks the harness in ~6 minutes, numbers are rough",
+    )
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of: {', '.join(ALL)}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON results")
-    parser.add_argument("--app-option", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra `streamlit run` config option for the browser benchmarks, for A/B "
-                             "comparisons, e.g. --app-option runner.postScriptGC=false (repeatable)")
-    parser.add_argument("--app-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="environment variable for the app server the browser benchmarks start, for A/B "
-                             "comparisons, e.g. --app-env GAN_EXPLAINER_MAX_TRAINING=2 (repeatable)")
+    parser.add_argument(
+        "--app-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra `streamlit run` config option for the browser benchmarks, for A/B "
+        "comparisons, e.g. --app-option runner.postScriptGC=false (repeatable)",
+    )
+    parser.add_argument(
+        "--app-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment variable for the app server the browser benchmarks start, for A/B "
+        "comparisons, e.g. --app-env GAN_EXPLAINER_MAX_TRAINING=2 (repeatable)",
+    )
     args = parser.parse_args(argv)
     app_env = _parse_options(args.app_env)
     os.environ.update(app_env)  # the app server is a child process: it inherits them
@@ -90,15 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()
     cores = machine["cpus_usable"] or machine["cpu_count"] or 1
     print(f"# GAN Explainer benchmarks — {machine['date']}")
-    print(f"{machine['cpu_model']} · {machine['cpu_count']} CPUs ({cores} usable) · {machine['mem_total_gib']} GiB · "
-          f"Python {machine['python']} · torch {machine['torch']} ({machine['torch_threads']} thread) · "
-          f"streamlit {machine['streamlit']}" + (" · --quick" if args.quick else "")
-          + (f" · app options {app_options}" if app_options else "")
-          + (f" · app env {app_env}" if app_env else ""))
+    print(
+        f"{machine['cpu_model']} · {machine['cpu_count']} CPUs ({cores} usable) · {machine['mem_total_gib']} GiB · "
+        f"Python {machine['python']} · torch {machine['torch']} ({machine['torch_threads']} thread) · "
+        f"streamlit {machine['streamlit']}"
+        + (" · --quick" if args.quick else "")
+        + (f" · app options {app_options}" if app_options else "")
+        + (f" · app env {app_env}" if app_env else "")
+    )
     load = load_average()
     if load and load[0] > 0.5 * cores:
-        print(f"\n> WARNING: load average {load[0]:.1f} on {cores} CPUs before starting: other work is running, "
-              "so the absolute numbers (and, less so, the ratios) are unreliable. Run on a quiet machine.")
+        print(
+            f"\n> WARNING: load average {load[0]:.1f} on {cores} CPUs before starting: other work is running, "
+            "so the absolute numbers (and, less so, the ratios) are unreliable. Run on a quiet machine."
+        )
     sys.stdout.flush()
 
     from .browser import browser_missing_reason
@@ -121,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
                 payload = {"name": name, "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
                 print(f"\n## {name}: FAILED: {type(exc).__name__}: {exc}")
                 traceback.print_exc()
-        payload.update(machine=machine, quick=args.quick, seconds=round(time.monotonic() - started, 1),
-                       load_average_after=load_average())
+        payload.update(
+            machine=machine,
+            quick=args.quick,
+            seconds=round(time.monotonic() - started, 1),
+            load_average_after=load_average(),
+        )
         path = write_json(args.out, name, payload)
         log(f"{name}: {payload['seconds']:.0f} s, wrote {os.path.relpath(path)}")
         sys.stdout.flush()

@@ -17,21 +17,31 @@ Per live page, in one run of the benchmark, in the order headless → browser �
 ratio = browser rate / mean of the two headless rates. The Mode collapse lab trains two runs
 at once, so its headless side is the same two runs training at once.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from gan_core.presets import get_preset
 from gan_core.runner import TrainingRun, live_training_threads
 from gan_core.scheduler import Scheduler
 from ui.pages import BY_URL
 
-from .browser import (CpuMeter, Server, TrainerMeter, new_page, pause_and_wait, rate_from_records,
-                      sidebar_text, start_training)
+from .browser import (
+    CpuMeter,
+    Server,
+    TrainerMeter,
+    new_page,
+    pause_and_wait,
+    rate_from_records,
+    sidebar_text,
+    start_training,
+)
 from .common import log, table, wait_until
 
 LIVE_PAGES = ("playground", "image-gan", "mode-collapse")
@@ -93,11 +103,14 @@ def browser_rate(browser, server: Server, path: str, warmup: float, window: floa
         cpu.update(trainers.stop())
         status = sidebar_text(page)
         result = rate_from_records(data["status"], data["main"], t_start, data["now"])
-        result.update(server_cpu_fraction=cpu["process_cpu_fraction"],
-                      machine_busy_fraction=cpu["machine_busy_fraction"],
-                      chromium_cpu_cores=cpu["chromium_cpu_cores"],
-                      trainer_cpu_cores=cpu["trainer_cpu_cores"], trainer_wait_cores=cpu["trainer_wait_cores"],
-                      queued="waiting for a slot" in status)
+        result.update(
+            server_cpu_fraction=cpu["process_cpu_fraction"],
+            machine_busy_fraction=cpu["machine_busy_fraction"],
+            chromium_cpu_cores=cpu["chromium_cpu_cores"],
+            trainer_cpu_cores=cpu["trainer_cpu_cores"],
+            trainer_wait_cores=cpu["trainer_wait_cores"],
+            queued="waiting for a slot" in status,
+        )
         pause_and_wait(page, server)
     return result
 
@@ -128,24 +141,35 @@ def measure_page(browser, server: Server, path: str, warmup: float, window: floa
     speed_per_cpu = ratio / cpu_share if cpu_share > 0 else float("nan")  # exact: the rest of the ratio
     refresh_ok = seen["status_refresh_per_s"] >= TARGET_REFRESH - REFRESH_TOLERANCE
     result = {
-        "page": path, "presets": list(presets), "runs": len(presets),
-        "headless_steps_per_s": headless, "headless_before": before, "headless_after": after,
-        "browser_steps_per_s": seen["steps_per_s"], "browser": seen,
-        "ratio": ratio, "ceiling": ceiling, "headless_cores": used,
-        "trainer_cpu_share": cpu_share, "trainer_speed_per_cpu_s": speed_per_cpu,
+        "page": path,
+        "presets": list(presets),
+        "runs": len(presets),
+        "headless_steps_per_s": headless,
+        "headless_before": before,
+        "headless_after": after,
+        "browser_steps_per_s": seen["steps_per_s"],
+        "browser": seen,
+        "ratio": ratio,
+        "ceiling": ceiling,
+        "headless_cores": used,
+        "trainer_cpu_share": cpu_share,
+        "trainer_speed_per_cpu_s": speed_per_cpu,
         "trainer_wait_cores": seen["trainer_wait_cores"],
         "status_refresh_per_s": seen["status_refresh_per_s"],
         "main_refresh_per_s": seen["main_refresh_per_s"],
         "meets_target": bool(ratio >= TARGET_RATIO and refresh_ok) if math.isfinite(ratio) else False,
     }
-    log(f"streaming /{path}: headless {headless:.0f}/s, browser {seen['steps_per_s']:.0f}/s, ratio {ratio:.2f} "
+    log(
+        f"streaming /{path}: headless {headless:.0f}/s, browser {seen['steps_per_s']:.0f}/s, ratio {ratio:.2f} "
         f"(trainer CPU share {cpu_share:.2f} × speed per CPU-s {speed_per_cpu:.2f}), "
-        f"{seen['status_refresh_per_s']:.1f} refreshes/s")
+        f"{seen['status_refresh_per_s']:.1f} refreshes/s"
+    )
     return result
 
 
-def run(quick: bool = False, pages: Sequence[str] = LIVE_PAGES, out_dir=None,
-        app_options: dict[str, str] | None = None) -> dict[str, Any]:
+def run(
+    quick: bool = False, pages: Sequence[str] = LIVE_PAGES, out_dir=None, app_options: dict[str, str] | None = None
+) -> dict[str, Any]:
     from .browser import launch_chromium
 
     warmup, window = (3.0, 6.0) if quick else (5.0, 20.0)
@@ -154,21 +178,55 @@ def run(quick: bool = False, pages: Sequence[str] = LIVE_PAGES, out_dir=None,
     with Server(log_path=log_path, options=app_options) as server, launch_chromium() as browser:
         for path in pages:
             results.append(measure_page(browser, server, path, warmup, window))
-    rows = [(f"/{r['page']}", "+".join(r["presets"]), r["headless_steps_per_s"], r["browser_steps_per_s"],
-             r["ratio"], r["status_refresh_per_s"], r["main_refresh_per_s"], r["browser"]["server_cpu_fraction"],
-             r["browser"]["chromium_cpu_cores"], r["headless_cores"], r["ceiling"], r["trainer_cpu_share"],
-             r["trainer_speed_per_cpu_s"], r["meets_target"]) for r in results]
-    text = table("2. Streaming efficiency: steps/s while headless Chromium shows the live page / headless steps/s",
-                 ["page", "run(s)", "headless steps/s", "browser steps/s", "ratio", "status refresh/s",
-                  "main refresh/s", "server CPU (cores)", "Chromium CPU (cores)", "headless cores",
-                  "ceiling", "trainer CPU share", "speed per CPU-s", f"ratio ≥ {TARGET_RATIO} at ≥ 2/s"],
-                 rows,
-                 note=f"order headless → browser → headless, windows of {window:g} s after {warmup:g} s warm-up; "
-                      "steps/s summed over the page's runs; headless cores = CPU the training used with nobody "
-                      "watching; ceiling = min(1, (cores − Chromium CPU) / headless cores): the best ratio possible "
-                      "while the browser renders on the same machine; ratio ≈ trainer CPU share (training threads' "
-                      "CPU while watched / headless) × speed per CPU-s (their steps per CPU second while watched / "
-                      "headless).")
-    return {"name": "streaming",
-            "params": {"warmup_seconds": warmup, "window_seconds": window, "app_options": app_options or {}},
-            "target": {"ratio": TARGET_RATIO, "refresh_per_s": TARGET_REFRESH}, "results": results, "table": text}
+    rows = [
+        (
+            f"/{r['page']}",
+            "+".join(r["presets"]),
+            r["headless_steps_per_s"],
+            r["browser_steps_per_s"],
+            r["ratio"],
+            r["status_refresh_per_s"],
+            r["main_refresh_per_s"],
+            r["browser"]["server_cpu_fraction"],
+            r["browser"]["chromium_cpu_cores"],
+            r["headless_cores"],
+            r["ceiling"],
+            r["trainer_cpu_share"],
+            r["trainer_speed_per_cpu_s"],
+            r["meets_target"],
+        )
+        for r in results
+    ]
+    text = table(
+        "2. Streaming efficiency: steps/s while headless Chromium shows the live page / headless steps/s",
+        [
+            "page",
+            "run(s)",
+            "headless steps/s",
+            "browser steps/s",
+            "ratio",
+            "status refresh/s",
+            "main refresh/s",
+            "server CPU (cores)",
+            "Chromium CPU (cores)",
+            "headless cores",
+            "ceiling",
+            "trainer CPU share",
+            "speed per CPU-s",
+            f"ratio ≥ {TARGET_RATIO} at ≥ 2/s",
+        ],
+        rows,
+        note=f"order headless → browser → headless, windows of {window:g} s after {warmup:g} s warm-up; "
+        "steps/s summed over the page's runs; headless cores = CPU the training used with nobody "
+        "watching; ceiling = min(1, (cores − Chromium CPU) / headless cores): the best ratio possible "
+        "while the browser renders on the same machine; ratio ≈ trainer CPU share (training threads' "
+        "CPU while watched / headless) × speed per CPU-s (their steps per CPU second while watched / "
+        "headless).",
+    )
+    return {
+        "name": "streaming",
+        "params": {"warmup_seconds": warmup, "window_seconds": window, "app_options": app_options or {}},
+        "target": {"ratio": TARGET_RATIO, "refresh_per_s": TARGET_REFRESH},
+        "results": results,
+        "table": text,
+    }

@@ -11,6 +11,7 @@ builds, so a wrong file fails with a message instead of a shape error deep insid
 Layout (a plain dict): format, config, data_shape, generator, and optionally generator_ema,
 discriminator, opt_g, opt_d, step, d_updates, g_updates, rng (what `Trainer.state_dict` holds).
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,7 +20,7 @@ import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 import torch
 from torch import nn
@@ -35,7 +36,7 @@ MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024
 _IMAGE_SHAPES = {"digits": (1, 8, 8), "shapes": (1, 16, 16), "mnist": (1, 28, 28), "fashion": (1, 28, 28)}
 _ONE_D = ("gauss1d", "bimodal1d")
 
-Source = Union[bytes, bytearray, memoryview, str, os.PathLike, IO[bytes]]
+Source = bytes | bytearray | memoryview | str | os.PathLike | IO[bytes]
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -75,8 +76,13 @@ def checkpoint_state(trainer_or_state: Any, *, discriminator: bool = True, optim
     return out
 
 
-def save_checkpoint(trainer_or_state: Any, path_or_buffer: str | os.PathLike | IO[bytes], *,
-                    discriminator: bool = True, optimizers: bool = True) -> None:
+def save_checkpoint(
+    trainer_or_state: Any,
+    path_or_buffer: str | os.PathLike | IO[bytes],
+    *,
+    discriminator: bool = True,
+    optimizers: bool = True,
+) -> None:
     """Write a checkpoint that `load_checkpoint` (weights_only) can read back."""
     state = checkpoint_state(trainer_or_state, discriminator=discriminator, optimizers=optimizers)
     torch.save(state, path_or_buffer)
@@ -91,8 +97,9 @@ def checkpoint_bytes(trainer_or_state: Any, **options: Any) -> bytes:
 
 # --- loading -----------------------------------------------------------------------------------
 def _read_bounded(source: Source, max_bytes: int) -> bytes:
-    too_big = (f"the checkpoint is larger than the {max_bytes / 1e6:.0f} MB limit: "
-               "is it really a GAN Explainer checkpoint?")
+    too_big = (
+        f"the checkpoint is larger than the {max_bytes / 1e6:.0f} MB limit: is it really a GAN Explainer checkpoint?"
+    )
     if isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -129,17 +136,29 @@ def load_checkpoint(source: Source, max_bytes: int = MAX_CHECKPOINT_BYTES) -> di
     except pickle.UnpicklingError as exc:
         # weights_only refused an object: code, a class, something other than tensors.
         detail = str(exc).splitlines()[-1] if str(exc).strip() else ""
-        raise ValueError("refused to load this file: it contains Python objects other than weights and plain "
-                         "settings, and loading those could run code on this computer. Only checkpoints saved "
-                         f"by GAN Explainer can be loaded. ({detail.strip()[:200]})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, TypeError,
-            AttributeError) as exc:
+        raise ValueError(
+            "refused to load this file: it contains Python objects other than weights and plain "
+            "settings, and loading those could run code on this computer. Only checkpoints saved "
+            f"by GAN Explainer can be loaded. ({detail.strip()[:200]})"
+        ) from None
+    except (
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        KeyError,
+        IndexError,
+        OSError,
+        ValueError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         if raw[:2] == b"PK" and "central directory" in str(exc):
             reason = "the file is truncated (the download or upload was cut off)"
         else:
             reason = "it is not a PyTorch checkpoint or it is corrupt"
-        raise ValueError(f"could not read the checkpoint: {reason}. Save it again from GAN Explainer "
-                         "(“💾 Save checkpoint”).") from None
+        raise ValueError(
+            f"could not read the checkpoint: {reason}. Save it again from GAN Explainer (“💾 Save checkpoint”)."
+        ) from None
     validate_checkpoint(state)
     return state
 
@@ -162,8 +181,11 @@ def data_shape_of(state: dict[str, Any], config: TrainConfig | None = None) -> t
     cfg = config or checkpoint_config(state)
     shape = state.get("data_shape")
     if shape is not None:
-        if (not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= 3
-                or not all(isinstance(s, int) and 1 <= s <= 4096 for s in shape)):
+        if (
+            not isinstance(shape, (list, tuple))
+            or not 1 <= len(shape) <= 3
+            or not all(isinstance(s, int) and 1 <= s <= 4096 for s in shape)
+        ):
             raise ValueError(f"the checkpoint's data_shape is invalid: {shape!r}")
         return tuple(shape)
     if cfg.dataset in _IMAGE_SHAPES:
@@ -187,15 +209,20 @@ def _check_weights(name: str, weights: Any, module: nn.Module, description: str)
     missing = sorted(set(expected) - set(weights))
     unexpected = sorted(set(weights) - set(expected))
     if missing or unexpected:
-        parts = ([f"missing {', '.join(missing[:3])}"] if missing else []) + \
-                ([f"unexpected {', '.join(unexpected[:3])}"] if unexpected else [])
-        raise ValueError(f"the checkpoint's {name} does not match its settings ({description}): "
-                         f"{'; '.join(parts)}. It was saved by a different architecture.")
+        parts = ([f"missing {', '.join(missing[:3])}"] if missing else []) + (
+            [f"unexpected {', '.join(unexpected[:3])}"] if unexpected else []
+        )
+        raise ValueError(
+            f"the checkpoint's {name} does not match its settings ({description}): "
+            f"{'; '.join(parts)}. It was saved by a different architecture."
+        )
     for key, tensor in expected.items():
         got = tuple(weights[key].shape)
         if got != tuple(tensor.shape):
-            raise ValueError(f"the checkpoint's {name} does not match its settings ({description}): "
-                             f"{key} is {got} in the file but these settings need {tuple(tensor.shape)}.")
+            raise ValueError(
+                f"the checkpoint's {name} does not match its settings ({description}): "
+                f"{key} is {got} in the file but these settings need {tuple(tensor.shape)}."
+            )
 
 
 def validate_checkpoint(state: Any) -> TrainConfig:
@@ -264,12 +291,15 @@ def load_into_run(run: Any, state: dict[str, Any], dataset: Dataset | None = Non
     if dataset is None:
         if cfg.dataset in ("custom", "custom-images"):
             size = "x".join(map(str, shape[1:])) if len(shape) == 3 else str(shape)
-            raise ValueError(f"this checkpoint was trained on uploaded images ({size}): upload those images "
-                             "first (Image GAN page, “your own images”), then load the checkpoint again")
+            raise ValueError(
+                f"this checkpoint was trained on uploaded images ({size}): upload those images "
+                "first (Image GAN page, “your own images”), then load the checkpoint again"
+            )
         dataset = get_dataset(cfg.dataset)  # may raise DatasetUnavailable (MNIST offline)
     if tuple(dataset.shape) != shape:
-        raise ValueError(f"the checkpoint works on data shaped {shape} but the data set "
-                         f"'{dataset.name}' is {tuple(dataset.shape)}")
+        raise ValueError(
+            f"the checkpoint works on data shaped {shape} but the data set '{dataset.name}' is {tuple(dataset.shape)}"
+        )
     run.reset(cfg, dataset)
     run.load_state(state)
     return cfg

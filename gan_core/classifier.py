@@ -10,6 +10,7 @@ Accepted image formats (everywhere in this module), told apart by their number o
   * (n, 8, 8) in [0, 1]: what `load_digits_arrays` and image files give.
 Either may be a torch tensor or a numpy array. Values are clamped to the valid range.
 """
+
 from __future__ import annotations
 
 import threading
@@ -31,13 +32,16 @@ class DigitsNet(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),   # (n, 16, 8, 8)
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),  # (n, 32, 8, 8)
-            nn.MaxPool2d(2),                             # (n, 32, 4, 4)
-            nn.Flatten(),                                # (n, 512)
-            nn.Linear(512, 64), nn.ReLU(),               # (n, 64): the features FD compares
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),  # (n, 16, 8, 8)
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),  # (n, 32, 8, 8)
+            nn.MaxPool2d(2),  # (n, 32, 4, 4)
+            nn.Flatten(),  # (n, 512)
+            nn.Linear(512, 64),
+            nn.ReLU(),  # (n, 64): the features FD compares
         )
-        self.head = nn.Linear(64, N_CLASSES)             # (n, 10) logits
+        self.head = nn.Linear(64, N_CLASSES)  # (n, 10) logits
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
@@ -144,8 +148,12 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
     return float(max(value, 0.0))
 
 
-def digits_metrics(images: torch.Tensor | np.ndarray, classifier: ReferenceClassifier | None = None,
-                   real_stats: tuple[np.ndarray, np.ndarray] | None = None, min_share: float = 0.02) -> dict:
+def digits_metrics(
+    images: torch.Tensor | np.ndarray,
+    classifier: ReferenceClassifier | None = None,
+    real_stats: tuple[np.ndarray, np.ndarray] | None = None,
+    min_share: float = 0.02,
+) -> dict:
     """Judge a batch of generated digits (formats: see module docstring; n >= 2).
 
     Returns:

@@ -3,6 +3,7 @@
 Used to prepare a class (pretrained checkpoints, expected numbers) and by checks. Writes
 metrics.csv, summary.json, samples.npy, a PNG and the checkpoint to DIR.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,8 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--steps", type=int, help="override the preset's step count")
     t.add_argument("--seed", type=int, help="override the seed")
     t.add_argument("--out", type=Path, help="output folder (default runs/PRESET-seedS)")
-    t.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                   help="override any config field, e.g. --set lr_g=2e-4 (repeatable)")
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override any config field, e.g. --set lr_g=2e-4 (repeatable)",
+    )
     t.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these small nets)")
     t.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -136,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     out = args.out or Path("runs") / f"{args.preset}-seed{config.seed}"
     summary = train(config, out, threads=args.threads, quiet=args.quiet)
-    print(f"{args.preset}: {summary['steps']} steps in {summary['wall_seconds']:.1f} s "
-          f"({summary['steps_per_sec']:.0f} steps/s). {summary['summary']}")
+    print(
+        f"{args.preset}: {summary['steps']} steps in {summary['wall_seconds']:.1f} s "
+        f"({summary['steps_per_sec']:.0f} steps/s). {summary['summary']}"
+    )
     print(f"wrote {out}/metrics.csv, summary.json, samples.npy, samples.png, checkpoint.pt")
     return 0

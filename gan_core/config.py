@@ -4,10 +4,12 @@ Every hyperparameter change (from a slider, a URL, the CLI) goes through `TrainC
 which validates first and returns a new value: an invalid value raises one `ValueError` that
 names the field and the allowed range, and nothing changes.
 """
+
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace as dc_replace
+from dataclasses import asdict, dataclass, fields
+from dataclasses import replace as dc_replace
 from typing import Any
 
 TOY_DATASETS = ("gauss1d", "bimodal1d", "ring8", "grid25", "spiral", "moons", "custom")
@@ -23,32 +25,56 @@ DEVICES = ("cpu", "cuda", "auto")
 # Fields that can change while a run trains (applied at the next step). Everything else
 # changes the networks or the data, so it needs a fresh run.
 LIVE_FIELDS = frozenset(
-    {"lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_steps", "loss",
-     "gp_weight", "optimizer_g", "optimizer_d", "steps", "g_ema"}
+    {
+        "lr_g",
+        "lr_d",
+        "beta1",
+        "beta2",
+        "batch_size",
+        "d_steps",
+        "g_steps",
+        "loss",
+        "gp_weight",
+        "optimizer_g",
+        "optimizer_d",
+        "steps",
+        "g_ema",
+    }
 )
 
 MAX_BATCH = 4096
 
 # (min, max) inclusive numeric ranges; "open" lower bounds are handled in _check_number.
 _INT_RANGES: dict[str, tuple[int, int]] = {
-    "g_layers": (1, 8), "d_layers": (1, 8),
-    "g_width": (2, 1024), "d_width": (2, 1024),
+    "g_layers": (1, 8),
+    "d_layers": (1, 8),
+    "g_width": (2, 1024),
+    "d_width": (2, 1024),
     "noise_dim": (1, 256),
     "batch_size": (1, MAX_BATCH),
-    "d_steps": (1, 20), "g_steps": (1, 20),
+    "d_steps": (1, 20),
+    "g_steps": (1, 20),
     "seed": (0, 2**31 - 1),
     "steps": (1, 10_000_000),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     # name: (low, high, low_is_exclusive)
-    "lr_g": (0.0, 1.0, True), "lr_d": (0.0, 1.0, True),
-    "beta1": (0.0, 0.999, False), "beta2": (0.0, 0.9999, False),
+    "lr_g": (0.0, 1.0, True),
+    "lr_d": (0.0, 1.0, True),
+    "beta1": (0.0, 0.999, False),
+    "beta2": (0.0, 0.9999, False),
     "gp_weight": (0.0, 1000.0, False),
     "g_ema": (0.0, 0.9999, False),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "dataset": DATASETS, "model": MODELS, "activation": ACTIVATIONS, "noise": NOISE,
-    "loss": LOSSES, "optimizer_g": OPTIMIZERS, "optimizer_d": OPTIMIZERS, "device": DEVICES,
+    "dataset": DATASETS,
+    "model": MODELS,
+    "activation": ACTIVATIONS,
+    "noise": NOISE,
+    "loss": LOSSES,
+    "optimizer_g": OPTIMIZERS,
+    "optimizer_d": OPTIMIZERS,
+    "device": DEVICES,
 }
 _BOOLS = ("minibatch_std", "batchnorm")
 
@@ -94,7 +120,7 @@ class TrainConfig:
     def is_image(self) -> bool:
         return self.dataset in IMAGE_DATASETS
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         """A validated copy with `changes`; raises ValueError (and changes nothing) if invalid."""
         unknown = sorted(set(changes) - _FIELD_NAMES)
         if unknown:
@@ -105,13 +131,16 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         return cls().replace(**data)
 
-    def restart_fields(self, other: "TrainConfig") -> list[str]:
+    def restart_fields(self, other: TrainConfig) -> list[str]:
         """Fields that differ from `other` and cannot change on a live run."""
-        return [f.name for f in fields(self)
-                if f.name not in LIVE_FIELDS and getattr(self, f.name) != getattr(other, f.name)]
+        return [
+            f.name
+            for f in fields(self)
+            if f.name not in LIVE_FIELDS and getattr(self, f.name) != getattr(other, f.name)
+        ]
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(TrainConfig))
@@ -180,7 +209,9 @@ def _validate(cfg: TrainConfig) -> None:
         if not isinstance(getattr(cfg, name), bool):
             raise ValueError(f"{name} must be true or false, got {getattr(cfg, name)!r}")
     if cfg.model == "dcgan" and not cfg.is_image:
-        raise ValueError(f"model 'dcgan' needs an image dataset ({', '.join(IMAGE_DATASETS)}); "
-                         f"dataset {cfg.dataset!r} is not one: use model 'mlp'")
+        raise ValueError(
+            f"model 'dcgan' needs an image dataset ({', '.join(IMAGE_DATASETS)}); "
+            f"dataset {cfg.dataset!r} is not one: use model 'mlp'"
+        )
     if cfg.batchnorm and cfg.model != "dcgan":
         raise ValueError("batchnorm applies to the dcgan generator only; set model='dcgan' or batchnorm=False")

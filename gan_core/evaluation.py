@@ -4,6 +4,7 @@ Computed by the training thread a few times per second (never by the UI thread),
 evaluation noise so the numbers move because G moves, not because the noise changed. One G
 forward pass per evaluation serves the sample grid, the views and the metrics.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,7 +65,11 @@ class Evaluator:
 
     def _metric_fields(self) -> tuple[str, ...]:
         if self.kind == "image":
-            return ("class_coverage", "mean_confidence", "frechet_distance") if self.trainer.dataset.name == "digits" else ()
+            return (
+                ("class_coverage", "mean_confidence", "frechet_distance")
+                if self.trainer.dataset.name == "digits"
+                else ()
+            )
         fields = ("js_grid", "kl_grid")
         if self.kind == "1d":
             fields += ("js_kde",)  # the smoother estimate the Theory page shows beside its curves
@@ -94,8 +99,11 @@ class Evaluator:
                 shown = r["predicted"][: self.n_fixed]
                 views["class_hist"] = np.bincount(shown, minlength=10).tolist()
                 views["class_confidence"] = float(r["confidence"][: self.n_fixed].mean())
-                metrics = {"class_coverage": float(r["class_coverage"]), "mean_confidence": float(r["mean_confidence"]),
-                           "frechet_distance": float(r["frechet_distance"])}
+                metrics = {
+                    "class_coverage": float(r["class_coverage"]),
+                    "mean_confidence": float(r["mean_confidence"]),
+                    "frechet_distance": float(r["frechet_distance"]),
+                }
             self._last = (views, metrics)
             return images[: self.n_fixed], views, metrics
         points = torch.nan_to_num(fake).float().cpu().numpy()
@@ -124,10 +132,18 @@ class Evaluator:
         out: dict[str, float] = {}
         if self.mixture is not None:
             mm = m.mode_metrics(points, self.mixture)
-            out.update(modes_covered=float(mm.modes_covered), modes_covered_strict=float(mm.modes_covered_strict),
-                       hq_fraction=float(mm.hq_fraction), kl_modes=float(mm.kl_to_uniform))
-        div = m.grid_divergences(self.real.numpy(), points, bins=50 if self.kind == "2d" else 100,
-                                 bounds=tuple(map(tuple, self.bounds)) if self.kind == "2d" else tuple(self.bounds[0]))
+            out.update(
+                modes_covered=float(mm.modes_covered),
+                modes_covered_strict=float(mm.modes_covered_strict),
+                hq_fraction=float(mm.hq_fraction),
+                kl_modes=float(mm.kl_to_uniform),
+            )
+        div = m.grid_divergences(
+            self.real.numpy(),
+            points,
+            bins=50 if self.kind == "2d" else 100,
+            bounds=tuple(map(tuple, self.bounds)) if self.kind == "2d" else tuple(self.bounds[0]),
+        )
         out.update(js_grid=float(div["js"]), kl_grid=float(div["kl"]))
         return out
 
@@ -148,9 +164,16 @@ class Evaluator:
         else:
             p_data = m.kde_1d(self.real.numpy()[:, 0], x)
         js = m.js_divergence_from_densities(p_data, p_g, x)
-        return {"x": x, "p_data": p_data, "p_g": p_g, "d": d, "d_optimal": m.optimal_discriminator(p_data, p_g),
-                "js": js, "value_at_optimum": m.gan_value_at_optimum(js),
-                "probabilistic": self.trainer.loss.probabilistic}
+        return {
+            "x": x,
+            "p_data": p_data,
+            "p_g": p_g,
+            "d": d,
+            "d_optimal": m.optimal_discriminator(p_data, p_g),
+            "js": js,
+            "value_at_optimum": m.gan_value_at_optimum(js),
+            "probabilistic": self.trainer.loss.probabilistic,
+        }
 
     def _views_2d(self) -> dict[str, Any]:
         trainer = self.trainer
@@ -200,11 +223,15 @@ def summarise(metrics: dict[str, float]) -> str:
     """One human line for logs/CLI."""
     parts = []
     if "modes_covered" in metrics:
-        parts.append(f"modes {metrics['modes_covered']:.0f} (strict {metrics['modes_covered_strict']:.0f}), "
-                     f"HQ {100 * metrics['hq_fraction']:.1f}%")
+        parts.append(
+            f"modes {metrics['modes_covered']:.0f} (strict {metrics['modes_covered_strict']:.0f}), "
+            f"HQ {100 * metrics['hq_fraction']:.1f}%"
+        )
     if "class_coverage" in metrics:
-        parts.append(f"classes {metrics['class_coverage']:.0f}/10, confidence {metrics['mean_confidence']:.2f}, "
-                     f"FD {metrics['frechet_distance']:.2f}")
+        parts.append(
+            f"classes {metrics['class_coverage']:.0f}/10, confidence {metrics['mean_confidence']:.2f}, "
+            f"FD {metrics['frechet_distance']:.2f}"
+        )
     if "js_grid" in metrics and math.isfinite(metrics["js_grid"]):
         parts.append(f"JS {metrics['js_grid']:.3f}")
     return "; ".join(parts)

@@ -5,6 +5,7 @@ merged pairwise and the stride doubles. An hour-long run therefore keeps at most
 rows covering the whole run, with recent and old steps at the same (coarser) resolution, and
 averaging (rather than dropping rows) keeps the curves honest instead of aliased.
 """
+
 from __future__ import annotations
 
 import numpy as np

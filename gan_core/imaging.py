@@ -4,11 +4,13 @@ No matplotlib: Pillow and numpy are enough for grids and quick scatter/histogram
 cost a few milliseconds, so the UI thread can rebuild a grid while a training thread runs.
 Colours follow `gan_core.viz` (real green, generated purple).
 """
+
 from __future__ import annotations
 
 import io
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -63,8 +65,13 @@ def grid_scale(ncols: int, width: int, pad: int = GRID_PAD, target: int = GRID_T
     return max(1, room // max(1, ncols * width))
 
 
-def image_grid(images: np.ndarray, ncols: int | None = None, scale: int | None = None, pad: int = GRID_PAD,
-               separator: int = SEPARATOR) -> Image.Image:
+def image_grid(
+    images: np.ndarray,
+    ncols: int | None = None,
+    scale: int | None = None,
+    pad: int = GRID_PAD,
+    separator: int = SEPARATOR,
+) -> Image.Image:
     """Tile (n, H, W) images in [0, 1] into one grayscale grid, upscaled without blurring so
     8x8 digits stay crisp and big on a projector; `pad` px of grey separate the tiles."""
     tiles = _as_tiles(images)
@@ -96,8 +103,9 @@ def _caption_strip(width: int, text: str, mode: str, height: int = CAPTION_HEIGH
     return strip
 
 
-def side_by_side(left: Image.Image, right: Image.Image, labels: Sequence[str] = ("real", "generated"),
-                 gap: int = 16) -> Image.Image:
+def side_by_side(
+    left: Image.Image, right: Image.Image, labels: Sequence[str] = ("real", "generated"), gap: int = 16
+) -> Image.Image:
     """Two images next to each other with a caption above each (real vs generated)."""
     mode = "L" if left.mode == right.mode == "L" else "RGB"
     left, right = left.convert(mode), right.convert(mode)
@@ -125,8 +133,14 @@ def _pick_frames(frames: Sequence[tuple[int, np.ndarray]], max_frames: int) -> l
     return [frames[i] for i in idx]
 
 
-def timeline_gif(frames: Sequence[tuple[int, np.ndarray]], duration_ms: int = 150, max_frames: int = 64,
-                 ncols: int | None = None, width: int = GIF_TARGET_WIDTH, levels: int = GIF_GREY_LEVELS) -> bytes:
+def timeline_gif(
+    frames: Sequence[tuple[int, np.ndarray]],
+    duration_ms: int = 150,
+    max_frames: int = 64,
+    ncols: int | None = None,
+    width: int = GIF_TARGET_WIDTH,
+    levels: int = GIF_GREY_LEVELS,
+) -> bytes:
     """An endlessly looping GIF of the fixed-noise sample grid over training, each frame
     captioned with its step: the whole run's story in one shareable file. Size is bounded by
     `max_frames`, a smaller grid than on screen and `levels` grey levels (LZW compresses few
@@ -155,8 +169,16 @@ def timeline_gif(frames: Sequence[tuple[int, np.ndarray]], duration_ms: int = 15
         frame.paste(grid, (0, CAPTION_HEIGHT))
         images.append(frame)
     buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=int(duration_ms),
-                   loop=0, optimize=False, disposal=1)
+    images[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=int(duration_ms),
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
     return buf.getvalue()
 
 
@@ -174,8 +196,9 @@ def _paint_points(pixels: np.ndarray, xy: np.ndarray, color: tuple[int, int, int
         pixels[py[ok], px[ok]] = color
 
 
-def _legend(draw: ImageDraw.ImageDraw, items: Sequence[tuple[str, tuple[int, int, int]]], x: int = 8,
-            y: int = 8) -> None:
+def _legend(
+    draw: ImageDraw.ImageDraw, items: Sequence[tuple[str, tuple[int, int, int]]], x: int = 8, y: int = 8
+) -> None:
     font = _font(14)
     for label, color in items:
         draw.rectangle([x, y + 3, x + 10, y + 13], fill=color)
@@ -212,8 +235,12 @@ def scatter_png(points: np.ndarray, real: np.ndarray | None = None, bounds: Any 
     if fake.size:
         _paint_points(pixels, to_pixels(fake), _hex_rgb(FAKE))
     img = Image.fromarray(pixels)
-    _legend(ImageDraw.Draw(img), [("real", _hex_rgb(REAL)), ("generated", _hex_rgb(FAKE))]
-            if real_pts is not None else [("generated", _hex_rgb(FAKE))])
+    _legend(
+        ImageDraw.Draw(img),
+        [("real", _hex_rgb(REAL)), ("generated", _hex_rgb(FAKE))]
+        if real_pts is not None
+        else [("generated", _hex_rgb(FAKE))],
+    )
     return png_bytes(img)
 
 
@@ -229,8 +256,9 @@ def histogram_png_1d(samples: np.ndarray, real: np.ndarray | None = None, size: 
     if hi - lo < 1e-9:
         lo, hi = lo - 0.5, hi + 0.5
     edges = np.linspace(lo, hi, bins + 1)
-    series = [(v, _hex_rgb(c), label) for v, c, label in ((real_v, REAL, "real"), (fake, FAKE, "generated"))
-              if v is not None]
+    series = [
+        (v, _hex_rgb(c), label) for v, c, label in ((real_v, REAL, "real"), (fake, FAKE, "generated")) if v is not None
+    ]
     densities = [np.histogram(v, bins=edges, density=False)[0] / max(len(v), 1) for v, _, _ in series]
     top = max((float(d.max()) for d in densities), default=0.0) or 1.0
 
@@ -238,7 +266,7 @@ def histogram_png_1d(samples: np.ndarray, real: np.ndarray | None = None, size: 
     margin_l, margin_r, margin_t, margin_b = 12, 12, 56, 20
     plot_w, plot_h = width - margin_l - margin_r, height - margin_t - margin_b
     img = Image.new("RGBA", (width, height), BACKGROUND + (255,))
-    for (v, color, _), dens in zip(series, densities):
+    for (_, color, _), dens in zip(series, densities):
         layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
         for i, d in enumerate(dens):

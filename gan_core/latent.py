@@ -9,10 +9,11 @@ thin shell of radius ~sqrt(d). The straight line between two samples cuts throug
 of that shell (its midpoint has norm ~sqrt(d/2)), where G saw almost no training noise, so
 linear midpoints can look washed out. `slerp` walks along the shell instead.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

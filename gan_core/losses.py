@@ -3,10 +3,11 @@
 With s = D's logit and D(x) = sigmoid(s):  log D = -softplus(-s),  log(1 - D) = -softplus(s).
 Using softplus instead of log(sigmoid(...)) is what keeps a confident D from producing -inf.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -40,7 +41,7 @@ def _nonsaturating_g(fake: Tensor) -> Tensor:
 
 
 def _ls_d(real: Tensor, fake: Tensor) -> Tensor:
-    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake ** 2).mean()
+    return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
 
 
 def _ls_g(fake: Tensor) -> Tensor:
@@ -60,20 +61,23 @@ def _hinge_d(real: Tensor, fake: Tensor) -> Tensor:
 
 
 LOSSES: dict[str, GanLoss] = {
-    "minimax": GanLoss("minimax", _bce_d, _saturating_g, True, 0.0,
-                       "original minimax game; G minimises log(1 − D(G(z))) (saturates)"),
-    "nonsaturating": GanLoss("nonsaturating", _bce_d, _nonsaturating_g, True, 0.0,
-                             "BCE; G maximises log D(G(z)) (the practical default)"),
-    "least-squares": GanLoss("least-squares", _ls_d, _ls_g, False, 0.5,
-                             "LSGAN: D regresses real→1, fake→0"),
-    "wgan-gp": GanLoss("wgan-gp", _wgan_d, _critic_g, False, 0.0,
-                       "Wasserstein critic with a gradient penalty (WGAN-GP)"),
+    "minimax": GanLoss(
+        "minimax", _bce_d, _saturating_g, True, 0.0, "original minimax game; G minimises log(1 − D(G(z))) (saturates)"
+    ),
+    "nonsaturating": GanLoss(
+        "nonsaturating", _bce_d, _nonsaturating_g, True, 0.0, "BCE; G maximises log D(G(z)) (the practical default)"
+    ),
+    "least-squares": GanLoss("least-squares", _ls_d, _ls_g, False, 0.5, "LSGAN: D regresses real→1, fake→0"),
+    "wgan-gp": GanLoss(
+        "wgan-gp", _wgan_d, _critic_g, False, 0.0, "Wasserstein critic with a gradient penalty (WGAN-GP)"
+    ),
     "hinge": GanLoss("hinge", _hinge_d, _critic_g, False, 0.0, "hinge loss (SNGAN/BigGAN)"),
 }
 
 
-def gradient_penalty(discriminator: torch.nn.Module, real: Tensor, fake: Tensor,
-                     generator: torch.Generator | None = None) -> Tensor:
+def gradient_penalty(
+    discriminator: torch.nn.Module, real: Tensor, fake: Tensor, generator: torch.Generator | None = None
+) -> Tensor:
     """WGAN-GP: E[(‖∇x D(x̂)‖ − 1)²] on random interpolates x̂ of real and (detached) fake."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, generator=generator).to(real.device)

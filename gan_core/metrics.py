@@ -4,6 +4,7 @@ Everything here is a pure numpy function. Inputs may be numpy arrays or torch te
 are detached and copied to the CPU), so the trainer can pass its samples straight in. All maths
 runs in float64: divergences of nearly equal histograms are differences of small numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -189,9 +190,7 @@ def _grid_histogram(points: np.ndarray, edges: np.ndarray, bins: int) -> np.ndar
     return p / p.sum()
 
 
-def grid_divergences(
-    real: Any, fake: Any, bins: int = 50, bounds: tuple | None = None
-) -> dict[str, float]:
+def grid_divergences(real: Any, fake: Any, bins: int = 50, bounds: tuple | None = None) -> dict[str, float]:
     """KL(real || fake) and Jensen-Shannon divergence (nats) of 1D or 2D samples on one grid.
 
     Both sets are binned on the same `bins`-per-axis grid, spanning `bounds` ((lo, hi) for
@@ -367,9 +366,7 @@ def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
     s1, s2 = np.atleast_2d(_as_numpy(sigma1)), np.atleast_2d(_as_numpy(sigma2))
     d = m1.shape[0]
     if m2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
-        raise ValueError(
-            f"shape mismatch: mu1 {m1.shape}, mu2 {m2.shape}, sigma1 {s1.shape}, sigma2 {s2.shape}"
-        )
+        raise ValueError(f"shape mismatch: mu1 {m1.shape}, mu2 {m2.shape}, sigma1 {s1.shape}, sigma2 {s2.shape}")
     root1 = _sqrtm_psd(s1)
     middle = root1 @ s2 @ root1
     eig = np.linalg.eigvalsh(0.5 * (middle + middle.T))

@@ -3,6 +3,7 @@
 D always returns one raw score per sample (a logit for the BCE losses, a critic value for
 Wasserstein/hinge): losses are computed from logits for numerical stability.
 """
+
 from __future__ import annotations
 
 import math
@@ -90,8 +91,9 @@ def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
 class MLPGenerator(nn.Module):
     """z (n, noise_dim) -> x (n, *out_shape). tanh output for images (data in [-1, 1])."""
 
-    def __init__(self, noise_dim: int, out_shape: tuple[int, ...], layers: int, width: int,
-                 activation: str, image: bool) -> None:
+    def __init__(
+        self, noise_dim: int, out_shape: tuple[int, ...], layers: int, width: int, activation: str, image: bool
+    ) -> None:
         super().__init__()
         self.out_shape = out_shape
         out_dim = math.prod(out_shape)
@@ -106,8 +108,9 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """x (n, *in_shape) -> score (n,)."""
 
-    def __init__(self, in_shape: tuple[int, ...], layers: int, width: int, activation: str,
-                 minibatch_std: bool) -> None:
+    def __init__(
+        self, in_shape: tuple[int, ...], layers: int, width: int, activation: str, minibatch_std: bool
+    ) -> None:
         super().__init__()
         in_dim = math.prod(in_shape)
         self.body = nn.Sequential(*_mlp([in_dim] + [width] * layers, activation))
@@ -137,7 +140,8 @@ class DCGANGenerator(nn.Module):
         self.deconv = nn.Sequential(
             norm(self.c0),
             nn.ConvTranspose2d(self.c0, width, 4, stride=2, padding=1),  # (w, S/2, S/2)
-            norm(width), _ACT[activation](),
+            norm(width),
+            _ACT[activation](),
             nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # (1, S, S)
             nn.Tanh(),
         )
@@ -154,8 +158,10 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, size: int, width: int, minibatch_std: bool) -> None:
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (w, S/2, S/2)
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # (2w, S/4, S/4)
+            nn.Conv2d(1, width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),  # (w, S/2, S/2)
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),  # (2w, S/4, S/4)
             nn.Flatten(),
         )
         feat = 2 * width * (size // 4) ** 2
@@ -177,8 +183,10 @@ def build_models(cfg: TrainConfig, data_shape: tuple[int, ...]) -> tuple[nn.Modu
             raise ValueError(f"dcgan needs square single-channel images, got shape {data_shape}")
         size = data_shape[1]
         g_width, d_width = max(cfg.g_width // 2, 4), max(cfg.d_width // 2, 4)
-        return (DCGANGenerator(cfg.noise_dim, size, g_width, cfg.batchnorm, cfg.activation),
-                DCGANDiscriminator(size, d_width, cfg.minibatch_std))
+        return (
+            DCGANGenerator(cfg.noise_dim, size, g_width, cfg.batchnorm, cfg.activation),
+            DCGANDiscriminator(size, d_width, cfg.minibatch_std),
+        )
     g = MLPGenerator(cfg.noise_dim, data_shape, cfg.g_layers, cfg.g_width, cfg.activation, image)
     d = MLPDiscriminator(data_shape, cfg.d_layers, cfg.d_width, cfg.activation, cfg.minibatch_std)
     return g, d

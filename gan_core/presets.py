@@ -3,6 +3,7 @@
 Healthy presets reach full mode coverage within their default `steps`; `-collapse` presets
 reproduce mode collapse on every seed we test (tests/test_presets.py checks several seeds).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,63 +22,183 @@ class Preset:
 # The Unrolled-GAN paper's vanilla toy setting: G 2x128 ReLU, D 1x128, 256-D noise, Adam
 # lr 1e-4 for both, beta1 0.5, batch 512, non-saturating loss. On every seed we tried, G's
 # samples clump into one small blob that hops around instead of spreading over the modes.
-_VANILLA = dict(g_layers=2, g_width=128, d_layers=1, d_width=128, activation="relu", noise_dim=256,
-                loss="nonsaturating", lr_g=1e-4, lr_d=1e-4, beta1=0.5, batch_size=512)
+_VANILLA = dict(
+    g_layers=2,
+    g_width=128,
+    d_layers=1,
+    d_width=128,
+    activation="relu",
+    noise_dim=256,
+    loss="nonsaturating",
+    lr_g=1e-4,
+    lr_d=1e-4,
+    beta1=0.5,
+    batch_size=512,
+)
 # A healthy small GAN: 2x128 ReLU nets, 2-D noise (so the manifold view shows all of z), Adam
 # lr 1e-3, and samples shown from the running average of G's weights (g_ema), which removes
 # the step-to-step jitter that otherwise keeps samples off the tight (std 0.02) modes.
-_HEALTHY = dict(g_layers=2, g_width=128, d_layers=2, d_width=128, activation="relu", noise_dim=2,
-                loss="nonsaturating", lr_g=1e-3, lr_d=1e-3, beta1=0.5, batch_size=256, g_ema=0.99)
+_HEALTHY = dict(
+    g_layers=2,
+    g_width=128,
+    d_layers=2,
+    d_width=128,
+    activation="relu",
+    noise_dim=2,
+    loss="nonsaturating",
+    lr_g=1e-3,
+    lr_d=1e-3,
+    beta1=0.5,
+    batch_size=256,
+    g_ema=0.99,
+)
 
-PRESETS: dict[str, Preset] = {p.name: p for p in [
-    Preset("gauss1d", "1D: one Gaussian, the textbook picture",
-           "Watch p_g slide onto p_data while D(x) flattens towards 1/2 everywhere.",
-           TrainConfig(dataset="gauss1d", noise_dim=1, g_layers=2, g_width=32, d_layers=2, d_width=32,
-                       lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=1500)),
-    Preset("bimodal1d", "1D: two bumps, can G cover both?",
-           "One connected noise line must be split over two bumps: watch p_g stretch, then tear.",
-           TrainConfig(dataset="bimodal1d", noise_dim=1, g_layers=2, g_width=32, d_layers=2, d_width=32,
-                       lr_g=1e-3, lr_d=1e-3, batch_size=256, steps=3000)),
-    Preset("ring8", "2D: 8 Gaussians on a ring, healthy training",
-           "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap. D also "
-           "sees each batch's spread (minibatch statistics), so G cannot leave a mode empty unnoticed.",
-           # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
-           # steps); with them all 6 reach 8/8 modes, strict 8/8 and ≥ 85 % HQ by step 3,000.
-           TrainConfig(dataset="ring8", steps=3000, minibatch_std=True, **_HEALTHY)),
-    Preset("ring8-collapse", "2D: 8 Gaussians, vanilla GAN that collapses",
-           "G's samples clump into one small blob that hops around the plane and never spreads "
-           "over the ring: mode collapse. D chases the blob; G just moves it.",
-           TrainConfig(dataset="ring8", steps=3000, **_VANILLA)),
-    Preset("grid25", "2D: 25 Gaussians on a grid, healthy training",
-           "Harder than the ring: watch the modes fill in one after another. D also sees each "
-           "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed.",
-           TrainConfig(dataset="grid25", g_layers=3, g_width=256, d_layers=3, d_width=256, activation="relu",
-                       loss="nonsaturating", lr_g=5e-4, lr_d=5e-4, batch_size=512, g_ema=0.99,
-                       minibatch_std=True, steps=9000)),
-    Preset("grid25-collapse", "2D: 25 Gaussians, vanilla GAN that collapses",
-           "Only a handful of the 25 modes ever get samples.",
-           TrainConfig(dataset="grid25", steps=5000, **_VANILLA)),
-    Preset("spiral", "2D: a spiral",
-           "A continuous shape: G must bend its noise plane along the spiral (turn on the manifold).",
-           TrainConfig(dataset="spiral", g_layers=3, g_width=256, d_layers=3, d_width=256,
-                       lr_g=5e-4, lr_d=5e-4, batch_size=512, steps=4000)),
-    Preset("digits", "Images: 8×8 handwritten digits, small DCGAN",
-           "Blobs become strokes, then recognisable digits of every class.",
-           TrainConfig(dataset="digits", model="dcgan", noise_dim=32, g_width=128, d_width=64,
-                       activation="relu", loss="nonsaturating", lr_g=1e-3, lr_d=5e-4, beta1=0.5,
-                       batch_size=64, batchnorm=True, g_ema=0.99, steps=2000)),
-    Preset("digits-collapse", "Images: digits with a generator that collapses",
-           "The grid fills with copies of one digit: each looks fine, and the variety is gone. "
-           "G has no batch norm and takes steps twice as large as in the healthy digits preset "
-           "(lr_g 2e-3): it chases whichever digit fools D right now, faster than D can follow. "
-           "The healthy preset also shows G's averaged weights.",
-           # With lr_g 1e-3 (the healthy preset's) this collapsed on AMD EPYC but kept 6-7 classes
-           # on seeds 0, 1 and 4 of an Intel Xeon (1 torch thread, as the app trains): a preset
-           # that teaches collapse must collapse everywhere. lr_g 2e-3: 1 class on seeds 0-4.
-           TrainConfig(dataset="digits", model="dcgan", noise_dim=32, g_width=128, d_width=64,
-                       activation="relu", loss="nonsaturating", lr_g=2e-3, lr_d=5e-4, beta1=0.5,
-                       batch_size=64, batchnorm=False, g_ema=0.0, steps=2000)),
-]}
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "gauss1d",
+            "1D: one Gaussian, the textbook picture",
+            "Watch p_g slide onto p_data while D(x) flattens towards 1/2 everywhere.",
+            TrainConfig(
+                dataset="gauss1d",
+                noise_dim=1,
+                g_layers=2,
+                g_width=32,
+                d_layers=2,
+                d_width=32,
+                lr_g=1e-3,
+                lr_d=1e-3,
+                batch_size=256,
+                steps=1500,
+            ),
+        ),
+        Preset(
+            "bimodal1d",
+            "1D: two bumps, can G cover both?",
+            "One connected noise line must be split over two bumps: watch p_g stretch, then tear.",
+            TrainConfig(
+                dataset="bimodal1d",
+                noise_dim=1,
+                g_layers=2,
+                g_width=32,
+                d_layers=2,
+                d_width=32,
+                lr_g=1e-3,
+                lr_d=1e-3,
+                batch_size=256,
+                steps=3000,
+            ),
+        ),
+        Preset(
+            "ring8",
+            "2D: 8 Gaussians on a ring, healthy training",
+            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap. D also "
+            "sees each batch's spread (minibatch statistics), so G cannot leave a mode empty unnoticed.",
+            # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
+            # steps); with them all 6 reach 8/8 modes, strict 8/8 and ≥ 85 % HQ by step 3,000.
+            TrainConfig(dataset="ring8", steps=3000, minibatch_std=True, **_HEALTHY),
+        ),
+        Preset(
+            "ring8-collapse",
+            "2D: 8 Gaussians, vanilla GAN that collapses",
+            "G's samples clump into one small blob that hops around the plane and never spreads "
+            "over the ring: mode collapse. D chases the blob; G just moves it.",
+            TrainConfig(dataset="ring8", steps=3000, **_VANILLA),
+        ),
+        Preset(
+            "grid25",
+            "2D: 25 Gaussians on a grid, healthy training",
+            "Harder than the ring: watch the modes fill in one after another. D also sees each "
+            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed.",
+            TrainConfig(
+                dataset="grid25",
+                g_layers=3,
+                g_width=256,
+                d_layers=3,
+                d_width=256,
+                activation="relu",
+                loss="nonsaturating",
+                lr_g=5e-4,
+                lr_d=5e-4,
+                batch_size=512,
+                g_ema=0.99,
+                minibatch_std=True,
+                steps=9000,
+            ),
+        ),
+        Preset(
+            "grid25-collapse",
+            "2D: 25 Gaussians, vanilla GAN that collapses",
+            "Only a handful of the 25 modes ever get samples.",
+            TrainConfig(dataset="grid25", steps=5000, **_VANILLA),
+        ),
+        Preset(
+            "spiral",
+            "2D: a spiral",
+            "A continuous shape: G must bend its noise plane along the spiral (turn on the manifold).",
+            TrainConfig(
+                dataset="spiral",
+                g_layers=3,
+                g_width=256,
+                d_layers=3,
+                d_width=256,
+                lr_g=5e-4,
+                lr_d=5e-4,
+                batch_size=512,
+                steps=4000,
+            ),
+        ),
+        Preset(
+            "digits",
+            "Images: 8×8 handwritten digits, small DCGAN",
+            "Blobs become strokes, then recognisable digits of every class.",
+            TrainConfig(
+                dataset="digits",
+                model="dcgan",
+                noise_dim=32,
+                g_width=128,
+                d_width=64,
+                activation="relu",
+                loss="nonsaturating",
+                lr_g=1e-3,
+                lr_d=5e-4,
+                beta1=0.5,
+                batch_size=64,
+                batchnorm=True,
+                g_ema=0.99,
+                steps=2000,
+            ),
+        ),
+        Preset(
+            "digits-collapse",
+            "Images: digits with a generator that collapses",
+            "The grid fills with copies of one digit: each looks fine, and the variety is gone. "
+            "G has no batch norm and takes steps twice as large as in the healthy digits preset "
+            "(lr_g 2e-3): it chases whichever digit fools D right now, faster than D can follow. "
+            "The healthy preset also shows G's averaged weights.",
+            # With lr_g 1e-3 (the healthy preset's) this collapsed on AMD EPYC but kept 6-7 classes
+            # on seeds 0, 1 and 4 of an Intel Xeon (1 torch thread, as the app trains): a preset
+            # that teaches collapse must collapse everywhere. lr_g 2e-3: 1 class on seeds 0-4.
+            TrainConfig(
+                dataset="digits",
+                model="dcgan",
+                noise_dim=32,
+                g_width=128,
+                d_width=64,
+                activation="relu",
+                loss="nonsaturating",
+                lr_g=2e-3,
+                lr_d=5e-4,
+                beta1=0.5,
+                batch_size=64,
+                batchnorm=False,
+                g_ema=0.0,
+                steps=2000,
+            ),
+        ),
+    ]
+}
 
 
 def get_preset(name: str) -> Preset:

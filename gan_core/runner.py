@@ -13,6 +13,7 @@ Threading rules (they follow from the classroom and performance issues):
 - Who stops the thread: stop()/reset() (session end, page), the idle timeout (nobody read a
   snapshot for `idle_timeout` s), the per-start maximum run time, divergence (NaN/inf).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -23,9 +24,10 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,10 +40,17 @@ from .scheduler import Scheduler, default_scheduler
 from .trainer import STAT_FIELDS, StepStats, Trainer
 
 IDLE, QUEUED, RUNNING, PAUSED, DIVERGED, STOPPED, ERROR = (
-    "idle", "queued", "running", "paused", "diverged", "stopped", "error")
+    "idle",
+    "queued",
+    "running",
+    "paused",
+    "diverged",
+    "stopped",
+    "error",
+)
 
 _ids = itertools.count(1)
-_live_runs: "weakref.WeakSet[TrainingRun]" = weakref.WeakSet()
+_live_runs: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
 THREAD_PREFIX = "gan-train-"
 
 
@@ -64,7 +73,7 @@ def _name_os_thread(name: str) -> None:
         pass
 
 
-def live_runs() -> list["TrainingRun"]:
+def live_runs() -> list[TrainingRun]:
     return list(_live_runs)
 
 
@@ -277,7 +286,9 @@ class TrainingRun:
         new = base.replace(**changes)
         restart = sorted(k for k in changes if k not in LIVE_FIELDS)
         if restart:
-            raise ValueError(f"{', '.join(restart)} cannot change while a run trains: reset the run with the new setting")
+            raise ValueError(
+                f"{', '.join(restart)} cannot change while a run trains: reset the run with the new setting"
+            )
         with self._cv:
             self._pending.update(changes)
         if self._trainer_lock.acquire(blocking=False):  # idle: apply at once so snapshots show it
@@ -478,11 +489,13 @@ class TrainingRun:
                 f"The {which} loss became {last.loss_d if which == 'discriminator' else last.loss_g} "
                 f"at step {last.step}: training diverged. The learning rates (lr_g={cfg.lr_g:g}, "
                 f"lr_d={cfg.lr_d:g}) are probably too high for the {cfg.loss} loss: lower them "
-                "and reset, or restore the last good checkpoint.")
+                "and reset, or restore the last good checkpoint."
+            )
             return
         now = time.monotonic()
-        if (now - self._last_good_time >= self.checkpoint_interval or self._last_good is None) \
-                and self._weights_finite():
+        if (
+            now - self._last_good_time >= self.checkpoint_interval or self._last_good is None
+        ) and self._weights_finite():
             self._last_good = copy.deepcopy(self.trainer.state_dict())
             self._last_good_time = now
 
@@ -506,8 +519,10 @@ class TrainingRun:
         elif self.idle_timeout is not None and now - self._last_read > self.idle_timeout:
             self.pause(f"Paused: nobody has looked at this run for {self.idle_timeout:.0f} s. Press start to go on.")
         elif self.max_run_seconds is not None and now - started > self.max_run_seconds:
-            self.pause(f"Paused after {self.max_run_seconds / 60:.0f} minutes of training (the limit per start). "
-                       "Press start to go on.")
+            self.pause(
+                f"Paused after {self.max_run_seconds / 60:.0f} minutes of training (the limit per start). "
+                "Press start to go on."
+            )
 
     def _take_turns(self, started: float) -> None:
         """Give the slot to a waiting run once this one has had its turn (see scheduler)."""
@@ -518,8 +533,10 @@ class TrainingRun:
             if not self._want_run:  # paused meanwhile: pause() already released the slot
                 self.scheduler.release(self)
                 return
-            self._message = (f"{TURN_MESSAGE_PREFIX} this run trained for its {self.scheduler.turn_seconds:.0f} s "
-                             "turn while others waited; it goes on by itself when its turn comes round again.")
+            self._message = (
+                f"{TURN_MESSAGE_PREFIX} this run trained for its {self.scheduler.turn_seconds:.0f} s "
+                "turn while others waited; it goes on by itself when its turn comes round again."
+            )
         self._set_status(QUEUED, queue_position=position)
 
     def _apply_pending(self) -> None:
@@ -547,7 +564,8 @@ class TrainingRun:
             self._last_metrics = now
             if self._metrics:
                 self.metric_history.append(
-                    (step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields))
+                    (step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields)
+                )
         self._evals += 1
         if self._evals % self._timeline_every == 0 and (not self._timeline or self._timeline[-1][0] != step):
             self._timeline.append((step, self._samples))
@@ -574,13 +592,26 @@ class TrainingRun:
         trainer = self.trainer
         self._version += 1
         return Snapshot(
-            run_id=self.run_id, version=self._version, step=trainer.step_count,
-            d_updates=trainer.d_updates, g_updates=trainer.g_updates,
-            status=self._status, message=self._message, queue_position=self._queue_position,
-            config=trainer.config, dataset_name=trainer.dataset.name, data_kind=trainer.dataset.kind,
-            last=trainer.last, history=_read_only(self.history.arrays()), metrics=dict(self._metrics),
-            metric_history=_read_only(self.metric_history.arrays()), samples=_read_only(self._samples),
+            run_id=self.run_id,
+            version=self._version,
+            step=trainer.step_count,
+            d_updates=trainer.d_updates,
+            g_updates=trainer.g_updates,
+            status=self._status,
+            message=self._message,
+            queue_position=self._queue_position,
+            config=trainer.config,
+            dataset_name=trainer.dataset.name,
+            data_kind=trainer.dataset.kind,
+            last=trainer.last,
+            history=_read_only(self.history.arrays()),
+            metrics=dict(self._metrics),
+            metric_history=_read_only(self.metric_history.arrays()),
+            samples=_read_only(self._samples),
             views=MappingProxyType(_read_only(dict(self._views))),
-            timeline=tuple((step, _read_only(frame)) for step, frame in self._timeline), steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
-            last_phase=self._last_phase, has_checkpoint=self._last_good is not None, wall_time=self._wall,
+            timeline=tuple((step, _read_only(frame)) for step, frame in self._timeline),
+            steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
+            last_phase=self._last_phase,
+            has_checkpoint=self._last_good is not None,
+            wall_time=self._wall,
         )

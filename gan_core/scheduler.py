@@ -9,6 +9,7 @@ A FIFO queue alone would let the first two students train for half an hour while
 it goes to the back of the queue and resumes by itself when its turn comes round again. On
 a quiet laptop nobody waits and nothing changes.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@
 `g_steps` generator updates back-propagated through a frozen D. Nothing here knows about
 threads or UIs; `TrainingRun` (runner.py) wraps it in a background thread.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,19 @@ from .models import build_models
 _INIT_LOCK = threading.Lock()
 
 STAT_FIELDS = (
-    "step", "loss_d", "loss_g", "d_real", "d_fake", "acc_real", "acc_fake", "acc",
-    "grad_norm_d", "grad_norm_g", "lr_d", "lr_g", "step_time",
+    "step",
+    "loss_d",
+    "loss_g",
+    "d_real",
+    "d_fake",
+    "acc_real",
+    "acc_fake",
+    "acc",
+    "grad_norm_d",
+    "grad_norm_g",
+    "lr_d",
+    "lr_g",
+    "step_time",
 )
 
 
@@ -89,16 +101,26 @@ class _FusedAdamStep:
         self.opt = opt
         self.lists: tuple[list[torch.Tensor], ...] | None = None
         group = opt.param_groups[0] if len(opt.param_groups) == 1 else {}
-        self.usable = (isinstance(opt, torch.optim.Adam) and hasattr(torch, "_fused_adam_")
-                       and bool(group.get("fused")) and not group.get("amsgrad") and not group.get("maximize")
-                       and not group.get("differentiable") and not group.get("capturable"))
+        self.usable = (
+            isinstance(opt, torch.optim.Adam)
+            and hasattr(torch, "_fused_adam_")
+            and bool(group.get("fused"))
+            and not group.get("amsgrad")
+            and not group.get("maximize")
+            and not group.get("differentiable")
+            and not group.get("capturable")
+        )
 
     def _collect(self) -> tuple[list[torch.Tensor], ...] | None:
         params = self.opt.param_groups[0]["params"]
         try:
             states = [self.opt.state[p] for p in params]
-            return (params, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
-                    [s["step"] for s in states])
+            return (
+                params,
+                [s["exp_avg"] for s in states],
+                [s["exp_avg_sq"] for s in states],
+                [s["step"] for s in states],
+            )
         except KeyError:
             return None
 
@@ -118,9 +140,21 @@ class _FusedAdamStep:
         with torch.no_grad():  # as Optimizer.step: in-place updates of leaves that require grad
             try:
                 torch._foreach_add_(steps, 1)
-                torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=float(group["lr"]),
-                                   beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
-                                   eps=group["eps"], amsgrad=False, maximize=False)
+                torch._fused_adam_(
+                    params,
+                    grads,
+                    exp_avgs,
+                    exp_avg_sqs,
+                    [],
+                    steps,
+                    lr=float(group["lr"]),
+                    beta1=beta1,
+                    beta2=beta2,
+                    weight_decay=group["weight_decay"],
+                    eps=group["eps"],
+                    amsgrad=False,
+                    maximize=False,
+                )
             except (RuntimeError, TypeError):  # another torch's kernel signature: the public path
                 torch._foreach_add_(steps, -1)
                 self.usable = False
@@ -184,8 +218,11 @@ class Trainer:
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         gen = generator or self.rng
         shape = (n, self.config.noise_dim)
-        z = torch.randn(shape, generator=gen) if self.config.noise == "gaussian" \
+        z = (
+            torch.randn(shape, generator=gen)
+            if self.config.noise == "gaussian"
             else torch.rand(shape, generator=gen) * 2 - 1
+        )
         return z.to(self.device)
 
     def sample_real(self, n: int) -> torch.Tensor:
@@ -245,7 +282,7 @@ class Trainer:
         # step time). The scores are those of two passes: D has no batch norm, and its minibatch
         # std layer (if any) takes each half's spread on its own (groups=2).
         scores = self.discriminator(torch.cat([real, fake.detach()]), groups=2)  # detach: no gradient reaches G
-        real_s, fake_s = scores[:real.shape[0]], scores[real.shape[0]:]
+        real_s, fake_s = scores[: real.shape[0]], scores[real.shape[0] :]
         loss = self.loss.d_loss(real_s, fake_s)
         if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
             loss = loss + cfg.gp_weight * gradient_penalty(self.discriminator, real, fake, self.rng)
@@ -280,8 +317,13 @@ class Trainer:
                 threshold = means.mean()
         said_real = (pair > threshold).float().mean(1)  # [on real, on fake]
         acc_real, acc_fake = said_real[0], 1.0 - said_real[1]
-        return {"d_real": means[0], "d_fake": means[1], "acc_real": acc_real, "acc_fake": acc_fake,
-                "acc": (acc_real + acc_fake) / 2}
+        return {
+            "d_real": means[0],
+            "d_fake": means[1],
+            "acc_real": acc_real,
+            "acc_fake": acc_fake,
+            "acc": (acc_real + acc_fake) / 2,
+        }
 
     def _g_update(self, fake: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """One G update through a frozen D: D's weights get no gradient and do not move."""
@@ -328,8 +370,21 @@ class Trainer:
 
     def _record(self, parts: dict[str, torch.Tensor], t0: float) -> StepStats:
         prev = self.last
-        keys = [k for k in ("loss_d", "loss_g", "d_real", "d_fake", "acc_real", "acc_fake", "acc",
-                            "grad_norm_d", "grad_norm_g") if k in parts]
+        keys = [
+            k
+            for k in (
+                "loss_d",
+                "loss_g",
+                "d_real",
+                "d_fake",
+                "acc_real",
+                "acc_fake",
+                "acc",
+                "grad_norm_d",
+                "grad_norm_g",
+            )
+            if k in parts
+        ]
         # One host transfer for all scalars instead of one .item() per stat.
         values = dict(zip(keys, torch.stack([parts[k] for k in keys]).float().cpu().tolist()))
         nan = float("nan")
@@ -341,9 +396,22 @@ class Trainer:
 
         self.last = StepStats(
             step=self.step_count,
-            **{k: pick(k) for k in ("loss_d", "loss_g", "d_real", "d_fake", "acc_real", "acc_fake",
-                                    "acc", "grad_norm_d", "grad_norm_g")},
-            lr_d=self.opt_d.param_groups[0]["lr"], lr_g=self.opt_g.param_groups[0]["lr"],
+            **{
+                k: pick(k)
+                for k in (
+                    "loss_d",
+                    "loss_g",
+                    "d_real",
+                    "d_fake",
+                    "acc_real",
+                    "acc_fake",
+                    "acc",
+                    "grad_norm_d",
+                    "grad_norm_g",
+                )
+            },
+            lr_d=self.opt_d.param_groups[0]["lr"],
+            lr_g=self.opt_g.param_groups[0]["lr"],
             step_time=time.perf_counter() - t0,
         )
         return self.last
@@ -359,8 +427,9 @@ class Trainer:
         new = self.config.replace(**changes)
         restart = [k for k in changes if k not in LIVE_FIELDS]
         if restart:
-            raise ValueError(f"{', '.join(sorted(restart))} cannot change while a run trains: "
-                             "reset the run with the new setting")
+            raise ValueError(
+                f"{', '.join(sorted(restart))} cannot change while a run trains: reset the run with the new setting"
+            )
         betas = (new.beta1, new.beta2)
         if new.optimizer_g != self.config.optimizer_g:
             self.opt_g = _make_optimizer(new.optimizer_g, self._g_params, new.lr_g, betas)
@@ -383,8 +452,11 @@ class Trainer:
             "generator": self.generator.state_dict(),
             **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
             "discriminator": self.discriminator.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "step": self.step_count, "d_updates": self.d_updates, "g_updates": self.g_updates,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "step": self.step_count,
+            "d_updates": self.d_updates,
+            "g_updates": self.g_updates,
             "rng": self.rng.get_state(),
         }
 

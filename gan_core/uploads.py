@@ -6,14 +6,15 @@ archives and no odd paths; images are opened header-first and refused when their
 could blow up memory (a "decompression bomb") before any pixel is decoded. Files that are
 not images are skipped and reported, so one stray README in a zip does not spoil the rest.
 """
+
 from __future__ import annotations
 
 import io
 import posixpath
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -43,8 +44,7 @@ class UploadedImages:
 
     def dataset(self) -> Dataset:
         n, h, w = self.images.shape
-        return images_from_arrays(self.images, name="custom-images",
-                                  description=f"{n} uploaded images, {h}x{w}.")
+        return images_from_arrays(self.images, name="custom-images", description=f"{n} uploaded images, {h}x{w}.")
 
 
 def _is_archive(name: str, data: bytes) -> bool:
@@ -71,8 +71,10 @@ def _zip_members(name: str, data: bytes, budget: list[int]) -> Iterable[tuple[st
             raise ValueError(f"{name}: {len(infos)} entries is too many (at most {MAX_ZIP_ENTRIES})")
         declared = sum(i.file_size for i in infos)
         if declared > budget[0]:
-            raise ValueError(f"{name}: unpacks to {declared / 1e6:.0f} MB, more than the "
-                             f"{MAX_TOTAL_BYTES / 1e6:.0f} MB limit (a zip bomb?)")
+            raise ValueError(
+                f"{name}: unpacks to {declared / 1e6:.0f} MB, more than the "
+                f"{MAX_TOTAL_BYTES / 1e6:.0f} MB limit (a zip bomb?)"
+            )
         for info in infos:
             if not _safe_member_name(info.filename):
                 raise ValueError(f"{name}: refused entry {info.filename!r}: paths must stay inside the archive")
@@ -81,8 +83,10 @@ def _zip_members(name: str, data: bytes, budget: list[int]) -> Iterable[tuple[st
             if _is_archive(info.filename, b""):
                 raise ValueError(f"{name}: contains another archive ({info.filename}); put the images in one zip")
             if info.file_size > MAX_FILE_BYTES:
-                raise ValueError(f"{name}: {info.filename} is {info.file_size / 1e6:.0f} MB, "
-                                 f"more than {MAX_FILE_BYTES / 1e6:.0f} MB per image")
+                raise ValueError(
+                    f"{name}: {info.filename} is {info.file_size / 1e6:.0f} MB, "
+                    f"more than {MAX_FILE_BYTES / 1e6:.0f} MB per image"
+                )
             base = posixpath.basename(info.filename)
             if base.startswith(".") or info.filename.startswith("__MACOSX/"):
                 continue  # macOS resource forks and hidden files: not the user's images
@@ -134,8 +138,9 @@ def decode_image(data: bytes, size: int, invert: str | bool = "auto") -> np.ndar
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise ValueError(f"image is {width}x{height} pixels, more than the "
-                                 f"{MAX_PIXELS / 1e6:.0f} megapixel limit")
+                raise ValueError(
+                    f"image is {width}x{height} pixels, more than the {MAX_PIXELS / 1e6:.0f} megapixel limit"
+                )
             image.seek(0)  # animations: the first frame
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 rgba = image.convert("RGBA")
@@ -147,8 +152,11 @@ def decode_image(data: bytes, size: int, invert: str | bool = "auto") -> np.ndar
     except ValueError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ValueError("not an image (PNG, JPEG, GIF, BMP or WebP)" if isinstance(exc, UnidentifiedImageError)
-                         else "image too large to decode safely") from None
+        raise ValueError(
+            "not an image (PNG, JPEG, GIF, BMP or WebP)"
+            if isinstance(exc, UnidentifiedImageError)
+            else "image too large to decode safely"
+        ) from None
     except (OSError, SyntaxError, EOFError) as exc:  # truncated or corrupt files
         raise ValueError(f"cannot decode the image ({exc})") from None
     pixels = np.asarray(gray, dtype=np.float32) / 255.0
@@ -162,8 +170,13 @@ def decode_image(data: bytes, size: int, invert: str | bool = "auto") -> np.ndar
     return out
 
 
-def images_from_uploads(files: Iterable[tuple[str, bytes]], size: int = 16, invert: str | bool = "auto",
-                        min_images: int = MIN_IMAGES, max_images: int = MAX_IMAGES) -> UploadedImages:
+def images_from_uploads(
+    files: Iterable[tuple[str, bytes]],
+    size: int = 16,
+    invert: str | bool = "auto",
+    min_images: int = MIN_IMAGES,
+    max_images: int = MAX_IMAGES,
+) -> UploadedImages:
     """Decode uploaded files (images and/or zips of images) into a training set.
 
     `files`: (file name, bytes) pairs, e.g. from st.file_uploader. Raises ValueError with a

@@ -16,11 +16,13 @@ every refresh (Streamlit's theme is applied in the browser anyway).
 One colour scheme everywhere: real data green, generated data purple, the discriminator
 blue, the generator orange, the optimal discriminator grey dashed.
 """
+
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -142,15 +144,31 @@ def _axis(title: str, **extra: Any) -> dict[str, Any]:
 
 
 def _title(text: str, note: str | None = None) -> dict[str, Any]:
-    title: dict[str, Any] = {"text": text, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
-                             "yref": "container", "font": {"size": TITLE_SIZE}}
+    title: dict[str, Any] = {
+        "text": text,
+        "x": 0.01,
+        "xanchor": "left",
+        "y": 0.98,
+        "yanchor": "top",
+        "yref": "container",
+        "font": {"size": TITLE_SIZE},
+    }
     if note:  # plotly.js >= 2.33 (Streamlit 1.67 ships 4.x)
         title["subtitle"] = {"text": note, "font": {"size": TICK_SIZE, "color": NEUTRAL}}
     return title
 
 
-def _layout(title: str, x_title: str, y_title: str, uirevision: str, *, note: str | None = None,
-            height: int = CHART_HEIGHT, legend: bool = True, **extra: Any) -> dict[str, Any]:
+def _layout(
+    title: str,
+    x_title: str,
+    y_title: str,
+    uirevision: str,
+    *,
+    note: str | None = None,
+    height: int = CHART_HEIGHT,
+    legend: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": _title(title, note),
         "xaxis": _axis(x_title),
@@ -163,19 +181,41 @@ def _layout(title: str, x_title: str, y_title: str, uirevision: str, *, note: st
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "showlegend": legend,
-        "legend": {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
-                   "font": {"size": TICK_SIZE}, "bgcolor": "rgba(255,255,255,0.6)"},
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": TICK_SIZE},
+            "bgcolor": "rgba(255,255,255,0.6)",
+        },
         "hovermode": "x unified",
     }
     layout.update(extra)
     return layout
 
 
-def _line(x: np.ndarray, y: np.ndarray, name: str, color: str, *, dash: str = "solid", width: float = 2.5,
-          opacity: float = 1.0, yaxis: str = "y", showlegend: bool = True, group: str | None = None,
-          hover: bool = True) -> dict[str, Any]:
+def _line(
+    x: np.ndarray,
+    y: np.ndarray,
+    name: str,
+    color: str,
+    *,
+    dash: str = "solid",
+    width: float = 2.5,
+    opacity: float = 1.0,
+    yaxis: str = "y",
+    showlegend: bool = True,
+    group: str | None = None,
+    hover: bool = True,
+) -> dict[str, Any]:
     trace: dict[str, Any] = {
-        "type": "scatter", "mode": "lines", "x": _f32(x), "y": _f32(y), "name": name,
+        "type": "scatter",
+        "mode": "lines",
+        "x": _f32(x),
+        "y": _f32(y),
+        "name": name,
         "line": {"color": color, "width": width, "dash": dash},
         "showlegend": showlegend,
     }
@@ -199,17 +239,41 @@ def _series(table: dict[str, Any] | None, key: str, smooth: bool) -> tuple[np.nd
     return decimate(x, y)
 
 
-def _hline(y: float, label: str | None = None, *, yref: str = "y", color: str = NEUTRAL, dash: str = "dash",
-           label_side: str = "right") -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _hline(
+    y: float,
+    label: str | None = None,
+    *,
+    yref: str = "y",
+    color: str = NEUTRAL,
+    dash: str = "dash",
+    label_side: str = "right",
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A horizontal reference line across the plot (a layout shape) and its label."""
-    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": yref, "y0": y, "y1": y,
-             "line": {"color": color, "width": 1.5, "dash": dash}, "layer": "below"}
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": yref,
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "width": 1.5, "dash": dash},
+        "layer": "below",
+    }
     annotation = None
     if label:
-        annotation = {"xref": "paper", "x": 1.0 if label_side == "right" else 0.0,
-                      "xanchor": label_side, "yref": yref, "y": y, "yanchor": "bottom",
-                      "text": label, "showarrow": False, "font": {"size": TICK_SIZE, "color": color},
-                      "bgcolor": "rgba(255,255,255,0.75)"}
+        annotation = {
+            "xref": "paper",
+            "x": 1.0 if label_side == "right" else 0.0,
+            "xanchor": label_side,
+            "yref": yref,
+            "y": y,
+            "yanchor": "bottom",
+            "text": label,
+            "showarrow": False,
+            "font": {"size": TICK_SIZE, "color": color},
+            "bgcolor": "rgba(255,255,255,0.75)",
+        }
     return shape, annotation
 
 
@@ -234,8 +298,7 @@ def empty_figure(message: str, title: str = "") -> dict:
     """A placeholder ("press start to begin") that is still a valid chart: Streamlit rejects
     a figure whose data list is empty, so it carries one invisible trace."""
     return {
-        "data": [{"type": "scatter", "x": [], "y": [], "mode": "markers", "showlegend": False,
-                  "hoverinfo": "skip"}],
+        "data": [{"type": "scatter", "x": [], "y": [], "mode": "markers", "showlegend": False, "hoverinfo": "skip"}],
         "layout": {
             "title": _title(title or " "),
             "height": CHART_HEIGHT,
@@ -246,8 +309,17 @@ def empty_figure(message: str, title: str = "") -> dict:
             "plot_bgcolor": "white",
             "xaxis": {"visible": False},
             "yaxis": {"visible": False},
-            "annotations": [{"text": message, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                             "showarrow": False, "font": {"size": 18, "color": NEUTRAL}}],
+            "annotations": [
+                {
+                    "text": message,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "font": {"size": 18, "color": NEUTRAL},
+                }
+            ],
             "uirevision": "empty",
         },
     }
@@ -263,8 +335,7 @@ def loss_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict:
         alpha = auto_alpha(y.shape[0]) if smooth else 1.0
         if alpha < 1.0:  # faint raw curve under the smoothed one, toggled together
             xr, yr = decimate(x, y)
-            data.append(_line(xr, yr, name, color, width=1.0, opacity=0.25, showlegend=False, group=key,
-                              hover=False))
+            data.append(_line(xr, yr, name, color, width=1.0, opacity=0.25, showlegend=False, group=key, hover=False))
             y = ema(y, alpha)
         xs, ys = decimate(x, y)
         data.append(_line(xs, ys, name, color, group=key))
@@ -275,12 +346,20 @@ def loss_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict:
 def accuracy_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict:
     """D's accuracy on real, fake and both: 0.5 means D can no longer tell them apart."""
     data = []
-    for key, name, color, dash in (("acc_real", "on real", REAL, "solid"), ("acc_fake", "on fake", FAKE, "solid"),
-                                   ("acc", "overall", D_COLOR, "dot")):
+    for key, name, color, dash in (
+        ("acc_real", "on real", REAL, "solid"),
+        ("acc_fake", "on fake", FAKE, "solid"),
+        ("acc", "overall", D_COLOR, "dot"),
+    ):
         x, y = _series(history, key, smooth)
         data.append(_line(x, y, name, color, dash=dash))
-    layout = _layout("Discriminator accuracy", "training step", "accuracy", "accuracy",
-                     yaxis=_axis("accuracy", range=[-0.02, 1.02], tickformat=".0%"))
+    layout = _layout(
+        "Discriminator accuracy",
+        "training step",
+        "accuracy",
+        "accuracy",
+        yaxis=_axis("accuracy", range=[-0.02, 1.02], tickformat=".0%"),
+    )
     _with_lines(layout, _hline(0.5, "chance (equilibrium)"))
     return {"data": data, "layout": layout}
 
@@ -291,12 +370,16 @@ def d_outputs_figure(history: dict[str, np.ndarray], probabilistic: bool, smooth
     x_f, y_f = _series(history, "d_fake", smooth)
     data = [_line(x_r, y_r, "D(x), real", REAL), _line(x_f, y_f, "D(G(z)), fake", FAKE)]
     if probabilistic:
-        layout = _layout("What D says: real vs generated", "training step", "D output (P(real))", "d_outputs",
-                         yaxis=_axis("D output (P(real))", range=[-0.02, 1.02]))
+        layout = _layout(
+            "What D says: real vs generated",
+            "training step",
+            "D output (P(real))",
+            "d_outputs",
+            yaxis=_axis("D output (P(real))", range=[-0.02, 1.02]),
+        )
         _with_lines(layout, _hline(0.5, "0.5: can't tell"))
     else:
-        layout = _layout("What the critic says: real vs generated", "training step", "critic score",
-                         "d_outputs")
+        layout = _layout("What the critic says: real vs generated", "training step", "critic score", "d_outputs")
     return {"data": data, "layout": layout}
 
 
@@ -306,8 +389,13 @@ def grad_norm_figure(history: dict[str, np.ndarray], smooth: bool = False) -> di
     for key, name, color in (("grad_norm_d", "D gradient norm", D_COLOR), ("grad_norm_g", "G gradient norm", G_COLOR)):
         x, y = _series(history, key, smooth)
         data.append(_line(x, np.where(y > 0, y, np.nan), name, color))
-    layout = _layout("Gradient norms (log scale)", "training step", "‖∇‖", "grad_norm",
-                     yaxis=_axis("‖∇‖", type="log", exponentformat="power"))
+    layout = _layout(
+        "Gradient norms (log scale)",
+        "training step",
+        "‖∇‖",
+        "grad_norm",
+        yaxis=_axis("‖∇‖", type="log", exponentformat="power"),
+    )
     return {"data": data, "layout": layout}
 
 
@@ -324,11 +412,15 @@ def modes_figure(metric_history: dict[str, np.ndarray], n_modes: int) -> dict:
         _line(xh, hq * 100.0, "high-quality samples (%)", QUALITY, dash="dash", width=2.0, yaxis="y2"),
     ]
     top = max(int(n_modes), 1)
-    layout = _layout(f"Modes covered (k/{top}) and high-quality samples", "training step", "modes covered",
-                     "modes", note="HQ % alone rewards collapse: read it next to coverage",
-                     yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)),
-                     yaxis2=_axis("high quality", overlaying="y", side="right", range=[0, 105], ticksuffix="%",
-                                  showgrid=False))
+    layout = _layout(
+        f"Modes covered (k/{top}) and high-quality samples",
+        "training step",
+        "modes covered",
+        "modes",
+        note="HQ % alone rewards collapse: read it next to coverage",
+        yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)),
+        yaxis2=_axis("high quality", overlaying="y", side="right", range=[0, 105], ticksuffix="%", showgrid=False),
+    )
     layout["margin"]["r"] = 64
     _with_lines(layout, _hline(top, f"all {top} modes", label_side="left"))
     return {"data": data, "layout": layout}
@@ -338,18 +430,26 @@ def divergence_figure(metric_history: dict[str, np.ndarray]) -> dict:
     """Grid estimates of JS (bounded by log 2 when supports are disjoint) and KL divergences."""
     xj, js = _series(metric_history, "js_grid", False)
     xk, kl = _series(metric_history, "kl_grid", False)
-    data = [_line(xj, js, "JS divergence", "#333333"),
-            _line(xk, kl, "KL(real ‖ fake)", QUALITY, dash="dot", width=2.0, yaxis="y2")]
-    layout = _layout("Distance between real and generated distributions", "training step", "JS (nats)",
-                     "divergence", yaxis=_axis("JS (nats)", range=[0, LOG2 * 1.12]),
-                     yaxis2=_axis("KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False))
+    data = [
+        _line(xj, js, "JS divergence", "#333333"),
+        _line(xk, kl, "KL(real ‖ fake)", QUALITY, dash="dot", width=2.0, yaxis="y2"),
+    ]
+    layout = _layout(
+        "Distance between real and generated distributions",
+        "training step",
+        "JS (nats)",
+        "divergence",
+        yaxis=_axis("JS (nats)", range=[0, LOG2 * 1.12]),
+        yaxis2=_axis("KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False),
+    )
     layout["margin"]["r"] = 64
     _with_lines(layout, _hline(LOG2, "log 2: disjoint", label_side="left"))
     return {"data": data, "layout": layout}
 
 
-def multi_run_modes_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int,
-                           key: str = "modes_covered") -> dict:
+def multi_run_modes_figure(
+    runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int, key: str = "modes_covered"
+) -> dict:
     """Several runs' mode coverage on one chart: collapse vs cure, side by side. `key` picks
     the lenient (papers') or the strict ("modes_covered_strict") count."""
     data = []
@@ -359,14 +459,20 @@ def multi_run_modes_figure(runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_
     if not data:
         data.append(_line(_EMPTY, _EMPTY, "no run yet", NEUTRAL, showlegend=False))
     top = max(int(n_modes), 1)
-    layout = _layout(f"Modes covered (k/{top}) per run", "training step", "modes covered", "multi_modes",
-                     yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)))
+    layout = _layout(
+        f"Modes covered (k/{top}) per run",
+        "training step",
+        "modes covered",
+        "multi_modes",
+        yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)),
+    )
     _with_lines(layout, _hline(top, f"all {top} modes", label_side="left"))
     return {"data": data, "layout": layout}
 
 
-def class_histogram_figure(class_hist: Sequence[int] | np.ndarray, mean_confidence: float | None = None,
-                           coverage: int | None = None) -> dict:
+def class_histogram_figure(
+    class_hist: Sequence[int] | np.ndarray, mean_confidence: float | None = None, coverage: int | None = None
+) -> dict:
     """Generated digits per class against the uniform share: missing bars are dropped modes."""
     counts = np.asarray(class_hist if class_hist is not None else np.zeros(10), dtype=np.float64).reshape(-1)
     if counts.size < 10:
@@ -378,10 +484,25 @@ def class_histogram_figure(class_hist: Sequence[int] | np.ndarray, mean_confiden
     title = f"Generated digits by class: {coverage}/10 covered"
     if _finite(mean_confidence):
         title += f", confidence {float(mean_confidence):.2f}"
-    data = [{"type": "bar", "x": [str(d) for d in range(10)], "y": counts, "name": "generated",
-             "marker": {"color": FAKE}, "showlegend": False}]
-    layout = _layout(title, "digit (reference classifier)", "samples", "class_hist", legend=False,
-                     xaxis=_axis("digit (reference classifier)", type="category"), hovermode="closest")
+    data = [
+        {
+            "type": "bar",
+            "x": [str(d) for d in range(10)],
+            "y": counts,
+            "name": "generated",
+            "marker": {"color": FAKE},
+            "showlegend": False,
+        }
+    ]
+    layout = _layout(
+        title,
+        "digit (reference classifier)",
+        "samples",
+        "class_hist",
+        legend=False,
+        xaxis=_axis("digit (reference classifier)", type="category"),
+        hovermode="closest",
+    )
     if n > 0:
         _with_lines(layout, _hline(n / 10.0, "uniform (n/10)"))
     return {"data": data, "layout": layout}
@@ -391,11 +512,18 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
     """Digit classes covered (0-10) and the classifier's confidence over training."""
     xc, cov = _series(metric_history, "class_coverage", False)
     xm, conf = _series(metric_history, "mean_confidence", False)
-    data = [_line(xc, cov, "classes covered", FAKE),
-            _line(xm, conf, "mean confidence", QUALITY, dash="dash", width=2.0, yaxis="y2")]
-    layout = _layout("Digit classes covered and classifier confidence", "training step", "classes covered",
-                     "digits_quality", yaxis=_axis("classes covered", range=[0, 10.5], dtick=2),
-                     yaxis2=_axis("confidence", overlaying="y", side="right", range=[0, 1.05], showgrid=False))
+    data = [
+        _line(xc, cov, "classes covered", FAKE),
+        _line(xm, conf, "mean confidence", QUALITY, dash="dash", width=2.0, yaxis="y2"),
+    ]
+    layout = _layout(
+        "Digit classes covered and classifier confidence",
+        "training step",
+        "classes covered",
+        "digits_quality",
+        yaxis=_axis("classes covered", range=[0, 10.5], dtick=2),
+        yaxis2=_axis("confidence", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
+    )
     layout["margin"]["r"] = 64
     _with_lines(layout, _hline(10, "all 10 digits", label_side="left"))
     return {"data": data, "layout": layout}
@@ -456,9 +584,14 @@ def _arrow_lines(start: np.ndarray, direction: np.ndarray, width: float) -> tupl
     return flat[:, 0], flat[:, 1], top
 
 
-def playground_figure(real: np.ndarray | None, fake: np.ndarray | None, views: dict[str, Any] | None,
-                      layers: Iterable[str] = PLAYGROUND_LAYERS, bounds: Any = None,
-                      max_points: int = 512) -> dict:
+def playground_figure(
+    real: np.ndarray | None,
+    fake: np.ndarray | None,
+    views: dict[str, Any] | None,
+    layers: Iterable[str] = PLAYGROUND_LAYERS,
+    bounds: Any = None,
+    max_points: int = 512,
+) -> dict:
     """The 2D playground: real and fake points over D's decision surface, G's warped noise grid
     and the gradient arrows that tell each fake point where to move."""
     views = views or {}
@@ -476,14 +609,19 @@ def playground_figure(real: np.ndarray | None, fake: np.ndarray | None, views: d
             z = np.where(finite, z, np.nan)
         probabilistic = bool(heat.get("probabilistic", True))
         trace: dict[str, Any] = {
-            "type": "heatmap", "x": _f32(heat["x"]), "y": _f32(heat["y"]), "z": _f32(z),
-            "colorscale": D_COLORSCALE, "zsmooth": "fast", "name": "D(x)", "showlegend": False,
+            "type": "heatmap",
+            "x": _f32(heat["x"]),
+            "y": _f32(heat["y"]),
+            "z": _f32(z),
+            "colorscale": D_COLORSCALE,
+            "zsmooth": "fast",
+            "name": "D(x)",
+            "showlegend": False,
             "colorbar": {"thickness": 14, "len": 0.9, "tickfont": {"size": TICK_SIZE}},
         }
         if probabilistic:
             trace.update(zmin=0.0, zmax=1.0, hovertemplate="D(x) = %{z:.2f}<extra></extra>")
-            trace["colorbar"].update(title={"text": "D(x)"}, tickvals=[0, 0.5, 1],
-                                     ticktext=["0 fake", "0.5", "1 real"])
+            trace["colorbar"].update(title={"text": "D(x)"}, tickvals=[0, 0.5, 1], ticktext=["0 fake", "0.5", "1 real"])
         else:  # an unbounded critic: symmetric around 0 so white still means "undecided"
             span = float(np.nanpercentile(np.abs(z), 98)) if finite.any() else 1.0
             span = span if span > 0 and math.isfinite(span) else 1.0
@@ -495,38 +633,75 @@ def playground_figure(real: np.ndarray | None, fake: np.ndarray | None, views: d
     manifold = views.get("manifold")
     if "manifold" in layers and manifold is not None:
         mx, my = _with_gaps(manifold)
-        data.append({"type": "scatter", "mode": "lines", "x": _f32(mx), "y": _f32(my), "name": "G's manifold",
-                     "line": {"color": G_COLOR, "width": 1}, "opacity": 0.55, "hoverinfo": "skip"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": _f32(mx),
+                "y": _f32(my),
+                "name": "G's manifold",
+                "line": {"color": G_COLOR, "width": 1},
+                "opacity": 0.55,
+                "hoverinfo": "skip",
+            }
+        )
 
     # Fakes first, real data on top as open green rings: on tight mixtures (ring8's std is 0.02)
     # each mode's real points fall within a few pixels, and solid fakes drawn over them hid the
     # real data completely. A ring shows where the data is and the fakes inside it stay visible.
-    markers = {"fake": {"color": FAKE, "size": 6, "opacity": 0.85, "line": {"color": "white", "width": 0.5}},
-               "real": {"color": REAL, "size": 9, "symbol": "circle-open", "opacity": 0.9,
-                        "line": {"color": REAL, "width": 2}}}
+    markers = {
+        "fake": {"color": FAKE, "size": 6, "opacity": 0.85, "line": {"color": "white", "width": 0.5}},
+        "real": {
+            "color": REAL,
+            "size": 9,
+            "symbol": "circle-open",
+            "opacity": 0.9,
+            "line": {"color": REAL, "width": 2},
+        },
+    }
     for key, points, name in (("fake", fake, "generated"), ("real", real, "real data")):
         if key not in layers or points is None:
             continue
         pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)[:max_points]
-        data.append({"type": "scatter", "mode": "markers", "x": pts[:, 0], "y": pts[:, 1], "name": name,
-                     "marker": markers[key],
-                     "hovertemplate": f"{name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": pts[:, 0],
+                "y": pts[:, 1],
+                "name": name,
+                "marker": markers[key],
+                "hovertemplate": f"{name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            }
+        )
 
     arrows = views.get("arrows")
     if "arrows" in layers and arrows is not None:
         ax, ay, top = _arrow_lines(arrows["x"], arrows["direction"], x1 - x0)
-        data.append({"type": "scatter", "mode": "lines", "x": _f32(ax), "y": _f32(ay),
-                     "name": f"G's gradient (longest ‖∇‖ = {top:.2g})",
-                     "line": {"color": G_COLOR, "width": 1.8}, "hoverinfo": "skip"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": _f32(ax),
+                "y": _f32(ay),
+                "name": f"G's gradient (longest ‖∇‖ = {top:.2g})",
+                "line": {"color": G_COLOR, "width": 1.8},
+                "hoverinfo": "skip",
+            }
+        )
 
     if not data:  # all layers off: keep the axes so the view does not jump
-        data.append({"type": "scatter", "mode": "markers", "x": [], "y": [], "showlegend": False,
-                     "hoverinfo": "skip"})
-    layout = _layout("Real vs generated points over D's view", "x₁", "x₂", "playground",
-                     height=PLAYGROUND_HEIGHT, hovermode="closest",
-                     xaxis=_axis("x₁", range=[x0, x1], constrain="domain", showgrid=False),
-                     yaxis=_axis("x₂", range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain",
-                                 showgrid=False))
+        data.append({"type": "scatter", "mode": "markers", "x": [], "y": [], "showlegend": False, "hoverinfo": "skip"})
+    layout = _layout(
+        "Real vs generated points over D's view",
+        "x₁",
+        "x₂",
+        "playground",
+        height=PLAYGROUND_HEIGHT,
+        hovermode="closest",
+        xaxis=_axis("x₁", range=[x0, x1], constrain="domain", showgrid=False),
+        yaxis=_axis("x₂", range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False),
+    )
     layout["legend"].update(y=-0.2, yanchor="top")  # below: four entries wrap and would cover the top
     layout["margin"]["t"] = 48
     if colorbar_right:
@@ -543,26 +718,48 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
     x = np.asarray(views["x"], dtype=np.float64)
     probabilistic = bool(views.get("probabilistic", True))
     data = [
-        {**_line(x, _col(views, "p_data"), "p_data (real)", REAL), "fill": "tozeroy",
-         "fillcolor": "rgba(44,160,44,0.15)"},
-        {**_line(x, _col(views, "p_g"), "p_g (generated)", FAKE), "fill": "tozeroy",
-         "fillcolor": "rgba(148,103,189,0.15)"},
+        {
+            **_line(x, _col(views, "p_data"), "p_data (real)", REAL),
+            "fill": "tozeroy",
+            "fillcolor": "rgba(44,160,44,0.15)",
+        },
+        {
+            **_line(x, _col(views, "p_g"), "p_g (generated)", FAKE),
+            "fill": "tozeroy",
+            "fillcolor": "rgba(148,103,189,0.15)",
+        },
         _line(x, _col(views, "d"), "D(x)" if probabilistic else "critic score", D_COLOR, yaxis="y2"),
     ]
     if probabilistic and "d_optimal" in views:
         data.append(_line(x, _col(views, "d_optimal"), "optimal D*(x)", OPTIMAL, dash="dash", yaxis="y2"))
     if real is not None and np.size(real):
         r = np.asarray(real, dtype=np.float64).reshape(-1)[:200]
-        data.append({"type": "scatter", "mode": "markers", "x": r, "y": np.zeros_like(r), "name": "real samples",
-                     "marker": {"symbol": "line-ns-open", "size": 10, "color": REAL, "opacity": 0.5},
-                     "showlegend": False, "hoverinfo": "skip"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": r,
+                "y": np.zeros_like(r),
+                "name": "real samples",
+                "marker": {"symbol": "line-ns-open", "size": 10, "color": REAL, "opacity": 0.5},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
     y2 = _axis("D(x)", overlaying="y", side="right", showgrid=False)
     if probabilistic:
         y2.update(range=[-0.02, 1.02])
     else:
         y2["title"] = {"text": "critic score"}
-    layout = _layout("Densities and the discriminator", "x", "density", "density_1d", hovermode="x",
-                     yaxis=_axis("density", rangemode="tozero"), yaxis2=y2)
+    layout = _layout(
+        "Densities and the discriminator",
+        "x",
+        "density",
+        "density_1d",
+        hovermode="x",
+        yaxis=_axis("density", rangemode="tozero"),
+        yaxis2=y2,
+    )
     layout["margin"]["r"] = 64
     if probabilistic:
         _with_lines(layout, _hline(0.5, "D = 0.5", yref="y2", dash="dot", label_side="left"))
@@ -580,26 +777,64 @@ def generator_loss_curves_figure(operating_point: float | None = None) -> dict:
         _line(d, d, "|gradient|, saturating = D", SATURATING, dash="dot", yaxis="y2"),
         _line(d, 1 - d, "|gradient|, non-saturating = 1 − D", G_COLOR, dash="dot", yaxis="y2"),
     ]
-    layout = _layout("Generator losses and their gradients", "D(G(z)): how real D finds the fakes",
-                     "generator loss (G minimises)", "g_loss_curves", hovermode="x",
-                     xaxis=_axis("D(G(z)): how real D finds the fakes", range=[0, 1]),
-                     yaxis=_axis("generator loss (G minimises)", range=[-5, 5]),
-                     yaxis2=_axis("|∂loss/∂logit|", overlaying="y", side="right", range=[0, 1.05], showgrid=False))
+    layout = _layout(
+        "Generator losses and their gradients",
+        "D(G(z)): how real D finds the fakes",
+        "generator loss (G minimises)",
+        "g_loss_curves",
+        hovermode="x",
+        xaxis=_axis("D(G(z)): how real D finds the fakes", range=[0, 1]),
+        yaxis=_axis("generator loss (G minimises)", range=[-5, 5]),
+        yaxis2=_axis("|∂loss/∂logit|", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
+    )
     layout["margin"]["r"] = 64
-    layout["annotations"] = [{
-        "x": 0.03, "y": 0.03, "xref": "x", "yref": "y2", "ax": 70, "ay": -70, "showarrow": True,
-        "arrowhead": 2, "arrowcolor": SATURATING, "text": "D rejects fakes →<br>saturating gradient vanishes",
-        "align": "left", "xanchor": "left", "font": {"size": TICK_SIZE, "color": SATURATING},
-        "bgcolor": "rgba(255,255,255,0.8)"}]
+    layout["annotations"] = [
+        {
+            "x": 0.03,
+            "y": 0.03,
+            "xref": "x",
+            "yref": "y2",
+            "ax": 70,
+            "ay": -70,
+            "showarrow": True,
+            "arrowhead": 2,
+            "arrowcolor": SATURATING,
+            "text": "D rejects fakes →<br>saturating gradient vanishes",
+            "align": "left",
+            "xanchor": "left",
+            "font": {"size": TICK_SIZE, "color": SATURATING},
+            "bgcolor": "rgba(255,255,255,0.8)",
+        }
+    ]
     if _finite(operating_point):
         op = min(max(float(operating_point), 0.0), 1.0)
-        layout["shapes"] = [{"type": "line", "xref": "x", "x0": op, "x1": op, "yref": "paper", "y0": 0, "y1": 1,
-                             "line": {"color": NEUTRAL, "width": 2, "dash": "dash"}}]
-        layout["annotations"].append({"x": op, "y": 0.02, "xref": "x", "yref": "paper", "yanchor": "bottom",
-                                      "xanchor": "left" if op < 0.75 else "right", "xshift": 4 if op < 0.75 else -4,
-                                      "showarrow": False, "text": f"this run: D(G(z)) = {op:.2f}",
-                                      "font": {"size": TICK_SIZE, "color": NEUTRAL},
-                                      "bgcolor": "rgba(255,255,255,0.8)"})
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": op,
+                "x1": op,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": NEUTRAL, "width": 2, "dash": "dash"},
+            }
+        ]
+        layout["annotations"].append(
+            {
+                "x": op,
+                "y": 0.02,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "xanchor": "left" if op < 0.75 else "right",
+                "xshift": 4 if op < 0.75 else -4,
+                "showarrow": False,
+                "text": f"this run: D(G(z)) = {op:.2f}",
+                "font": {"size": TICK_SIZE, "color": NEUTRAL},
+                "bgcolor": "rgba(255,255,255,0.8)",
+            }
+        )
     return {"data": data, "layout": layout}
 
 
@@ -609,34 +844,84 @@ def value_function_figure(d_real: float | None = None, d_fake: float | None = No
     a = np.linspace(0.01, 0.99, 60)
     b = np.linspace(0.01, 0.99, 60)
     v = np.log(a)[None, :] + np.log1p(-b)[:, None]  # rows follow D(G(z)) (the y axis)
-    data: list[dict[str, Any]] = [{
-        "type": "contour", "x": a, "y": b, "z": np.maximum(v, -6.0), "name": "V(D, G)",
-        "colorscale": _VALUE_COLORSCALE, "zmin": -6.0, "zmax": 0.0, "showlegend": False,
-        "contours": {"start": -6.0, "end": 0.0, "size": 0.5, "coloring": "heatmap"},
-        "line": {"width": 0.5, "color": "rgba(0,0,0,0.3)"},
-        "colorbar": {"title": {"text": "V(D, G)"}, "thickness": 14, "tickfont": {"size": TICK_SIZE}},
-        "hovertemplate": "D(x) = %{x:.2f}<br>D(G(z)) = %{y:.2f}<br>V = %{z:.2f}<extra></extra>",
-    }, {
-        "type": "scatter", "mode": "markers", "x": [0.5], "y": [0.5], "name": "equilibrium",
-        "marker": {"symbol": "x", "size": 14, "color": "black"}, "hoverinfo": "skip", "showlegend": False,
-    }]
-    annotations = [{"x": 0.5, "y": 0.5, "xref": "x", "yref": "y", "ax": -60, "ay": -50, "showarrow": True,
-                    "arrowhead": 2, "text": "equilibrium: V = −log 4 ≈ −1.39", "bgcolor": "rgba(255,255,255,0.85)",
-                    "font": {"size": TICK_SIZE}},
-                   {"x": 0.97, "y": 0.03, "xref": "x", "yref": "y", "ax": -50, "ay": -40, "showarrow": True,
-                    "arrowhead": 2, "text": "D's goal (V → 0)", "bgcolor": "rgba(255,255,255,0.85)",
-                    "font": {"size": TICK_SIZE, "color": D_COLOR}}]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "contour",
+            "x": a,
+            "y": b,
+            "z": np.maximum(v, -6.0),
+            "name": "V(D, G)",
+            "colorscale": _VALUE_COLORSCALE,
+            "zmin": -6.0,
+            "zmax": 0.0,
+            "showlegend": False,
+            "contours": {"start": -6.0, "end": 0.0, "size": 0.5, "coloring": "heatmap"},
+            "line": {"width": 0.5, "color": "rgba(0,0,0,0.3)"},
+            "colorbar": {"title": {"text": "V(D, G)"}, "thickness": 14, "tickfont": {"size": TICK_SIZE}},
+            "hovertemplate": "D(x) = %{x:.2f}<br>D(G(z)) = %{y:.2f}<br>V = %{z:.2f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [0.5],
+            "y": [0.5],
+            "name": "equilibrium",
+            "marker": {"symbol": "x", "size": 14, "color": "black"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+    ]
+    annotations = [
+        {
+            "x": 0.5,
+            "y": 0.5,
+            "xref": "x",
+            "yref": "y",
+            "ax": -60,
+            "ay": -50,
+            "showarrow": True,
+            "arrowhead": 2,
+            "text": "equilibrium: V = −log 4 ≈ −1.39",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": TICK_SIZE},
+        },
+        {
+            "x": 0.97,
+            "y": 0.03,
+            "xref": "x",
+            "yref": "y",
+            "ax": -50,
+            "ay": -40,
+            "showarrow": True,
+            "arrowhead": 2,
+            "text": "D's goal (V → 0)",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": TICK_SIZE, "color": D_COLOR},
+        },
+    ]
     if _finite(d_real) and _finite(d_fake):
-        data.append({"type": "scatter", "mode": "markers", "x": [float(d_real)], "y": [float(d_fake)],
-                     "name": "this run", "marker": {"size": 16, "color": G_COLOR, "line": {"color": "black",
-                                                                                        "width": 1.5}},
-                     "hovertemplate": "this run<br>D(x) = %{x:.2f}<br>D(G(z)) = %{y:.2f}<extra></extra>"})
-    layout = _layout("Value function V(D, G) = log D(x) + log(1 − D(G(z)))", "D(x) on real data",
-                     "D(G(z)) on fakes", "value_function", height=PLAYGROUND_HEIGHT - 60, hovermode="closest",
-                     xaxis=_axis("D(x) on real data", range=[0, 1], constrain="domain"),
-                     yaxis=_axis("D(G(z)) on fakes", range=[0, 1], scaleanchor="x", scaleratio=1,
-                                 constrain="domain"),
-                     annotations=annotations)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [float(d_real)],
+                "y": [float(d_fake)],
+                "name": "this run",
+                "marker": {"size": 16, "color": G_COLOR, "line": {"color": "black", "width": 1.5}},
+                "hovertemplate": "this run<br>D(x) = %{x:.2f}<br>D(G(z)) = %{y:.2f}<extra></extra>",
+            }
+        )
+    layout = _layout(
+        "Value function V(D, G) = log D(x) + log(1 − D(G(z)))",
+        "D(x) on real data",
+        "D(G(z)) on fakes",
+        "value_function",
+        height=PLAYGROUND_HEIGHT - 60,
+        hovermode="closest",
+        xaxis=_axis("D(x) on real data", range=[0, 1], constrain="domain"),
+        yaxis=_axis("D(G(z)) on fakes", range=[0, 1], scaleanchor="x", scaleratio=1, constrain="domain"),
+        annotations=annotations,
+    )
     return {"data": data, "layout": layout}
 
 

@@ -4,6 +4,7 @@ network is learning, and D's opinion of real and generated points read off its d
 No Streamlit, no torch: strings and numpy in, strings and numbers out (tested in
 tests/test_viz_overview.py). Colours come from gan_core.viz so the diagram matches the charts.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,30 +37,59 @@ def _steps(n: int, what: str) -> str:
     return f"{n} {what} step" + ("" if n == 1 else "s")
 
 
-def diagram_state(status: str, last_phase: str, step: int, d_updates: int, g_updates: int,
-                  d_steps: int = 1, g_steps: int = 1) -> DiagramState:
+def diagram_state(
+    status: str, last_phase: str, step: int, d_updates: int, g_updates: int, d_steps: int = 1, g_steps: int = 1
+) -> DiagramState:
     """Map a run's status and its most recent update ("d", "g", "both") to the diagram."""
     turns = f"{_steps(d_steps, 'D')}, then {_steps(g_steps, 'G')}"
     if status in ("running", "queued"):
         sentence = f"D and G take turns: {turns}, over and over (drawn slowed down)."
         if status == "queued":
             sentence = "Waiting for a free training slot on the server; it starts by itself."
-        return DiagramState(TRAINING, TRAINING, True, "LIVE" if status == "running" else "QUEUED", sentence,
-                            d_steps, g_steps)
+        return DiagramState(
+            TRAINING, TRAINING, True, "LIVE" if status == "running" else "QUEUED", sentence, d_steps, g_steps
+        )
     if status in ("diverged", "error"):
-        return DiagramState(FROZEN, FROZEN, False, "STOPPED",
-                            "Training stopped (see the message in the sidebar): reset the run to go on.")
+        return DiagramState(
+            FROZEN,
+            FROZEN,
+            False,
+            "STOPPED",
+            "Training stopped (see the message in the sidebar): reset the run to go on.",
+        )
     if d_updates == 0 and g_updates == 0:
-        return DiagramState(NEUTRAL, NEUTRAL, False, "READY",
-                            "Nothing has been trained yet: G's samples are random noise pushed through random weights.")
+        return DiagramState(
+            NEUTRAL,
+            NEUTRAL,
+            False,
+            "READY",
+            "Nothing has been trained yet: G's samples are random noise pushed through random weights.",
+        )
     if last_phase == "d":
-        return DiagramState(TRAINING, FROZEN, False, "D JUST LEARNED",
-                            "D just learned to separate real from fake; G was frozen, so its samples did not move.")
+        return DiagramState(
+            TRAINING,
+            FROZEN,
+            False,
+            "D JUST LEARNED",
+            "D just learned to separate real from fake; G was frozen, so its samples did not move.",
+        )
     if last_phase == "g":
-        return DiagramState(FROZEN, TRAINING, False, "G JUST LEARNED",
-                            "G just moved its samples towards where D says “real”, through a frozen D.")
-    return DiagramState(RESTING, RESTING, False, "PAUSED",
-                        f"Paused at step {step:,}. The last iteration trained both: {turns}.", d_steps, g_steps)
+        return DiagramState(
+            FROZEN,
+            TRAINING,
+            False,
+            "G JUST LEARNED",
+            "G just moved its samples towards where D says “real”, through a frozen D.",
+        )
+    return DiagramState(
+        RESTING,
+        RESTING,
+        False,
+        "PAUSED",
+        f"Paused at step {step:,}. The last iteration trained both: {turns}.",
+        d_steps,
+        g_steps,
+    )
 
 
 def _net(x: float, y: float, letter: str, name: str, color: str, look: str, live_class: str) -> str:
@@ -68,26 +98,34 @@ def _net(x: float, y: float, letter: str, name: str, color: str, look: str, live
     if live_class:
         label = "learning in turns"
     cls = f"ganx-net ganx-{look} {live_class}".strip()
-    return (f'<g class="{cls}" style="--c:{color}">'
-            f'<rect x="{x}" y="{y}" width="140" height="100" rx="16"/>'
-            f'<text x="{x + 70}" y="{y + 56}" class="ganx-big">{letter}</text>'
-            f'<text x="{x + 70}" y="{y + 86}" class="ganx-sub">{name}</text>'
-            f'<text x="{x + 70}" y="{y - 9}" class="ganx-tag">{label}</text></g>')
+    return (
+        f'<g class="{cls}" style="--c:{color}">'
+        f'<rect x="{x}" y="{y}" width="140" height="100" rx="16"/>'
+        f'<text x="{x + 70}" y="{y + 56}" class="ganx-big">{letter}</text>'
+        f'<text x="{x + 70}" y="{y + 86}" class="ganx-sub">{name}</text>'
+        f'<text x="{x + 70}" y="{y - 9}" class="ganx-tag">{label}</text></g>'
+    )
 
 
 def _data_box(x: float, y: float, title: str, sub: str, color: str, seed: int) -> str:
     rng = np.random.default_rng(seed)
-    dots = "".join(f'<circle cx="{x + 16 + 100 * u:.0f}" cy="{y + 12 + 14 * v:.0f}" r="4" fill="{color}"/>'
-                   for u, v in rng.uniform(0, 1, (9, 2)))
-    return (f'<g><rect x="{x}" y="{y}" width="132" height="84" rx="10" fill="white" stroke="{color}" '
-            f'stroke-width="2.5"/>{dots}'
-            f'<text x="{x + 66}" y="{y + 56}" class="ganx-box" fill="{color}">{title}</text>'
-            f'<text x="{x + 66}" y="{y + 76}" class="ganx-small">{sub}</text></g>')
+    dots = "".join(
+        f'<circle cx="{x + 16 + 100 * u:.0f}" cy="{y + 12 + 14 * v:.0f}" r="4" fill="{color}"/>'
+        for u, v in rng.uniform(0, 1, (9, 2))
+    )
+    return (
+        f'<g><rect x="{x}" y="{y}" width="132" height="84" rx="10" fill="white" stroke="{color}" '
+        f'stroke-width="2.5"/>{dots}'
+        f'<text x="{x + 66}" y="{y + 56}" class="ganx-box" fill="{color}">{title}</text>'
+        f'<text x="{x + 66}" y="{y + 76}" class="ganx-small">{sub}</text></g>'
+    )
 
 
 def _arrow(x0: float, y0: float, x1: float, y1: float, color: str = "#555", cls: str = "") -> str:
-    return (f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="{color}" stroke-width="3" '
-            f'marker-end="url(#ganx-head)" class="{cls}"/>')
+    return (
+        f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="{color}" stroke-width="3" '
+        f'marker-end="url(#ganx-head)" class="{cls}"/>'
+    )
 
 
 def _css(state: DiagramState) -> str:
@@ -133,7 +171,7 @@ def gan_loop_svg(state: DiagramState, noise: str = "gaussian") -> str:
     live_g = "ganx-live-g" if state.live else ""
     parts = [
         '<svg class="ganx-svg" viewBox="0 0 804 330" width="100%" role="img" '
-        f'aria-label="GAN diagram: noise to generator to fake samples to discriminator, which also sees real samples">',
+        'aria-label="GAN diagram: noise to generator to fake samples to discriminator, which also sees real samples">',
         _css(state),
         '<defs><marker id="ganx-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
@@ -157,25 +195,31 @@ def gan_loop_svg(state: DiagramState, noise: str = "gaussian") -> str:
     ]
     if state.d == TRAINING and state.g == FROZEN:
         # D's loss flows back into D only.
-        parts.append(f'<path d="M734,150 C734,110 690,106 652,144" fill="none" stroke="{D_COLOR}" stroke-width="3" '
-                     f'stroke-dasharray="8 6" marker-end="url(#ganx-head)"/>'
-                     f'<text x="800" y="98" class="ganx-note" style="text-anchor:end" fill="{D_COLOR}">'
-                     f'D’s loss: D(real)↑, D(fake)↓</text>')
+        parts.append(
+            f'<path d="M734,150 C734,110 690,106 652,144" fill="none" stroke="{D_COLOR}" stroke-width="3" '
+            f'stroke-dasharray="8 6" marker-end="url(#ganx-head)"/>'
+            f'<text x="800" y="98" class="ganx-note" style="text-anchor:end" fill="{D_COLOR}">'
+            f"D’s loss: D(real)↑, D(fake)↓</text>"
+        )
     elif state.g == TRAINING and state.d == FROZEN:
         # G's gradient goes back through the (frozen) D into G.
-        parts.append(f'<path d="M578,228 L578,316 L210,316 L210,147" fill="none" stroke="{G_COLOR}" '
-                     f'stroke-width="3" stroke-dasharray="8 6" marker-end="url(#ganx-head)"/>'
-                     f'<rect x="226" y="302" width="336" height="24" fill="white"/>'
-                     f'<text x="394" y="321" class="ganx-note" fill="{G_COLOR}">G’s gradient flows back '
-                     f'through frozen D</text>')
+        parts.append(
+            f'<path d="M578,228 L578,316 L210,316 L210,147" fill="none" stroke="{G_COLOR}" '
+            f'stroke-width="3" stroke-dasharray="8 6" marker-end="url(#ganx-head)"/>'
+            f'<rect x="226" y="302" width="336" height="24" fill="white"/>'
+            f'<text x="394" y="321" class="ganx-note" fill="{G_COLOR}">G’s gradient flows back '
+            f"through frozen D</text>"
+        )
     badge_color = {"LIVE": "#d62728", "QUEUED": "#bcbd22", "STOPPED": "#d62728"}.get(state.badge, "#555555")
     blink = ' class="ganx-blink"' if state.badge == "LIVE" else ""
     width = 14 + 10.5 * len(state.badge)
     left = 804 - width - 26 - 4
-    parts.append(f'<g transform="translate({left},4)"><rect width="{width + 26}" height="30" rx="15" '
-                 f'fill="{badge_color}"/><circle cx="15" cy="15" r="6" fill="white"{blink}/>'
-                 f'<text x="{(width + 26) / 2 + 8}" y="21" style="font-size:15px;font-weight:700" '
-                 f'fill="white">{escape(state.badge)}</text></g>')
+    parts.append(
+        f'<g transform="translate({left},4)"><rect width="{width + 26}" height="30" rx="15" '
+        f'fill="{badge_color}"/><circle cx="15" cy="15" r="6" fill="white"{blink}/>'
+        f'<text x="{(width + 26) / 2 + 8}" y="21" style="font-size:15px;font-weight:700" '
+        f'fill="white">{escape(state.badge)}</text></g>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -199,8 +243,12 @@ def d_at_points(heatmap: dict[str, Any], points: Any) -> np.ndarray:
 
     ix, tx = locate(xs, pts[:, 0])
     iy, ty = locate(ys, pts[:, 1])
-    return (z[iy, ix] * (1 - tx) * (1 - ty) + z[iy, ix + 1] * tx * (1 - ty)
-            + z[iy + 1, ix] * (1 - tx) * ty + z[iy + 1, ix + 1] * tx * ty)
+    return (
+        z[iy, ix] * (1 - tx) * (1 - ty)
+        + z[iy, ix + 1] * tx * (1 - ty)
+        + z[iy + 1, ix] * (1 - tx) * ty
+        + z[iy + 1, ix + 1] * tx * ty
+    )
 
 
 @dataclass(frozen=True)

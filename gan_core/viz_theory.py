@@ -3,6 +3,7 @@
 Same conventions as viz (colours, fonts, `template: none`, uirevision per chart); they reuse
 viz's private helpers on purpose so the two modules look like one.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,11 +40,21 @@ def criterion_figure(metric_history: dict[str, Any] | None) -> dict:
     trace = _line(x, cost, "C(G) = −log 4 + 2·JS", G_COLOR)
     trace["customdata"] = js
     trace["hovertemplate"] = "step %{x:,}<br>C(G) = %{y:.3f}<br>JS = %{customdata:.3f}<extra></extra>"
-    layout = _layout("C(G) = −log 4 + 2·JS over training", "training step", "C(G)", "criterion",
-                     note=f"JS: {description}", legend=False, hovermode="closest",
-                     yaxis=_axis("C(G)", range=[-LOG4 - 0.08, 0.1]))
-    _with_lines(layout, _hline(-LOG4, "floor −log 4 ≈ −1.386: p_g = p_data", color=REAL, label_side="left"),
-                _hline(0.0, "0: no overlap (JS = log 2)", label_side="left"))
+    layout = _layout(
+        "C(G) = −log 4 + 2·JS over training",
+        "training step",
+        "C(G)",
+        "criterion",
+        note=f"JS: {description}",
+        legend=False,
+        hovermode="closest",
+        yaxis=_axis("C(G)", range=[-LOG4 - 0.08, 0.1]),
+    )
+    _with_lines(
+        layout,
+        _hline(-LOG4, "floor −log 4 ≈ −1.386: p_g = p_data", color=REAL, label_side="left"),
+        _hline(0.0, "0: no overlap (JS = log 2)", label_side="left"),
+    )
     return {"data": [trace], "layout": layout}
 
 
@@ -54,4 +65,3 @@ def gradient_signal(d_fake: float | None) -> dict[str, float] | None:
         return None
     d = float(d_fake)
     return {"saturating": d, "nonsaturating": 1.0 - d, "ratio": (1.0 - d) / max(d, 1e-12)}
-

@@ -9,6 +9,7 @@ scikit-learn is *not* a project dependency. Run this once in a throwaway environ
 The result is deterministic (same arrays, same order as `sklearn.datasets.load_digits`).
 Attribution and licence: assets/DIGITS_LICENSE.md.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -16,6 +16,7 @@ Options: --steps N (default: the preset's steps), --seed S, --preset NAME, --out
 --grid PNG (a 10x10 grid of samples to look at), --dry-run (10 steps, writes to a temp dir).
 It prints the reference classifier's verdict on 1,000 samples: classes covered and confidence.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"diverged at step {step} (losses {stats.loss_d}, {stats.loss_g}); nothing written")
             return 1
         if step % 500 == 0:
-            print(f"step {step}/{steps}: loss D {stats.loss_d:.3f}, loss G {stats.loss_g:.3f}, "
-                  f"D accuracy {stats.acc:.2f}", flush=True)
+            print(
+                f"step {step}/{steps}: loss D {stats.loss_d:.3f}, loss G {stats.loss_g:.3f}, "
+                f"D accuracy {stats.acc:.2f}",
+                flush=True,
+            )
     seconds = time.perf_counter() - started
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -96,9 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     samples = decode(generator, z)
     verdict = digits_metrics(samples)
     print(f"{args.preset}: {steps} steps in {seconds:.0f} s -> {out} ({size / 1024:.0f} KiB)")
-    print(f"reference classifier on {N_JUDGED} samples: classes covered {verdict['class_coverage']}/10, "
-          f"mean confidence {verdict['mean_confidence']:.2f}, Fréchet distance {verdict['frechet_distance']:.2f}, "
-          f"per class {verdict['class_hist']}")
+    print(
+        f"reference classifier on {N_JUDGED} samples: classes covered {verdict['class_coverage']}/10, "
+        f"mean confidence {verdict['mean_confidence']:.2f}, Fréchet distance {verdict['frechet_distance']:.2f}, "
+        f"per class {verdict['class_hist']}"
+    )
     if args.grid:
         imaging.image_grid(samples[:100], ncols=10).save(args.grid)
         print(f"sample grid: {args.grid}")

@@ -9,6 +9,7 @@ pixel) the net sees random non-digits with a uniform target, so that the noise o
 generator scores low confidence instead of a confident "8". Only the state_dict is saved, so
 loading needs no pickled code (`torch.load(..., weights_only=True)`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gan_core.classifier import WEIGHTS_FILE, DigitsNet, held_out_split, to_model_input  # noqa: E402
-from gan_core.data.images import assets_dir, load_digits_arrays  # noqa: E402
+from gan_core.classifier import WEIGHTS_FILE, DigitsNet, held_out_split, to_model_input
+from gan_core.data.images import assets_dir, load_digits_arrays
 
 OUTLIER_WEIGHT = 0.5
 
@@ -30,7 +31,7 @@ def shift_batch(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Move each image by up to one pixel: GAN samples are rarely centred exactly like the data."""
     padded = nn.functional.pad(x, (1, 1, 1, 1), value=-1.0)
     offsets = torch.randint(0, 3, (x.shape[0], 2), generator=generator)
-    return torch.stack([padded[i, :, dy:dy + 8, dx:dx + 8] for i, (dy, dx) in enumerate(offsets.tolist())])
+    return torch.stack([padded[i, :, dy : dy + 8, dx : dx + 8] for i, (dy, dx) in enumerate(offsets.tolist())])
 
 
 def not_digits(n: int, generator: torch.Generator) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """Helpers for Streamlit AppTest page tests."""
+
 from __future__ import annotations
 
 import json

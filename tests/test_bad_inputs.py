@@ -1,16 +1,16 @@
 """Bad input from a link or a control: a readable message, the run keeps its last good
 settings, and other sessions do not notice (#6). Engine-level rejections of uploads and
 checkpoints are in test_uploads.py, test_checkpoint.py, test_toy_data.py and test_config.py."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
-
 from apptest_utils import TIMEOUT, session_run
-from gan_core.presets import get_preset
 from streamlit.testing.v1 import AppTest
 
+from gan_core.presets import get_preset
 from tests.apptest_utils import ROOT
 
 BAD_URL_VALUES = [

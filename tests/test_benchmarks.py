@@ -4,6 +4,7 @@ Only ratios measured in the same test are asserted, never absolute times, with t
 more generous than the targets: CI machines are small and busy. They still fail when the
 engine loses its edge over a plain PyTorch loop, or when watching a page starves training.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,4 +45,5 @@ def test_engine_is_at_least_as_fast_as_the_plain_pytorch_loop(name):
         r = measure_config(name, cfg, blocks=5, block_seconds=1.0, warmup_seconds=0.3, include_run=False)
     assert r["cpu_ratio"] >= ENGINE_MIN_RATIO, (
         f"{name}: Trainer.step() does {r['ours_steps_per_cpu_s']:.0f} steps per CPU second, the plain loop "
-        f"{r['ref_steps_per_cpu_s']:.0f} (ratio {r['cpu_ratio']:.2f} < {ENGINE_MIN_RATIO})")
+        f"{r['ref_steps_per_cpu_s']:.0f} (ratio {r['cpu_ratio']:.2f} < {ENGINE_MIN_RATIO})"
+    )

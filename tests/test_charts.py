@@ -1,4 +1,5 @@
 """The in-place live chart: plotly.js is served from ./static (offline), copied whole, once."""
+
 from __future__ import annotations
 
 from pathlib import Path

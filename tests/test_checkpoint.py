@@ -1,4 +1,5 @@
 """Checkpoints: a round trip restores the run, and no file can run code or crash the page."""
+
 from __future__ import annotations
 
 import io

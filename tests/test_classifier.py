@@ -1,4 +1,5 @@
 """The reference classifier and the digit metrics a teacher reads off the app."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -46,7 +47,7 @@ def test_text_values_from_urls_are_coerced_and_validated():
 
 def test_config_is_frozen_and_round_trips():
     cfg = TrainConfig(dataset="digits", model="dcgan", noise_dim=16)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.lr_g = 1.0  # type: ignore[misc]
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
 

@@ -1,4 +1,5 @@
 """Image datasets: what the trainer and the app rely on (shape, range, reproducibility, safe downloads)."""
+
 from __future__ import annotations
 
 import gzip
@@ -28,6 +29,7 @@ IMAGES_GZ, LABELS_GZ = img.MNIST_FILES
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
     dtype = {0x08: ">u1", 0x0C: ">i4", 0x0D: ">f4"}[type_code]
     header = bytes([0, 0, type_code, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
@@ -46,8 +48,11 @@ def fake_mnist(tmp_path: Path) -> dict:
     (server / LABELS_GZ).write_bytes(gzip.compress(idx_bytes(labels)))
     md5 = {name: hashlib.md5((server / name).read_bytes()).hexdigest() for name in img.MNIST_FILES}
     return {
-        "pixels": pixels, "labels": labels, "cache": tmp_path / "cache",
-        "mirrors": {"mnist": (server.as_uri() + "/",)}, "checksums": {"mnist": md5},
+        "pixels": pixels,
+        "labels": labels,
+        "cache": tmp_path / "cache",
+        "mirrors": {"mnist": (server.as_uri() + "/",)},
+        "checksums": {"mnist": md5},
     }
 
 
@@ -61,6 +66,7 @@ def offline_opener(url: str, timeout: float) -> io.BytesIO:
 
 
 # --- built-in digits -------------------------------------------------------------------------
+
 
 def test_digits_arrays_are_the_uci_set() -> None:
     images, labels = load_digits_arrays()
@@ -82,8 +88,9 @@ def test_digits_dataset_is_scaled_like_a_tanh_generator() -> None:
 
 
 def test_assets_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    np.savez_compressed(tmp_path / "digits.npz", images=np.full((3, 8, 8), 16, np.uint8),
-                        labels=np.array([1, 2, 3], np.uint8))
+    np.savez_compressed(
+        tmp_path / "digits.npz", images=np.full((3, 8, 8), 16, np.uint8), labels=np.array([1, 2, 3], np.uint8)
+    )
     monkeypatch.setenv("GAN_EXPLAINER_ASSETS", str(tmp_path))
     images, labels = load_digits_arrays()
     assert images.shape == (3, 8, 8) and images.max() == 1.0 and labels.tolist() == [1, 2, 3]
@@ -93,6 +100,7 @@ def test_assets_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 # --- shapes ----------------------------------------------------------------------------------
+
 
 def test_shapes_have_expected_shape_range_and_balanced_classes() -> None:
     ds = shapes_dataset(n=200, size=16, seed=0)
@@ -120,6 +128,7 @@ def test_shapes_size_is_configurable_and_checked() -> None:
 
 # --- IDX reader ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("compress", [False, True])
 def test_read_idx_round_trips_plain_and_gzip(tmp_path: Path, compress: bool) -> None:
     array = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
@@ -138,21 +147,25 @@ def test_read_idx_handles_big_endian_types() -> None:
     assert np.array_equal(read_idx(idx_bytes(floats, 0x0D)), floats)
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"\x01\x00\x08\x01" + (3).to_bytes(4, "big") + b"abc", "magic"),
-    (b"\x00\x00\x07\x01" + (3).to_bytes(4, "big") + b"abc", "element type"),
-    (b"\x00\x00\x08\x01" + (4).to_bytes(4, "big") + b"abc", "truncated"),
-    (b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"abc", "truncated"),
-    (b"\x00\x00\x08\x02" + (2).to_bytes(4, "big"), "dimensions"),
-    (b"\x00\x00", "too short"),
-    (b"\x1f\x8b\x08garbage", "gzip"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"\x01\x00\x08\x01" + (3).to_bytes(4, "big") + b"abc", "magic"),
+        (b"\x00\x00\x07\x01" + (3).to_bytes(4, "big") + b"abc", "element type"),
+        (b"\x00\x00\x08\x01" + (4).to_bytes(4, "big") + b"abc", "truncated"),
+        (b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"abc", "truncated"),
+        (b"\x00\x00\x08\x02" + (2).to_bytes(4, "big"), "dimensions"),
+        (b"\x00\x00", "too short"),
+        (b"\x1f\x8b\x08garbage", "gzip"),
+    ],
+)
 def test_read_idx_rejects_bad_files(raw: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         read_idx(raw)
 
 
 # --- MNIST download and cache ----------------------------------------------------------------
+
 
 def test_mnist_downloads_verifies_and_scales(fake_mnist: dict) -> None:
     ds = load_fake(fake_mnist)
@@ -174,7 +187,7 @@ def test_mnist_limit_keeps_a_reproducible_subset(fake_mnist: dict) -> None:
 
 
 def test_bad_checksum_is_an_error_and_leaves_nothing_cached(fake_mnist: dict) -> None:
-    wrong = {"mnist": {name: "0" * 32 for name in img.MNIST_FILES}}
+    wrong = {"mnist": dict.fromkeys(img.MNIST_FILES, "0" * 32)}
     with pytest.raises(DatasetUnavailable, match="checksum mismatch"):
         load_fake(fake_mnist, checksums=wrong)
     folder = fake_mnist["cache"] / "mnist"
@@ -243,6 +256,7 @@ def test_published_checksums_are_well_formed() -> None:
 
 # --- user images and dispatcher --------------------------------------------------------------
 
+
 def test_images_from_uint8_and_float_arrays() -> None:
     pixels = np.zeros((8, 10, 12), dtype=np.uint8)
     pixels[:, 0, 0] = 255
@@ -253,15 +267,18 @@ def test_images_from_uint8_and_float_arrays() -> None:
     assert torch.allclose(floats.data, ds.data) and floats.labels is None
 
 
-@pytest.mark.parametrize("images, message", [
-    (np.zeros((7, 16, 16), np.uint8), "at least 8"),
-    (np.zeros((8, 4, 16), np.uint8), "between 8 and 64"),
-    (np.zeros((8, 65, 65), np.uint8), "between 8 and 64"),
-    (np.zeros((8, 16, 16, 3), np.uint8), "grayscale"),
-    ([np.zeros((16, 16))] * 7 + [np.zeros((12, 12))], "same size"),
-    (np.full((8, 16, 16), 1.5), "within \\[0, 1\\]"),
-    (np.full((8, 16, 16), 300), "0..255"),
-])
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.zeros((7, 16, 16), np.uint8), "at least 8"),
+        (np.zeros((8, 4, 16), np.uint8), "between 8 and 64"),
+        (np.zeros((8, 65, 65), np.uint8), "between 8 and 64"),
+        (np.zeros((8, 16, 16, 3), np.uint8), "grayscale"),
+        ([np.zeros((16, 16))] * 7 + [np.zeros((12, 12))], "same size"),
+        (np.full((8, 16, 16), 1.5), "within \\[0, 1\\]"),
+        (np.full((8, 16, 16), 300), "0..255"),
+    ],
+)
 def test_images_from_arrays_rejects_unusable_uploads(images, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         images_from_arrays(images, "upload")
@@ -270,8 +287,13 @@ def test_images_from_arrays_rejects_unusable_uploads(images, message: str) -> No
 def test_image_dataset_dispatches_by_name(fake_mnist: dict) -> None:
     assert image_dataset("digits").data.shape == (1797, 1, 8, 8)
     assert image_dataset("shapes", n=12, size=16).data.shape == (12, 1, 16, 16)
-    ds = image_dataset("mnist", cache_dir=fake_mnist["cache"], mirrors=fake_mnist["mirrors"],
-                       checksums=fake_mnist["checksums"], limit=4)
+    ds = image_dataset(
+        "mnist",
+        cache_dir=fake_mnist["cache"],
+        mirrors=fake_mnist["mirrors"],
+        checksums=fake_mnist["checksums"],
+        limit=4,
+    )
     assert ds.data.shape == (4, 1, 28, 28)
     with pytest.raises(ValueError, match="unknown image dataset"):
         image_dataset("cifar")

@@ -1,4 +1,5 @@
 """gan_core.imaging: crisp, projector-sized sample grids, looping GIF timelines, CLI PNGs."""
+
 import io
 
 import numpy as np
@@ -101,8 +102,9 @@ def test_timeline_gif_is_bounded():
 
 def test_scatter_png_decodes_with_both_colours():
     rng = np.random.default_rng(0)
-    data = imaging.scatter_png(rng.normal(1, 0.3, (500, 2)), rng.normal(-1, 0.3, (500, 2)),
-                               [[-3, 3], [-3, 3]], size=300)
+    data = imaging.scatter_png(
+        rng.normal(1, 0.3, (500, 2)), rng.normal(-1, 0.3, (500, 2)), [[-3, 3], [-3, 3]], size=300
+    )
     img = Image.open(io.BytesIO(data)).convert("RGB")
     assert img.size == (300, 300)
     pixels = {tuple(p) for p in np.asarray(img).reshape(-1, 3)}

@@ -1,4 +1,5 @@
 """Latent-space maths: what the Latent space page promises a student."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,9 @@ def test_noise_for_seed_is_deterministic_and_distinct():
     assert abs(g.mean()) < 0.1 and abs(g.std() - 1) < 0.1
 
 
-@pytest.mark.parametrize("bad", [dict(seed=-1, noise_dim=4), dict(seed=1, noise_dim=0),
-                                 dict(seed=1, noise_dim=4, distribution="cauchy")])
+@pytest.mark.parametrize(
+    "bad", [dict(seed=-1, noise_dim=4), dict(seed=1, noise_dim=0), dict(seed=1, noise_dim=4, distribution="cauchy")]
+)
 def test_noise_for_seed_rejects_bad_input(bad):
     with pytest.raises(ValueError):
         latent.noise_for_seed(**bad)

@@ -1,5 +1,6 @@
 """Losses: the textbook values, numerically stable at extreme logits, and the saturating
 generator loss's vanishing gradient (the reason the non-saturating loss exists)."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,8 @@ def test_d_and_g_losses_match_their_formulas():
     assert LOSSES["wgan-gp"].g_loss(fake).item() == pytest.approx(-fake.mean().item())
     real = torch.tensor([0.5, 2.0, -0.5])
     assert LOSSES["hinge"].d_loss(real, fake).item() == pytest.approx(
-        (torch.relu(1 - real).mean() + torch.relu(1 + fake).mean()).item())
+        (torch.relu(1 - real).mean() + torch.relu(1 + fake).mean()).item()
+    )
 
 
 def test_at_equilibrium_the_minimax_value_is_minus_log_4():

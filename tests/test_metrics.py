@@ -1,4 +1,5 @@
 """The metrics a teacher reads off the screen: mode coverage, divergences, D*, C(G), FID maths."""
+
 from __future__ import annotations
 
 import math

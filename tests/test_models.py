@@ -1,5 +1,6 @@
 """Networks: the shapes every page relies on, the architecture the config asks for, and a
 discriminator that scores real and fake together exactly as it scores them apart."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,7 @@ import torch
 from torch import nn
 
 from gan_core.config import TrainConfig
-from gan_core.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, build_models,
-                             count_parameters)
+from gan_core.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, build_models, count_parameters
 
 
 @pytest.mark.parametrize("shape", [(1,), (2,), (1, 8, 8)])
@@ -55,10 +55,13 @@ def test_dcgan_rejects_shapes_it_cannot_build():
         DCGANGenerator(8, 10, 8, False, "relu")
 
 
-@pytest.mark.parametrize("make", [
-    lambda: MLPDiscriminator((2,), 2, 16, "relu", minibatch_std=True),
-    lambda: DCGANDiscriminator(8, 8, minibatch_std=True),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLPDiscriminator((2,), 2, 16, "relu", minibatch_std=True),
+        lambda: DCGANDiscriminator(8, 8, minibatch_std=True),
+    ],
+)
 def test_one_pass_over_real_and_fake_with_groups_equals_two_passes(make):
     torch.manual_seed(0)
     d = make()
@@ -110,5 +113,5 @@ def test_wgan_gp_trains_through_a_minibatch_std_discriminator():
     t.update(loss="wgan-gp")
     before = [p.detach().clone() for p in t.discriminator.parameters()]
     stats = [t.step() for _ in range(3)][-1]
-    assert all(map(lambda v: v == v, (stats.loss_d, stats.loss_g, stats.grad_norm_d)))  # finite, not NaN
+    assert all(v == v for v in (stats.loss_d, stats.loss_g, stats.grad_norm_d))  # finite, not NaN
     assert any(not torch.equal(a, b) for a, b in zip(before, t.discriminator.parameters()))

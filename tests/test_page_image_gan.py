@@ -1,13 +1,14 @@
 """The Image GAN page as a student drives it (AppTest: run_every never ticks, so tests rerun)."""
+
 from __future__ import annotations
 
 import io
 
 import numpy as np
 import pytest
+from apptest_utils import chart_figures, open_app, session_run, wait_for
 from PIL import Image
 
-from apptest_utils import chart_figures, open_app, session_run, wait_for
 from gan_core import checkpoint
 from gan_core.presets import PRESETS
 from gan_core.trainer import Trainer
@@ -25,8 +26,11 @@ def png(i: int) -> bytes:
 
 
 def texts(at) -> str:
-    return " ".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success", "warning")
-                    for e in getattr(at, kind))
+    return " ".join(
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "error", "success", "warning")
+        for e in getattr(at, kind)
+    )
 
 
 @pytest.fixture
@@ -95,7 +99,8 @@ def test_mnist_offline_explains_what_to_do_and_keeps_the_run(at):
 def test_own_images_upload_trains_on_them(at):
     at.radio(key="images:dataset").set_value("custom-images").run()
     at.file_uploader(key="images:upload-files").set_value(
-        [(f"{i}.png", png(i), "image/png") for i in range(12)] + [("broken.png", b"not a png", "image/png")]).run()
+        [(f"{i}.png", png(i), "image/png") for i in range(12)] + [("broken.png", b"not a png", "image/png")]
+    ).run()
     at.button(key="images:btn:use-uploads").click().run()
     assert not at.exception
     snap = session_run(at, "images").snapshot()
@@ -122,7 +127,8 @@ def test_checkpoint_upload_loads_or_explains(at):
     for _ in range(2):
         trainer.step()
     at.file_uploader(key="images:checkpoint-file").set_value(
-        ("shapes.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")).run()
+        ("shapes.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")
+    ).run()
     assert not at.exception
     snap = session_run(at, "images").snapshot()
     assert snap.dataset_name == "shapes" and snap.step == 2

@@ -1,9 +1,10 @@
 """The Latent space page: works at once on the shipped generator, and on the live run or a saved file."""
+
 from __future__ import annotations
 
 import pytest
-
 from apptest_utils import open_app, session_run, wait_for
+
 from gan_core import checkpoint
 from gan_core.presets import PRESETS
 from gan_core.trainer import Trainer
@@ -84,7 +85,8 @@ def test_uploaded_checkpoint_source_and_bad_file(at):
     trainer = Trainer(PRESETS["digits"].config.replace(dataset="shapes"))
     trainer.step()
     at.file_uploader(key="latent:checkpoint-file").set_value(
-        ("shapes.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")).run()
+        ("shapes.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")
+    ).run()
     assert not at.exception and not at.error and len(at.image) == 8
     assert "shapes.pt: trained on shapes for 1 step." in " ".join(c.value for c in at.caption)
 
@@ -94,7 +96,8 @@ def test_a_smaller_model_keeps_dimension_controls_in_range(at):
     trainer = Trainer(PRESETS["digits"].config.replace(noise_dim=8))
     at.radio(key="latent:source").set_value("upload").run()
     at.file_uploader(key="latent:checkpoint-file").set_value(
-        ("small.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")).run()
+        ("small.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")
+    ).run()
     assert not at.exception and len(at.image) == 8
     assert at.number_input(key="latent:walk-dim").value < 8
     assert "typical noise has ‖z‖ ≈ 2.8" in captions(at)  # √8: the shell of an 8-D Gaussian

@@ -1,15 +1,27 @@
 """Mode collapse lab: the pairings load what they say, both runs stream, the alarm rule holds."""
+
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
-
 from apptest_utils import chart_figures, open_app, session_run, wait_for
+
 from gan_core.presets import get_preset
-from ui.lab import (COLLAPSE, COVERING, LAB_DATA, LEARNING, PAIRINGS, TOO_EARLY, collapse_verdict,
-                    config_differences, current_pairing, format_setting, sample_spread)
+from ui.lab import (
+    COLLAPSE,
+    COVERING,
+    LAB_DATA,
+    LEARNING,
+    PAIRINGS,
+    TOO_EARLY,
+    collapse_verdict,
+    config_differences,
+    current_pairing,
+    format_setting,
+    sample_spread,
+)
 
 PAGE = "app_pages/mode_collapse.py"
 
@@ -32,13 +44,16 @@ def test_lab_renders_its_controls_and_both_runs():
 VANILLA = get_preset("ring8-collapse").config
 
 
-@pytest.mark.parametrize("key, check", [
-    ("loss", lambda a, b: (a.loss, b.loss) == ("minimax", "nonsaturating")),
-    ("wgan", lambda a, b: a == VANILLA and b.loss == "wgan-gp" and b.d_steps == 5),
-    ("dsteps", lambda a, b: a == VANILLA and b.d_steps == 5 > a.d_steps and b.loss == a.loss),
-    ("lr", lambda a, b: a == VANILLA and b.lr_g < a.lr_g),
-    ("mbstd", lambda a, b: a == VANILLA and b.minibatch_std and not a.minibatch_std),
-])
+@pytest.mark.parametrize(
+    "key, check",
+    [
+        ("loss", lambda a, b: (a.loss, b.loss) == ("minimax", "nonsaturating")),
+        ("wgan", lambda a, b: a == VANILLA and b.loss == "wgan-gp" and b.d_steps == 5),
+        ("dsteps", lambda a, b: a == VANILLA and b.d_steps == 5 > a.d_steps and b.loss == a.loss),
+        ("lr", lambda a, b: a == VANILLA and b.lr_g < a.lr_g),
+        ("mbstd", lambda a, b: a == VANILLA and b.minibatch_std and not a.minibatch_std),
+    ],
+)
 def test_clicking_a_pairing_loads_the_collapse_preset_and_its_cure(key, check):
     at = open_app(PAGE)
     at.pills(key="lab:pairing").set_value(key).run()
@@ -71,8 +86,9 @@ def test_start_trains_both_runs_and_the_page_shows_them():
     at.pills(key="lab:pairing").set_value("loss").run()
     at.sidebar.button(key="lab-a:btn:start").click().run()
     runs = [session_run(at, "lab-a"), session_run(at, "lab-b")]
-    assert wait_for(lambda: all(r.snapshot().step > 0 and r.snapshot().metric_history["step"].size > 1
-                                for r in runs), timeout=20)
+    assert wait_for(
+        lambda: all(r.snapshot().step > 0 and r.snapshot().metric_history["step"].size > 1 for r in runs), timeout=20
+    )
     at.run()  # AppTest never ticks run_every: rerun by hand
     assert not at.exception
     assert at.sidebar.button(key="lab-a:btn:pause")  # both active: the sidebar offers pause
@@ -96,9 +112,12 @@ def test_heatmap_toggle_adds_ds_view():
 # --- the alarm rule (pure) -------------------------------------------------------------------------
 def history(strict, hq, start=0, every=100):
     n = len(strict)
-    return {"step": np.arange(start, start + n * every, every, dtype=float),
-            "modes_covered_strict": np.asarray(strict, float), "hq_fraction": np.asarray(hq, float),
-            "modes_covered": np.full(n, 8.0)}
+    return {
+        "step": np.arange(start, start + n * every, every, dtype=float),
+        "modes_covered_strict": np.asarray(strict, float),
+        "hq_fraction": np.asarray(hq, float),
+        "modes_covered": np.full(n, 8.0),
+    }
 
 
 def test_alarm_fires_on_sharp_samples_on_few_modes():

@@ -1,10 +1,10 @@
 """Overview page, driven like a browser with AppTest: the diagram, the walk-through, the demo."""
+
 from __future__ import annotations
 
 import re
 
 import numpy as np
-
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
 from ui.pages import PAGES
@@ -65,8 +65,10 @@ def test_walk_through_trains_d_then_g_and_explains_each_stage():
     svg = _diagram(at)
     assert "ganx-training" in _net_class(svg, "D") and "ganx-frozen" in _net_class(svg, "G")
     assert any("D just learned; G was frozen" in m.value for m in at.markdown)
-    assert any(m.value.startswith(("It worked: the gap", "This time the gap", "The gap between D's two verdicts "
-                                   "barely moved")) for m in at.markdown)
+    assert any(
+        m.value.startswith(("It worked: the gap", "This time the gap", "The gap between D's two verdicts barely moved"))
+        for m in at.markdown
+    )
     tiles = {m.label: m for m in at.metric}
     assert tiles["D(x) on real points"].delta  # the change this update made is shown
     assert re.fullmatch(r"\d\.\d{3}", tiles["D loss on its batch"].value)

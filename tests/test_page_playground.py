@@ -1,4 +1,5 @@
 """2D playground page, driven like a browser with AppTest, plus its helpers."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
 from gan_core import viz
@@ -154,12 +154,19 @@ def test_live_training_fills_charts_and_metric_tiles():
     assert not at.exception
     specs = _specs(at)
     assert len(_charts(at)) == 6
-    assert {"Losses: discriminator vs generator", "Discriminator accuracy", "What D says",
-            "Modes covered (k/8) and %HQ", "Real vs fake: JS and KL"} <= set(specs)
+    assert {
+        "Losses: discriminator vs generator",
+        "Discriminator accuracy",
+        "What D says",
+        "Modes covered (k/8) and %HQ",
+        "Real vs fake: JS and KL",
+    } <= set(specs)
     accuracy = specs["Discriminator accuracy"]
     assert any(s.get("y0") == 0.5 and s["line"]["dash"] == "dash" for s in accuracy["layout"]["shapes"])
     assert {t["name"] for t in specs["Modes covered (k/8) and %HQ"]["data"]} >= {
-        "modes covered", "high-quality samples (%)"}
+        "modes covered",
+        "high-quality samples (%)",
+    }
     tiles = _metrics(at)
     assert int(tiles["Step"].replace(",", "")) >= 5
     assert re.fullmatch(r"\d/8", tiles["Modes covered"])
@@ -208,17 +215,17 @@ def test_every_figure_the_pages_send_passes_plotly_validation():
     snap = run.snapshot()
     figures = [
         points_over_arrows(viz.playground_figure(snap.views["real"], snap.samples, snap.views)),
-        viz.loss_figure(snap.history), viz.accuracy_figure(snap.history), viz.d_outputs_figure(snap.history, True),
-        viz.modes_figure(snap.metric_history, 8), viz.divergence_figure(snap.metric_history),
+        viz.loss_figure(snap.history),
+        viz.accuracy_figure(snap.history),
+        viz.d_outputs_figure(snap.history, True),
+        viz.modes_figure(snap.metric_history, 8),
+        viz.divergence_figure(snap.metric_history),
         viz.empty_figure("press start", "Losses"),
     ]
     for figure in figures:
         go.Figure(figure)  # raises on an invalid property
     names = [t.get("name", "") for t in figures[0]["data"]]
     assert names.index("generated") > [i for i, n in enumerate(names) if n.startswith("G's gradient")][0]
-
-
-
 
 
 def test_a_full_server_queues_the_run_and_the_page_says_where_it_stands():

@@ -1,11 +1,13 @@
 """Theory page: the 1D picture and the loss curves render, the loss switch reaches the run, the
 run's operating point is marked, and a head start for D shows the saturating gradient vanish."""
+
 from __future__ import annotations
 
 import math
 import re
 
 from apptest_utils import chart_figures, open_app, session_run, wait_for
+
 from gan_core.viz_theory import LOG4
 
 PAGE = "app_pages/theory.py"

@@ -1,4 +1,5 @@
 """The presets do what their names promise, on several seeds (slow: real training)."""
+
 import pytest
 
 from gan_core.evaluation import Evaluator

@@ -1,4 +1,5 @@
 """TrainingRun: the background thread really starts, pauses, steps, stops and reports."""
+
 import math
 import sys
 import threading
@@ -10,8 +11,18 @@ import pytest
 import torch
 
 from gan_core.config import TrainConfig
-from gan_core.runner import (DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED, THREAD_PREFIX,
-                             TrainingRun, live_training_threads)
+from gan_core.runner import (
+    DIVERGED,
+    ERROR,
+    IDLE,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    THREAD_PREFIX,
+    TrainingRun,
+    live_training_threads,
+)
 from gan_core.scheduler import Scheduler
 from tests.apptest_utils import wait_for
 
@@ -192,8 +203,10 @@ def test_runs_take_turns_while_others_wait():
         r.start()
     assert wait_for(lambda: all(r.snapshot().step > 0 for r in runs), timeout=15)
     # whoever waits after its turn says so, with its place in the queue
-    assert wait_for(lambda: any(r.snapshot().status == QUEUED and r.snapshot().message.startswith("Taking turns")
-                                for r in runs), timeout=5)
+    assert wait_for(
+        lambda: any(r.snapshot().status == QUEUED and r.snapshot().message.startswith("Taking turns") for r in runs),
+        timeout=5,
+    )
     assert sum(r.snapshot().status == RUNNING for r in runs) <= 1 and sched.active_count <= 1
     for r in runs:
         r.pause()
@@ -266,9 +279,13 @@ def test_snapshots_are_read_only_so_pages_can_share_them():
         run.step_once("both", times=3)
         snap = run.snapshot()
         assert snap.step == 3 and run.snapshot() is snap  # cached: every page gets this object
-        arrays = [snap.samples, *snap.history.values(), *snap.metric_history.values(),
-                  *(frame for _, frame in snap.timeline),
-                  *(v for v in snap.views.values() if isinstance(v, np.ndarray))]
+        arrays = [
+            snap.samples,
+            *snap.history.values(),
+            *snap.metric_history.values(),
+            *(frame for _, frame in snap.timeline),
+            *(v for v in snap.views.values() if isinstance(v, np.ndarray)),
+        ]
         assert len(arrays) > 10
         for arr in arrays:
             with pytest.raises(ValueError, match="read-only"):
@@ -289,8 +306,11 @@ def test_training_thread_is_named_for_the_os_too():
     try:
         run.start()
         assert wait_for(lambda: run.trainer.step_count > 0)
-        names = {(Path("/proc/self/task") / str(t.native_id) / "comm").read_text().strip()
-                 for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)}
+        names = {
+            (Path("/proc/self/task") / str(t.native_id) / "comm").read_text().strip()
+            for t in threading.enumerate()
+            if t.name.startswith(THREAD_PREFIX)
+        }
         assert f"{THREAD_PREFIX}{run.run_id}"[:15] in names
     finally:
         run.stop()

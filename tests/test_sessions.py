@@ -1,7 +1,9 @@
 """Session lifecycle (#6): a closed tab stops its runs, and nothing leaks."""
+
 from __future__ import annotations
 
 from apptest_utils import wait_for
+
 from gan_core.config import TrainConfig
 from gan_core.runner import TrainingRun, live_training_threads
 from gan_core.scheduler import Scheduler

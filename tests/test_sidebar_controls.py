@@ -1,10 +1,11 @@
 """The shared sidebar's live hyperparameters, through AppTest, on every single-run page: moving a
 control while the GAN trains reaches the running trainer at its next step, without a restart."""
+
 from __future__ import annotations
 
 import pytest
-
 from apptest_utils import open_app, session_run, wait_for
+
 from ui.controls import LR_OPTIONS
 from ui.pages import PAGES
 
@@ -27,8 +28,10 @@ def test_moving_lr_g_while_training_reaches_the_trainer_without_a_restart(page, 
     assert run.config.lr_g == pytest.approx(target)
     before = run.snapshot().step
     # The trainer's own stats report the lr its optimizer used: the change reached the step.
-    assert wait_for(lambda: (s := run.snapshot()).last is not None and s.step > before
-                    and s.last.lr_g == pytest.approx(target), timeout=30), run.snapshot().last
+    assert wait_for(
+        lambda: (s := run.snapshot()).last is not None and s.step > before and s.last.lr_g == pytest.approx(target),
+        timeout=30,
+    ), run.snapshot().last
     assert run.snapshot().step > before > 0  # kept training from where it was: no restart
     run.pause()
 

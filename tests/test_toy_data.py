@@ -1,13 +1,13 @@
 """Toy datasets: the mixtures the papers use (with distinct centres), the point clouds, and
 user points scaled to the same range so the same networks fit them."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from gan_core.data.toy import (MAX_POINTS, grid25, moons, points_dataset, ring8, ring_centers,
-                               spiral, TOY_BUILDERS)
+from gan_core.data.toy import MAX_POINTS, TOY_BUILDERS, grid25, moons, points_dataset, ring8, ring_centers, spiral
 
 
 def _sample(ds, n=4000, seed=0):
@@ -25,7 +25,8 @@ def test_ring8_is_eight_distinct_centres_on_radius_two():
 def test_grid25_centres_and_samples_stay_close_to_them():
     ds = grid25()
     assert sorted({tuple(p) for p in ds.mixture.centers.tolist()}) == [
-        (float(x), float(y)) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)]
+        (float(x), float(y)) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)
+    ]
     x = _sample(ds)
     d = np.linalg.norm(x[:, None, :] - ds.mixture.centers[None], axis=2).min(1)
     assert d.max() < 6 * 0.05  # std 0.05: nothing strays beyond 6 std in 4,000 draws
@@ -73,13 +74,16 @@ def test_user_points_are_standardised_and_remember_their_scale():
     np.testing.assert_allclose(np.asarray(centre) + x * scale, pts, rtol=1e-4)
 
 
-@pytest.mark.parametrize("points, message", [
-    (np.zeros((10, 3)), "exactly 2 columns"),
-    (np.array([[0.0, np.nan]] * 10), "NaN or infinite"),
-    (np.ones((3, 2)), "at least"),
-    (np.ones((20, 2)), "identical"),
-    (np.zeros((MAX_POINTS + 1, 2)), "too many points"),
-])
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        (np.zeros((10, 3)), "exactly 2 columns"),
+        (np.array([[0.0, np.nan]] * 10), "NaN or infinite"),
+        (np.ones((3, 2)), "at least"),
+        (np.ones((20, 2)), "identical"),
+        (np.zeros((MAX_POINTS + 1, 2)), "too many points"),
+    ],
+)
 def test_bad_user_points_are_refused_with_a_reason(points, message):
     with pytest.raises(ValueError, match=message):
         points_dataset(points)

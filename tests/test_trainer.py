@@ -1,4 +1,5 @@
 """The GAN loop's contract: who learns when, determinism, live updates."""
+
 import copy
 
 import pytest

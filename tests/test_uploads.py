@@ -1,4 +1,5 @@
 """The class's own images: decoded into a training set, and nothing a stranger uploads can hurt."""
+
 from __future__ import annotations
 
 import io
@@ -121,12 +122,14 @@ def test_too_many_zip_entries(monkeypatch):
 
 def bomb_png(width: int, height: int) -> bytes:
     """A valid PNG header declaring width x height pixels, with almost no data behind it."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grayscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
-        chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("side", [5000, 100_000])  # over our limit; over PIL's own bomb limit too

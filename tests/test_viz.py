@@ -1,5 +1,6 @@
 """gan_core.viz: every figure is a valid Plotly figure a student can read, in one colour scheme,
 cheap enough to rebuild live (decimated, plain dicts)."""
+
 import json
 import math
 
@@ -25,29 +26,42 @@ def make_history(n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 def make_metric_history(n: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(1)
-    return {"step": np.arange(n, dtype=np.float64) * 50,
-            "modes_covered": rng.integers(0, N_MODES + 1, n).astype(float),
-            "modes_covered_strict": rng.integers(0, N_MODES + 1, n).astype(float),
-            "hq_fraction": rng.random(n), "kl_modes": rng.random(n),
-            "js_grid": rng.random(n) * math.log(2), "kl_grid": rng.random(n) * 5,
-            "class_coverage": rng.integers(0, 11, n).astype(float), "mean_confidence": rng.random(n)}
+    return {
+        "step": np.arange(n, dtype=np.float64) * 50,
+        "modes_covered": rng.integers(0, N_MODES + 1, n).astype(float),
+        "modes_covered_strict": rng.integers(0, N_MODES + 1, n).astype(float),
+        "hq_fraction": rng.random(n),
+        "kl_modes": rng.random(n),
+        "js_grid": rng.random(n) * math.log(2),
+        "kl_grid": rng.random(n) * 5,
+        "class_coverage": rng.integers(0, 11, n).astype(float),
+        "mean_confidence": rng.random(n),
+    }
 
 
 def make_views_2d(probabilistic: bool = True) -> dict:
     rng = np.random.default_rng(2)
     xs = np.linspace(-3, 3, 48)
     z = rng.random((48, 48)) if probabilistic else rng.normal(0, 3, (48, 48))
-    return {"heatmap": {"x": xs, "y": xs, "z": z, "probabilistic": probabilistic},
-            "manifold": rng.normal(size=(22, 41, 2)),
-            "arrows": {"x": rng.normal(size=(96, 2)), "direction": rng.normal(size=(96, 2))},
-            "bounds": np.array([[-3.0, 3.0], [-3.0, 3.0]])}
+    return {
+        "heatmap": {"x": xs, "y": xs, "z": z, "probabilistic": probabilistic},
+        "manifold": rng.normal(size=(22, 41, 2)),
+        "arrows": {"x": rng.normal(size=(96, 2)), "direction": rng.normal(size=(96, 2))},
+        "bounds": np.array([[-3.0, 3.0], [-3.0, 3.0]]),
+    }
 
 
 def make_views_1d(probabilistic: bool = True) -> dict:
     x = np.linspace(-3, 3, 300)
-    p_data, p_g = np.exp(-(x - 1) ** 2), np.exp(-(x + 1) ** 2)
-    return {"x": x, "p_data": p_data, "p_g": p_g, "d": 1 / (1 + np.exp(-x)),
-            "d_optimal": p_data / (p_data + p_g), "probabilistic": probabilistic}
+    p_data, p_g = np.exp(-((x - 1) ** 2)), np.exp(-((x + 1) ** 2))
+    return {
+        "x": x,
+        "p_data": p_data,
+        "p_g": p_g,
+        "d": 1 / (1 + np.exp(-x)),
+        "d_optimal": p_data / (p_data + p_g),
+        "probabilistic": probabilistic,
+    }
 
 
 def all_figures(n_rows: int = 300) -> dict[str, dict]:
@@ -64,10 +78,12 @@ def all_figures(n_rows: int = 300) -> dict[str, dict]:
         "modes": viz.modes_figure(mh, N_MODES),
         "divergence": viz.divergence_figure(mh),
         "multi_run": viz.multi_run_modes_figure([("collapse", mh), ("cure", mh)], N_MODES),
-        "playground": viz.playground_figure(real, fake, make_views_2d(), set(viz.PLAYGROUND_LAYERS),
-                                            [[-3, 3], [-3, 3]]),
-        "playground_critic": viz.playground_figure(real, fake, make_views_2d(False), {"heatmap", "fake"},
-                                                   [[-3, 3], [-3, 3]]),
+        "playground": viz.playground_figure(
+            real, fake, make_views_2d(), set(viz.PLAYGROUND_LAYERS), [[-3, 3], [-3, 3]]
+        ),
+        "playground_critic": viz.playground_figure(
+            real, fake, make_views_2d(False), {"heatmap", "fake"}, [[-3, 3], [-3, 3]]
+        ),
         "density_1d": viz.density_1d_figure(make_views_1d(), real[:, :1]),
         "density_1d_critic": viz.density_1d_figure(make_views_1d(False)),
         "g_loss_curves": viz.generator_loss_curves_figure(0.2),
@@ -127,16 +143,21 @@ def test_uirevision_is_constant_across_refreshes_so_zoom_survives():
 
 @pytest.mark.parametrize("rows", [0, 1])
 def test_tiny_and_empty_histories_give_valid_figures(rows):
-    for name, fig in all_figures(rows).items():
+    for fig in all_figures(rows).values():
         assert_valid(fig)
 
 
 def test_missing_metric_columns_give_valid_figures():
     only_steps = {"step": np.arange(5.0)}
-    for fig in (viz.modes_figure(only_steps, 8), viz.divergence_figure(only_steps),
-                viz.digits_quality_figure(only_steps), viz.multi_run_modes_figure([], 8),
-                viz.density_1d_figure({}), viz.class_histogram_figure([]),
-                viz.playground_figure(None, None, {}, set(viz.PLAYGROUND_LAYERS), None)):
+    for fig in (
+        viz.modes_figure(only_steps, 8),
+        viz.divergence_figure(only_steps),
+        viz.digits_quality_figure(only_steps),
+        viz.multi_run_modes_figure([], 8),
+        viz.density_1d_figure({}),
+        viz.class_histogram_figure([]),
+        viz.playground_figure(None, None, {}, set(viz.PLAYGROUND_LAYERS), None),
+    ):
         assert_valid(fig)
 
 
@@ -167,8 +188,9 @@ def test_module_is_pure():
     top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
     top_names = {alias.name for node in top_level if isinstance(node, ast.Import) for alias in node.names}
     top_names |= {node.module for node in top_level if isinstance(node, ast.ImportFrom) and node.module}
-    assert not any(name.split(".")[0] in ("plotly", "streamlit") for name in top_names), \
+    assert not any(name.split(".")[0] in ("plotly", "streamlit") for name in top_names), (
         "plotly is imported lazily, only by trusted_figure"
+    )
 
 
 # --- training curves -----------------------------------------------------------------------------
@@ -209,8 +231,10 @@ def test_grad_norm_figure_is_log_scale():
 # --- colours -------------------------------------------------------------------------------------
 def test_one_colour_scheme_across_figures():
     figs = all_figures()
-    colors = lambda fig, frag: {t.get("line", {}).get("color") or t.get("marker", {}).get("color")
-                                for t in traces_named(fig, frag)}
+
+    def colors(fig, frag):
+        return {t.get("line", {}).get("color") or t.get("marker", {}).get("color") for t in traces_named(fig, frag)}
+
     assert colors(figs["d_outputs"], "D(x)") == {viz.REAL}
     assert colors(figs["d_outputs"], "D(G(z))") == {viz.FAKE}
     assert colors(figs["playground"], "real") == {viz.REAL}
@@ -229,7 +253,7 @@ def test_one_colour_scheme_across_figures():
 
 
 def test_heatmap_colorscale_is_diverging_around_one_half():
-    scale = dict((round(v, 2), c) for v, c in viz.D_COLORSCALE)
+    scale = {round(v, 2): c for v, c in viz.D_COLORSCALE}
     assert scale[0.5].lower() in ("#f7f7f7", "#ffffff", "white")
     assert scale[0.0] != scale[1.0]
 
@@ -262,16 +286,23 @@ def test_ema():
 
 
 # --- playground ----------------------------------------------------------------------------------
-LAYER_TRACES = {"heatmap": "D(x)", "manifold": "G's manifold", "real": "real data", "fake": "generated",
-                "arrows": "G's gradient"}
+LAYER_TRACES = {
+    "heatmap": "D(x)",
+    "manifold": "G's manifold",
+    "real": "real data",
+    "fake": "generated",
+    "arrows": "G's gradient",
+}
 
 
-@pytest.mark.parametrize("layers", [set(), {"real"}, {"fake", "arrows"}, {"heatmap", "manifold"},
-                                    set(viz.PLAYGROUND_LAYERS)])
+@pytest.mark.parametrize(
+    "layers", [set(), {"real"}, {"fake", "arrows"}, {"heatmap", "manifold"}, set(viz.PLAYGROUND_LAYERS)]
+)
 def test_playground_contains_the_requested_layers_only(layers):
     rng = np.random.default_rng(0)
-    fig = viz.playground_figure(rng.normal(size=(512, 2)), rng.normal(size=(512, 2)), make_views_2d(), layers,
-                                [[-3, 3], [-3, 3]])
+    fig = viz.playground_figure(
+        rng.normal(size=(512, 2)), rng.normal(size=(512, 2)), make_views_2d(), layers, [[-3, 3], [-3, 3]]
+    )
     assert_valid(fig)
     names = [t.get("name", "") for t in fig["data"] if t.get("name")]
     for layer, name in LAYER_TRACES.items():
@@ -382,7 +413,10 @@ def test_generator_loss_gradients_match_the_calculus():
     d = np.asarray(sat["x"], dtype=np.float64)
     s = np.log(d / (1 - d))  # D's logit
     h = 1e-5
-    sig = lambda v: 1 / (1 + np.exp(-v))
+
+    def sig(v):
+        return 1 / (1 + np.exp(-v))
+
     num_sat = (np.log(1 - sig(s + h)) - np.log(1 - sig(s - h))) / (2 * h)
     num_nonsat = (-np.log(sig(s + h)) + np.log(sig(s - h))) / (2 * h)
     np.testing.assert_allclose(np.asarray(sat["y"]), np.abs(num_sat), atol=1e-4)

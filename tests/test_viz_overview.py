@@ -1,4 +1,5 @@
 """The Overview page's pure builders: which network the diagram lights up, and D's verdicts."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -6,8 +7,16 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from gan_core.viz_overview import (FROZEN, NEUTRAL, RESTING, TRAINING, d_at_points, d_opinion, diagram_state,
-                                   gan_loop_svg)
+from gan_core.viz_overview import (
+    FROZEN,
+    NEUTRAL,
+    RESTING,
+    TRAINING,
+    d_at_points,
+    d_opinion,
+    diagram_state,
+    gan_loop_svg,
+)
 
 
 def _net_classes(svg: str) -> dict[str, str]:
@@ -32,11 +41,14 @@ def test_running_run_shows_both_networks_taking_turns_with_k_d_steps():
     assert "LIVE" in svg
 
 
-@pytest.mark.parametrize("phase, d_look, g_look, badge", [
-    ("d", TRAINING, FROZEN, "D JUST LEARNED"),
-    ("g", FROZEN, TRAINING, "G JUST LEARNED"),
-    ("both", RESTING, RESTING, "PAUSED"),
-])
+@pytest.mark.parametrize(
+    "phase, d_look, g_look, badge",
+    [
+        ("d", TRAINING, FROZEN, "D JUST LEARNED"),
+        ("g", FROZEN, TRAINING, "G JUST LEARNED"),
+        ("both", RESTING, RESTING, "PAUSED"),
+    ],
+)
 def test_one_off_step_highlights_the_network_that_learned(phase, d_look, g_look, badge):
     state = diagram_state("paused", phase, 3, 4, 3)
     assert (state.d, state.g, state.badge, state.live) == (d_look, g_look, badge, False)

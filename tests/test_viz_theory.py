@@ -1,4 +1,5 @@
 """Theory-page figure builders: C(G) = −log 4 + 2·JS drawn right, and the gradient signal."""
+
 from __future__ import annotations
 
 import math

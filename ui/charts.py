@@ -12,6 +12,7 @@ back to st.plotly_chart (for A/B benchmarks), as does a read-only install where 
 be put in ./static. Figures are plain dicts from gan_core.viz; `trusted_figure` lets
 st.plotly_chart skip re-validating them, and the viz tests validate every figure instead.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,10 +4,11 @@ Widgets push changes to the running trainer through `TrainingRun.update` (on_cha
 by restarting it; an invalid value shows its message next to the control and the run keeps
 its last good settings.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -20,8 +21,13 @@ LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 
 BATCH_OPTIONS = (8, 16, 32, 64, 128, 256, 512, 1024)
 BETA2_OPTIONS = (0.9, 0.99, 0.999)
 STATUS_BADGE = {
-    "idle": "⚪ ready", "queued": "🟡 waiting for a slot", "running": "🟢 training",
-    "paused": "⏸ paused", "stopped": "⏹ stopped", "diverged": "🔴 diverged", "error": "🔴 error",
+    "idle": "⚪ ready",
+    "queued": "🟡 waiting for a slot",
+    "running": "🟢 training",
+    "paused": "⏸ paused",
+    "stopped": "⏹ stopped",
+    "diverged": "🔴 diverged",
+    "error": "🔴 error",
 }
 
 
@@ -61,19 +67,54 @@ def _widget(run: TrainingRun, slot: str, name: str, build: Callable[..., object]
 def hyperparameter_controls(run: TrainingRun, slot: str) -> None:
     """The hyperparameters a teacher may change while the GAN trains."""
     cfg: TrainConfig = run.config
-    _widget(run, slot, "lr_g", st.select_slider, label="Generator learning rate (lr_g)",
-            options=_with_value(LR_OPTIONS, cfg.lr_g), format_func=_fmt_lr,
-            help="How big a step G takes each update. Too high: G overshoots and oscillates.")
-    _widget(run, slot, "lr_d", st.select_slider, label="Discriminator learning rate (lr_d)",
-            options=_with_value(LR_OPTIONS, cfg.lr_d), format_func=_fmt_lr,
-            help="How fast D learns to tell real from fake.")
-    _widget(run, slot, "d_steps", st.slider, label="D steps per G step", min_value=1, max_value=10,
-            help="Train D k times before each G update (WGAN uses 5).")
-    _widget(run, slot, "batch_size", st.select_slider, label="Batch size",
-            options=_with_value(BATCH_OPTIONS, cfg.batch_size))
-    _widget(run, slot, "loss", st.selectbox, label="Loss", options=list(LOSSES),
-            help="minimax: the original saturating game; nonsaturating: the practical default; "
-                 "least-squares, wgan-gp, hinge: later variants.")
+    _widget(
+        run,
+        slot,
+        "lr_g",
+        st.select_slider,
+        label="Generator learning rate (lr_g)",
+        options=_with_value(LR_OPTIONS, cfg.lr_g),
+        format_func=_fmt_lr,
+        help="How big a step G takes each update. Too high: G overshoots and oscillates.",
+    )
+    _widget(
+        run,
+        slot,
+        "lr_d",
+        st.select_slider,
+        label="Discriminator learning rate (lr_d)",
+        options=_with_value(LR_OPTIONS, cfg.lr_d),
+        format_func=_fmt_lr,
+        help="How fast D learns to tell real from fake.",
+    )
+    _widget(
+        run,
+        slot,
+        "d_steps",
+        st.slider,
+        label="D steps per G step",
+        min_value=1,
+        max_value=10,
+        help="Train D k times before each G update (WGAN uses 5).",
+    )
+    _widget(
+        run,
+        slot,
+        "batch_size",
+        st.select_slider,
+        label="Batch size",
+        options=_with_value(BATCH_OPTIONS, cfg.batch_size),
+    )
+    _widget(
+        run,
+        slot,
+        "loss",
+        st.selectbox,
+        label="Loss",
+        options=list(LOSSES),
+        help="minimax: the original saturating game; nonsaturating: the practical default; "
+        "least-squares, wgan-gp, hinge: later variants.",
+    )
     with st.expander("Adam betas"):
         _widget(run, slot, "beta1", st.slider, label="β1 (momentum)", min_value=0.0, max_value=0.95, step=0.05)
         _widget(run, slot, "beta2", st.select_slider, label="β2", options=_with_value(BETA2_OPTIONS, cfg.beta2))
@@ -92,20 +133,41 @@ def run_buttons(runs: Sequence[TrainingRun], slot: str, steps: bool = True) -> N
     active = any(r.snapshot().is_active for r in runs)
     c1, c2 = st.columns(2)
     if active:
-        c1.button("⏸ Pause", key=f"{slot}:btn:pause", use_container_width=True,
-                  on_click=lambda: [r.pause() for r in runs])
+        c1.button(
+            "⏸ Pause", key=f"{slot}:btn:pause", use_container_width=True, on_click=lambda: [r.pause() for r in runs]
+        )
     else:
-        c1.button("▶ Start", key=f"{slot}:btn:start", type="primary", use_container_width=True,
-                  on_click=_safe, args=(lambda: [r.start() for r in runs], slot))
-    c2.button("⟲ Reset", key=f"{slot}:btn:reset", use_container_width=True,
-              on_click=lambda: [r.reset() for r in runs], help="Back to step 0 with fresh weights.")
+        c1.button(
+            "▶ Start",
+            key=f"{slot}:btn:start",
+            type="primary",
+            use_container_width=True,
+            on_click=_safe,
+            args=(lambda: [r.start() for r in runs], slot),
+        )
+    c2.button(
+        "⟲ Reset",
+        key=f"{slot}:btn:reset",
+        use_container_width=True,
+        on_click=lambda: [r.reset() for r in runs],
+        help="Back to step 0 with fresh weights.",
+    )
     if steps:
         s1, s2, s3 = st.columns(3)
-        for col, which, label, tip in ((s1, "d", "Step D", "One discriminator update (G frozen)"),
-                                       (s2, "g", "Step G", "One generator update (D frozen)"),
-                                       (s3, "both", "Step both", "One full iteration")):
-            col.button(label, key=f"{slot}:btn:step-{which}", disabled=active, help=tip, use_container_width=True,
-                       on_click=_safe, args=(lambda w=which: [r.step_once(w) for r in runs], slot))
+        for col, which, label, tip in (
+            (s1, "d", "Step D", "One discriminator update (G frozen)"),
+            (s2, "g", "Step G", "One generator update (D frozen)"),
+            (s3, "both", "Step both", "One full iteration"),
+        ):
+            col.button(
+                label,
+                key=f"{slot}:btn:step-{which}",
+                disabled=active,
+                help=tip,
+                use_container_width=True,
+                on_click=_safe,
+                args=(lambda w=which: [r.step_once(w) for r in runs], slot),
+            )
     error = st.session_state.get(f"{slot}:error:run")
     if error:
         st.error(error, icon="⚠️")
@@ -128,8 +190,11 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
         if snap.message:  # it had a turn already (runs take turns while others wait)
             st.info(f"{snap.message} ({waiting}.) You can keep exploring meanwhile.", icon="⏳")
         else:
-            st.info(f"The server is busy: {waiting}. Runs take turns, so it starts by itself soon; "
-                    "you can keep exploring meanwhile.", icon="⏳")
+            st.info(
+                f"The server is busy: {waiting}. Runs take turns, so it starts by itself soon; "
+                "you can keep exploring meanwhile.",
+                icon="⏳",
+            )
     elif snap.status == DIVERGED:
         st.error(snap.message, icon="💥")
         if run is not None and snap.has_checkpoint:
@@ -141,15 +206,19 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
 
 
 def live_mode(runs: Sequence[TrainingRun]) -> str | None:
-    """"training" if any run trains, "waiting" if the only active ones wait for a slot, else None."""
+    """ "training" if any run trains, "waiting" if the only active ones wait for a slot, else None."""
     statuses = {r.snapshot().status for r in runs}
     if RUNNING in statuses:
         return "training"
     return "waiting" if QUEUED in statuses else None
 
 
-def live(runs: Sequence[TrainingRun], body: Callable[[], None], every: float = LIVE_REFRESH_SECONDS,
-         waiting_every: float | None = None) -> None:
+def live(
+    runs: Sequence[TrainingRun],
+    body: Callable[[], None],
+    every: float = LIVE_REFRESH_SECONDS,
+    waiting_every: float | None = None,
+) -> None:
     """Render `body` in a fragment that refreshes every `every` s while any run trains and stops
     refreshing (run_every=None costs nothing) once all are paused. Slow-moving charts (quality
     metrics) pass a longer `every`: fewer refreshes leave more CPU and GIL to training.

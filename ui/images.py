@@ -11,13 +11,14 @@ the page update as data URLs instead: a media file lives only until the next run
 fragment, and a browser busy drawing fetched one after that twice a second: a 404, a broken
 image on the projector and "Image source error" in the console (caught by the browser tests).
 """
+
 from __future__ import annotations
 
 import base64
 import csv
 import io
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
@@ -56,8 +57,9 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def show_grid(images: np.ndarray | None, caption: str | None = None, ncols: int | None = None,
-              static: bool = False) -> None:
+def show_grid(
+    images: np.ndarray | None, caption: str | None = None, ncols: int | None = None, static: bool = False
+) -> None:
     """A sample grid; `static` (e.g. the real images, unchanged while a run trains) is encoded once
     and served as a media file; a live one goes inline (see the module docstring)."""
     if images is None or len(images) == 0:
@@ -69,8 +71,9 @@ def show_grid(images: np.ndarray | None, caption: str | None = None, ncols: int 
         st.image(data_url(grid_png(images, ncols)), caption=caption, width="content")
 
 
-def show_strip(images: np.ndarray, caption: str | None = None, max_width: int = STRIP_WIDTH,
-               max_tile: int = 100) -> None:
+def show_strip(
+    images: np.ndarray, caption: str | None = None, max_width: int = STRIP_WIDTH, max_tile: int = 100
+) -> None:
     """One row of frames, each upscaled by the same whole factor (so all stay crisp)."""
     n, _, w = np.shape(images)
     scale = max(1, min((max_width - n - 1) // max(1, n * w), max_tile // w))

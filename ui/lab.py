@@ -3,12 +3,14 @@ and the config differences a student should look at.
 
 Everything above `load_pairing` is pure (no Streamlit, no threads) so tests can call it directly.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
-from typing import Any, Mapping
+from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -27,10 +29,13 @@ class LabData:
     healthy_preset: str
 
 
-LAB_DATA: dict[str, LabData] = {d.name: d for d in (
-    LabData("ring8", "Ring: 8 modes", "ring8-collapse", "ring8"),
-    LabData("grid25", "Grid: 25 modes", "grid25-collapse", "grid25"),
-)}
+LAB_DATA: dict[str, LabData] = {
+    d.name: d
+    for d in (
+        LabData("ring8", "Ring: 8 modes", "ring8-collapse", "ring8"),
+        LabData("grid25", "Grid: 25 modes", "grid25-collapse", "grid25"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -62,36 +67,70 @@ class Pairing:
         return get_preset(pa).config.replace(**oa), get_preset(pb).config.replace(**ob)
 
 
-PAIRINGS: dict[str, Pairing] = {p.key: p for p in (
-    Pairing("tuned", "Vanilla vs tuned GAN", "tuned GAN", healthy=True,
+PAIRINGS: dict[str, Pairing] = {
+    p.key: p
+    for p in (
+        Pairing(
+            "tuned",
+            "Vanilla vs tuned GAN",
+            "tuned GAN",
+            healthy=True,
             why="B is the healthy preset. Each difference listed above the runs pushes the same way: D stays "
-                "a useful teacher, so G is told about the modes it misses instead of piling onto the ones it "
-                "found."),
-    Pairing("loss", "Saturating vs non-saturating loss", "non-saturating loss", (("loss", "nonsaturating"),),
-            a_overrides=(("loss", "minimax"),), a_name="vanilla GAN, saturating loss",
+            "a useful teacher, so G is told about the modes it misses instead of piling onto the ones it "
+            "found.",
+        ),
+        Pairing(
+            "loss",
+            "Saturating vs non-saturating loss",
+            "non-saturating loss",
+            (("loss", "nonsaturating"),),
+            a_overrides=(("loss", "minimax"),),
+            a_name="vanilla GAN, saturating loss",
             why="With the saturating loss log(1 − D(G(z))), a fake that D confidently rejects (D ≈ 0) gets "
-                "almost no gradient: G only learns from the fakes D is unsure about, so it keeps polishing the "
-                "modes it already has. The non-saturating loss −log D(G(z)) pushes hardest exactly on the "
-                "worst fakes, so samples far from any real mode still get moved. It fixes the vanishing "
-                "gradient, not the collapse itself: watch whether B covers more modes, or just gets there faster."),
-    Pairing("wgan", "Vanilla vs WGAN-GP", "WGAN-GP, 5 critic steps", (("loss", "wgan-gp"), ("d_steps", 5)),
+            "almost no gradient: G only learns from the fakes D is unsure about, so it keeps polishing the "
+            "modes it already has. The non-saturating loss −log D(G(z)) pushes hardest exactly on the "
+            "worst fakes, so samples far from any real mode still get moved. It fixes the vanishing "
+            "gradient, not the collapse itself: watch whether B covers more modes, or just gets there faster.",
+        ),
+        Pairing(
+            "wgan",
+            "Vanilla vs WGAN-GP",
+            "WGAN-GP, 5 critic steps",
+            (("loss", "wgan-gp"), ("d_steps", 5)),
             why="A Wasserstein critic gives a score, not a probability, so it cannot saturate; the gradient "
-                "penalty keeps it smooth, and 5 critic steps per G step keep it near its best. Its gradient "
-                "then points from every fake towards the real mass, including modes G has no samples on. "
-                "Each step costs ~10× more compute, so B advances slower: compare at equal steps."),
-    Pairing("dsteps", "1 vs 5 D steps", "5 D steps per G step", (("d_steps", 5),),
+            "penalty keeps it smooth, and 5 critic steps per G step keep it near its best. Its gradient "
+            "then points from every fake towards the real mass, including modes G has no samples on. "
+            "Each step costs ~10× more compute, so B advances slower: compare at equal steps.",
+        ),
+        Pairing(
+            "dsteps",
+            "1 vs 5 D steps",
+            "5 D steps per G step",
+            (("d_steps", 5),),
             why="G collapses by exploiting a stale D: it moves all its samples to wherever D currently says "
-                "“real”, D catches up, and G jumps to the next mode. With 5 D updates per G update, D is "
-                "closer to its optimum D* and punishes G at once for crowding onto one mode."),
-    Pairing("lr", "Fast vs slow lr_g", "slow G (lr_g 2.5e-5)", (("lr_g", 2.5e-5),),
+            "“real”, D catches up, and G jumps to the next mode. With 5 D updates per G update, D is "
+            "closer to its optimum D* and punishes G at once for crowding onto one mode.",
+        ),
+        Pairing(
+            "lr",
+            "Fast vs slow lr_g",
+            "slow G (lr_g 2.5e-5)",
+            (("lr_g", 2.5e-5),),
             why="When G learns as fast as D (or faster) it can jump from mode to mode before D has learned "
-                "where the fakes are. Slowing G down (the two-timescale rule, TTUR: D learns faster than G) "
-                "lets D keep up, so G follows D's gradient instead of outrunning it."),
-    Pairing("mbstd", "No vs minibatch statistics", "minibatch std feature", (("minibatch_std", True),),
+            "where the fakes are. Slowing G down (the two-timescale rule, TTUR: D learns faster than G) "
+            "lets D keep up, so G follows D's gradient instead of outrunning it.",
+        ),
+        Pairing(
+            "mbstd",
+            "No vs minibatch statistics",
+            "minibatch std feature",
+            (("minibatch_std", True),),
             why="D normally judges each sample alone, and a perfect copy of one mode looks perfectly real. "
-                "With minibatch statistics D also sees how spread out the whole batch is: a collapsed batch "
-                "has almost no spread, so D can reject it as a batch, and G is pushed to diversify."),
-)}
+            "With minibatch statistics D also sees how spread out the whole batch is: a collapsed batch "
+            "has almost no spread, so D can reject it as a batch, and G is pushed to diversify.",
+        ),
+    )
+}
 DEFAULT_PAIRING = "tuned"  # the page's default slots (ring8-collapse vs ring8) are this pairing
 
 
@@ -113,8 +152,11 @@ IGNORED_DIFFERENCES = ("steps",)  # the suggested run length says nothing about 
 
 def config_differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, Any, Any]]:
     """(setting, value in A, value in B) for every setting that differs, in TrainConfig order."""
-    return [(f.name, getattr(a, f.name), getattr(b, f.name)) for f in fields(TrainConfig)
-            if f.name not in IGNORED_DIFFERENCES and getattr(a, f.name) != getattr(b, f.name)]
+    return [
+        (f.name, getattr(a, f.name), getattr(b, f.name))
+        for f in fields(TrainConfig)
+        if f.name not in IGNORED_DIFFERENCES and getattr(a, f.name) != getattr(b, f.name)
+    ]
 
 
 def format_setting(value: Any) -> str:
@@ -172,10 +214,18 @@ def _rms_spread(points: Any) -> float:
     return math.sqrt(float(((x - x.mean(0)) ** 2).sum(1).mean()))
 
 
-def collapse_verdict(metric_history: Mapping[str, Any], n_modes: int, step: int, spread: float = math.nan, *,
-                     min_steps: int = ALARM_MIN_STEPS, window: int = ALARM_WINDOW,
-                     max_share: float = ALARM_MAX_SHARE, min_hq: float = ALARM_MIN_HQ,
-                     max_spread: float = ALARM_MAX_SPREAD) -> Verdict:
+def collapse_verdict(
+    metric_history: Mapping[str, Any],
+    n_modes: int,
+    step: int,
+    spread: float = math.nan,
+    *,
+    min_steps: int = ALARM_MIN_STEPS,
+    window: int = ALARM_WINDOW,
+    max_share: float = ALARM_MAX_SHARE,
+    min_hq: float = ALARM_MIN_HQ,
+    max_spread: float = ALARM_MAX_SPREAD,
+) -> Verdict:
     """The lab's collapse alarm, one rule for every run:
 
     Mode collapse  <=>  step >= min_steps
@@ -198,19 +248,32 @@ def collapse_verdict(metric_history: Mapping[str, Any], n_modes: int, step: int,
     if strict.max() > limit:
         return Verdict(COVERING, modes, n_modes, hq_now, f"Covering {modes} of {n_modes} modes.")
     if hq.mean() >= min_hq:
-        return Verdict(COLLAPSE, modes, n_modes, hq_now,
-                       f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples "
-                       "look perfect.")
+        return Verdict(
+            COLLAPSE,
+            modes,
+            n_modes,
+            hq_now,
+            f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples look perfect.",
+        )
     if math.isfinite(spread) and spread <= max_spread:
-        return Verdict(COLLAPSE, modes, n_modes, hq_now,
-                       f"Mode collapse: only {modes} of {n_modes} modes; the samples crowd into a clump "
-                       f"{1 / max(spread, 1e-3):.0f}× narrower than the data.")
-    return Verdict(LEARNING, modes, n_modes, hq_now,
-                   f"Still searching: {modes} of {n_modes} modes and only {hq_now:.0%} of the samples on a "
-                   "mode yet.")
+        return Verdict(
+            COLLAPSE,
+            modes,
+            n_modes,
+            hq_now,
+            f"Mode collapse: only {modes} of {n_modes} modes; the samples crowd into a clump "
+            f"{1 / max(spread, 1e-3):.0f}× narrower than the data.",
+        )
+    return Verdict(
+        LEARNING,
+        modes,
+        n_modes,
+        hq_now,
+        f"Still searching: {modes} of {n_modes} modes and only {hq_now:.0%} of the samples on a mode yet.",
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def n_modes(dataset: str) -> int:
     mixture = get_dataset(dataset).mixture
     return 0 if mixture is None else int(np.asarray(mixture.centers).shape[0])

@@ -1,4 +1,5 @@
 """The page list: one place that says which runs (slots) each page shows and their presets."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,16 +19,46 @@ class PageInfo:
 
 
 PAGES: tuple[PageInfo, ...] = (
-    PageInfo("app_pages/overview.py", "Overview", "🏠", "overview", ("overview",), ("ring8",),
-             ("ring8", "ring8-collapse", "grid25", "spiral"), default=True),
-    PageInfo("app_pages/playground.py", "2D playground", "🎯", "playground", ("playground",), ("ring8",),
-             ("ring8", "ring8-collapse", "grid25", "grid25-collapse", "spiral")),
-    PageInfo("app_pages/image_gan.py", "Image GAN", "🖼️", "image-gan", ("images",), ("digits",),
-             ("digits", "digits-collapse")),
-    PageInfo("app_pages/latent_space.py", "Latent space", "🧭", "latent-space", ("images",), ("digits",),
-             ("digits", "digits-collapse")),
-    PageInfo("app_pages/mode_collapse.py", "Mode collapse lab", "🌀", "mode-collapse", ("lab-a", "lab-b"),
-             ("ring8-collapse", "ring8"), slot_labels=("A", "B")),
+    PageInfo(
+        "app_pages/overview.py",
+        "Overview",
+        "🏠",
+        "overview",
+        ("overview",),
+        ("ring8",),
+        ("ring8", "ring8-collapse", "grid25", "spiral"),
+        default=True,
+    ),
+    PageInfo(
+        "app_pages/playground.py",
+        "2D playground",
+        "🎯",
+        "playground",
+        ("playground",),
+        ("ring8",),
+        ("ring8", "ring8-collapse", "grid25", "grid25-collapse", "spiral"),
+    ),
+    PageInfo(
+        "app_pages/image_gan.py", "Image GAN", "🖼️", "image-gan", ("images",), ("digits",), ("digits", "digits-collapse")
+    ),
+    PageInfo(
+        "app_pages/latent_space.py",
+        "Latent space",
+        "🧭",
+        "latent-space",
+        ("images",),
+        ("digits",),
+        ("digits", "digits-collapse"),
+    ),
+    PageInfo(
+        "app_pages/mode_collapse.py",
+        "Mode collapse lab",
+        "🌀",
+        "mode-collapse",
+        ("lab-a", "lab-b"),
+        ("ring8-collapse", "ring8"),
+        slot_labels=("A", "B"),
+    ),
     PageInfo("app_pages/theory.py", "Theory", "📐", "theory", ("theory",), ("gauss1d",), ("gauss1d", "bimodal1d")),
 )
 

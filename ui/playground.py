@@ -2,11 +2,11 @@
 metric tiles, and the actions that replace a run's data or architecture (each restarts the run at
 step 0).
 """
+
 from __future__ import annotations
 
 import math
 import time
-
 
 import numpy as np
 import streamlit as st
@@ -79,23 +79,38 @@ def metric_tiles(snap: Snapshot, modes: int) -> None:
     m = snap.metrics
     c1, c2, c3, c4 = st.columns(4)
     if modes and _finite(m.get("modes_covered")):
-        c1.metric("Modes covered", f"{m['modes_covered']:.0f}/{modes}",
-                  help=f"Modes with at least one good sample (the papers' rule). Strict count "
-                       f"(≥ 20 per 2,500 samples): {m.get('modes_covered_strict', 0):.0f}/{modes}.")
+        c1.metric(
+            "Modes covered",
+            f"{m['modes_covered']:.0f}/{modes}",
+            help=f"Modes with at least one good sample (the papers' rule). Strict count "
+            f"(≥ 20 per 2,500 samples): {m.get('modes_covered_strict', 0):.0f}/{modes}.",
+        )
         hq = m.get("hq_fraction")
-        c2.metric("High-quality %", (f"{100 * hq:.0f}%" if hq >= 0.1 else f"{100 * hq:.1f}%") if _finite(hq) else "—",
-                  help="Samples within 3 std of a mode centre. Read it next to modes covered: "
-                       "a collapsed G that hits one mode perfectly scores ~100%.")
+        c2.metric(
+            "High-quality %",
+            (f"{100 * hq:.0f}%" if hq >= 0.1 else f"{100 * hq:.1f}%") if _finite(hq) else "—",
+            help="Samples within 3 std of a mode centre. Read it next to modes covered: "
+            "a collapsed G that hits one mode perfectly scores ~100%.",
+        )
     else:
         c1.metric("Modes covered", "—", help="This data has no separate modes to count: watch JS/KL instead.")
         js = m.get("js_grid")
-        c2.metric("JS divergence", f"{js:.3f}" if _finite(js) else "—",
-                  help="Jensen–Shannon divergence between real and generated points on a grid; 0 = same.")
+        c2.metric(
+            "JS divergence",
+            f"{js:.3f}" if _finite(js) else "—",
+            help="Jensen–Shannon divergence between real and generated points on a grid; 0 = same.",
+        )
     acc = snap.last.acc if snap.last is not None else None
-    c3.metric("D accuracy", f"{acc:.0%}" if _finite(acc) else "—",
-              help="How often D tells real from fake on the last batch. 50% = it cannot tell them apart.")
-    c4.metric("Step", f"{snap.step:,}", help=f"Full iterations so far ({snap.d_updates:,} D updates, "
-                                              f"{snap.g_updates:,} G updates).")
+    c3.metric(
+        "D accuracy",
+        f"{acc:.0%}" if _finite(acc) else "—",
+        help="How often D tells real from fake on the last batch. 50% = it cannot tell them apart.",
+    )
+    c4.metric(
+        "Step",
+        f"{snap.step:,}",
+        help=f"Full iterations so far ({snap.d_updates:,} D updates, {snap.g_updates:,} G updates).",
+    )
 
 
 # --- actions that restart the run ---------------------------------------------------------------

@@ -14,6 +14,7 @@ shares the cores with training (at 1600x900 the Image GAN page's four charts are
 skipping them took Chromium from 0.56 to 0.45 cores, BENCHMARKS.md). A chart's first figure is
 always drawn, so no chart is ever blank.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -40,7 +41,8 @@ def ensure_plotly_js() -> Path:
     return STATIC_JS
 
 
-JS = r"""
+JS = (
+    r"""
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__ganExplainerPlotly) {
@@ -137,7 +139,9 @@ export default function(component) {
     });
   };
 }
-""" % URL_PATH
+"""
+    % URL_PATH
+)
 
 _component = None
 _unavailable = False

@@ -6,11 +6,12 @@ calls its `on_release` shortly after the tab closes (and on a blip), which stops
 thread of the session. A page therefore must cope with finding its run stopped: it just
 shows the state and the start button resumes it. The engine's idle timeout is the backstop.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import streamlit as st
 

@@ -3,6 +3,7 @@
 A teacher shares a link; each student's session applies it once. Anything invalid in the URL
 is reported in words and ignored: the run keeps its last good settings.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -34,8 +35,10 @@ def apply_query_params(page: PageInfo) -> list[str]:
             if session_runs().presets.get(slot) != preset:  # the sidebar picker already loaded it
                 load_preset(slot, preset)
         else:
-            messages.append(f"The link asks for preset “{preset}”, which does not exist; "
-                            f"showing {page.presets[0]} instead. Presets: {', '.join(PRESETS)}.")
+            messages.append(
+                f"The link asks for preset “{preset}”, which does not exist; "
+                f"showing {page.presets[0]} instead. Presets: {', '.join(PRESETS)}."
+            )
     run = run_for(slot, page.presets[0])
     for name, value in sorted(relevant.items()):
         try:

@@ -1,4 +1,5 @@
 """Datasets by name. Toy sets are built in; image sets load lazily (they may read assets)."""
+
 from __future__ import annotations
 
 from .base import Dataset, Mixture

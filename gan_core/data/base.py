@@ -1,4 +1,5 @@
 """The one interface every dataset implements, so the trainer never cares what it trains on."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

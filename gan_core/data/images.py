@@ -3,6 +3,7 @@
 Every loader returns a `Dataset` whose `data` is float32 (n, 1, H, W) in [-1, 1], the range a
 tanh generator produces, so the discriminator can never tell real from fake by scale alone.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -26,16 +27,27 @@ from gan_core.data.base import Dataset
 ASSETS_ENV = "GAN_EXPLAINER_ASSETS"
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 SHAPE_NAMES = ("circle", "square", "triangle", "cross")
-FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 # Only the training split is fetched: a GAN has no use for a test set, and it halves the download.
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
 MNIST_MIRRORS: dict[str, tuple[str, ...]] = {
-    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/"),
-    "fashion": ("https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-                "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
+    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+    "fashion": (
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    ),
 }
 # The MD5s published with the original files (yann.lecun.com, zalandoresearch/fashion-mnist).
 MNIST_MD5: dict[str, dict[str, str]] = {
@@ -88,8 +100,9 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """The 1,797 UCI digits as float32 (n, 8, 8) in [0, 1] and uint8 labels (see DIGITS_LICENSE.md)."""
     path = assets_dir() / "digits.npz"
     if not path.is_file():
-        raise DatasetUnavailable(f"the built-in digits are missing: expected {path} "
-                                 f"(regenerate it with scripts/extract_digits.py)")
+        raise DatasetUnavailable(
+            f"the built-in digits are missing: expected {path} (regenerate it with scripts/extract_digits.py)"
+        )
     with np.load(path) as archive:
         images, labels = archive["images"], archive["labels"]
     return images.astype(np.float32) / 16.0, labels.astype(np.uint8)
@@ -98,7 +111,11 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
 def digits_dataset() -> Dataset:
     images, labels = load_digits_arrays()
     return Dataset(
-        name="digits", kind="image", shape=(1, 8, 8), data=_to_tensor(images), labels=labels,
+        name="digits",
+        kind="image",
+        shape=(1, 8, 8),
+        data=_to_tensor(images),
+        labels=labels,
         description="1,797 handwritten digits, 8x8 (UCI, Alpaydin & Kaynak 1998, CC BY 4.0).",
         extra={"class_names": DIGIT_NAMES},
     )
@@ -142,7 +159,11 @@ def shapes_dataset(n: int = 2000, size: int = 16, seed: int = 0) -> Dataset:
         small = canvas.resize((size, size), Image.Resampling.BOX)
         images[i] = np.asarray(small, dtype=np.float32) / 255.0
     return Dataset(
-        name="shapes", kind="image", shape=(1, size, size), data=_to_tensor(images), labels=labels,
+        name="shapes",
+        kind="image",
+        shape=(1, size, size),
+        data=_to_tensor(images),
+        labels=labels,
         description=f"{n} procedural {size}x{size} shapes: " + ", ".join(SHAPE_NAMES) + ".",
         extra={"class_names": SHAPE_NAMES, "seed": seed},
     )
@@ -151,8 +172,14 @@ def shapes_dataset(n: int = 2000, size: int = 16, seed: int = 0) -> Dataset:
 # ---------------------------------------------------------------------------------------------
 # IDX files (the MNIST container format)
 
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_DTYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(source: str | Path | bytes) -> np.ndarray:
@@ -179,12 +206,14 @@ def read_idx(source: str | Path | bytes) -> np.ndarray:
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise ValueError(f"IDX header declares {ndim} dimensions but the data ends after {len(raw)} bytes")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     expected = int(np.prod(dims, dtype=object)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"IDX payload is {len(raw) - header} bytes but dimensions {dims} "
-                         f"of {dtype} need {expected}: the file is truncated or corrupt")
+        raise ValueError(
+            f"IDX payload is {len(raw) - header} bytes but dimensions {dims} "
+            f"of {dtype} need {expected}: the file is truncated or corrupt"
+        )
     array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
     return array.astype(dtype.newbyteorder("="))
 
@@ -225,8 +254,16 @@ def _download(url: str, target: Path, md5: str, opener: Opener, timeout: float) 
         tmp.unlink(missing_ok=True)
 
 
-def fetch_file(name: str, md5: str, mirrors: Sequence[str], cache_dir: Path, *,
-               download: bool = True, opener: Opener = urlopen, timeout: float = 30.0) -> Path:
+def fetch_file(
+    name: str,
+    md5: str,
+    mirrors: Sequence[str],
+    cache_dir: Path,
+    *,
+    download: bool = True,
+    opener: Opener = urlopen,
+    timeout: float = 30.0,
+) -> Path:
     """Return the path of a verified copy of `name`, downloading it from the first mirror that works."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_dir / name
@@ -245,17 +282,25 @@ def fetch_file(name: str, md5: str, mirrors: Sequence[str], cache_dir: Path, *,
                 return target
             problems.append(problem)
     raise DatasetUnavailable(
-        f"could not get {name}: " + "; ".join(problems or ["no mirror configured"])
+        f"could not get {name}: "
+        + "; ".join(problems or ["no mirror configured"])
         + f". To use it offline, download {name} yourself and put it in {cache_dir}"
         " (it is checked against the published MD5), or train on the built-in 'digits' instead."
     )
 
 
-def mnist_dataset(kind: str = "mnist", cache_dir: str | Path | None = None, download: bool = True, *,
-                  limit: int | None = None, seed: int = 0,
-                  mirrors: Mapping[str, Sequence[str]] | None = None,
-                  checksums: Mapping[str, Mapping[str, str]] | None = None,
-                  opener: Opener = urlopen, timeout: float = 30.0) -> Dataset:
+def mnist_dataset(
+    kind: str = "mnist",
+    cache_dir: str | Path | None = None,
+    download: bool = True,
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    mirrors: Mapping[str, Sequence[str]] | None = None,
+    checksums: Mapping[str, Mapping[str, str]] | None = None,
+    opener: Opener = urlopen,
+    timeout: float = 30.0,
+) -> Dataset:
     """The 60,000 MNIST (kind="mnist") or Fashion-MNIST (kind="fashion") training images, 28x28.
 
     Files are cached under `cache_dir` (default ~/.cache/gan_explainer/<kind>) and verified
@@ -269,8 +314,15 @@ def mnist_dataset(kind: str = "mnist", cache_dir: str | Path | None = None, down
         raise ValueError(f"unknown MNIST kind {kind!r}; choose one of {sorted(checksums)}")
     folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / kind
     images_path, labels_path = (
-        fetch_file(name, checksums[kind][name], mirrors.get(kind, ()), folder,
-                   download=download, opener=opener, timeout=timeout)
+        fetch_file(
+            name,
+            checksums[kind][name],
+            mirrors.get(kind, ()),
+            folder,
+            download=download,
+            opener=opener,
+            timeout=timeout,
+        )
         for name in MNIST_FILES
     )
     images, labels = read_idx(images_path), read_idx(labels_path)
@@ -283,8 +335,11 @@ def mnist_dataset(kind: str = "mnist", cache_dir: str | Path | None = None, down
         images, labels = images[keep], labels[keep]
     title = "MNIST digits" if kind == "mnist" else "Fashion-MNIST clothes"
     return Dataset(
-        name=kind, kind="image", shape=(1, *images.shape[1:]),
-        data=_to_tensor(images.astype(np.float32) / 255.0), labels=labels.astype(np.uint8),
+        name=kind,
+        kind="image",
+        shape=(1, *images.shape[1:]),
+        data=_to_tensor(images.astype(np.float32) / 255.0),
+        labels=labels.astype(np.uint8),
         description=f"{len(images)} {title}, {images.shape[1]}x{images.shape[2]}.",
         extra={"class_names": DIGIT_NAMES if kind == "mnist" else FASHION_NAMES},
     )
@@ -294,8 +349,12 @@ def mnist_dataset(kind: str = "mnist", cache_dir: str | Path | None = None, down
 # User images and the dispatcher
 
 
-def images_from_arrays(images: np.ndarray | Sequence[np.ndarray], name: str,
-                       labels: np.ndarray | Sequence[int] | None = None, description: str = "") -> Dataset:
+def images_from_arrays(
+    images: np.ndarray | Sequence[np.ndarray],
+    name: str,
+    labels: np.ndarray | Sequence[int] | None = None,
+    description: str = "",
+) -> Dataset:
     """Build a dataset from grayscale images: uint8 (0..255) or floats in [0, 1], shaped (n, H, W).
 
     The limits (at least 8 images, sides of 8..64 px, all the same size) keep a CPU GAN trainable.
@@ -329,8 +388,14 @@ def images_from_arrays(images: np.ndarray | Sequence[np.ndarray], name: str,
     label_array = None if labels is None else np.asarray(labels)
     if label_array is not None and label_array.shape != (n,):
         raise ValueError(f"expected {n} labels, got shape {label_array.shape}")
-    return Dataset(name=name, kind="image", shape=(1, height, width), data=_to_tensor(pixels),
-                   labels=label_array, description=description or f"{n} images, {height}x{width}.")
+    return Dataset(
+        name=name,
+        kind="image",
+        shape=(1, height, width),
+        data=_to_tensor(pixels),
+        labels=label_array,
+        description=description or f"{n} images, {height}x{width}.",
+    )
 
 
 IMAGE_DATASETS = ("digits", "shapes", "mnist", "fashion")

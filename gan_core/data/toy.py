@@ -1,4 +1,5 @@
 """Toy data: 1D mixtures for the textbook view, 2D mixtures and shapes, user-supplied points."""
+
 from __future__ import annotations
 
 import csv
@@ -26,28 +27,47 @@ def grid_centers(values: tuple[float, ...] = (-4, -2, 0, 2, 4)) -> np.ndarray:
 
 
 def ring8() -> Dataset:
-    return Dataset("ring8", "2d", (2,), Mixture(ring_centers(8, 2.0), 0.02),
-                   description="8 Gaussians on a circle of radius 2, std 0.02")
+    return Dataset(
+        "ring8",
+        "2d",
+        (2,),
+        Mixture(ring_centers(8, 2.0), 0.02),
+        description="8 Gaussians on a circle of radius 2, std 0.02",
+    )
 
 
 def grid25() -> Dataset:
-    return Dataset("grid25", "2d", (2,), Mixture(grid_centers(), 0.05),
-                   description="25 Gaussians on the grid {-4,-2,0,2,4}², std 0.05")
+    return Dataset(
+        "grid25",
+        "2d",
+        (2,),
+        Mixture(grid_centers(), 0.05),
+        description="25 Gaussians on the grid {-4,-2,0,2,4}², std 0.05",
+    )
 
 
 def gauss1d() -> Dataset:
-    return Dataset("gauss1d", "1d", (1,), Mixture(np.array([[2.0]], np.float32), 0.5),
-                   description="one Gaussian N(2, 0.5²) — the textbook picture")
+    return Dataset(
+        "gauss1d",
+        "1d",
+        (1,),
+        Mixture(np.array([[2.0]], np.float32), 0.5),
+        description="one Gaussian N(2, 0.5²) — the textbook picture",
+    )
 
 
 def bimodal1d() -> Dataset:
-    return Dataset("bimodal1d", "1d", (1,), Mixture(np.array([[-2.0], [2.0]], np.float32), 0.4),
-                   description="two Gaussians at ±2, std 0.4: a 1D mode-collapse demo")
+    return Dataset(
+        "bimodal1d",
+        "1d",
+        (1,),
+        Mixture(np.array([[-2.0], [2.0]], np.float32), 0.4),
+        description="two Gaussians at ±2, std 0.4: a 1D mode-collapse demo",
+    )
 
 
 def _points(name: str, points: np.ndarray, description: str) -> Dataset:
-    return Dataset(name, "2d", (2,), data=torch.as_tensor(points, dtype=torch.float32),
-                   description=description)
+    return Dataset(name, "2d", (2,), data=torch.as_tensor(points, dtype=torch.float32), description=description)
 
 
 def spiral(n: int = 4000, seed: int = 0) -> Dataset:
@@ -129,6 +149,10 @@ def parse_points_csv(text: str | bytes, max_bytes: int = 10_000_000) -> np.ndarr
 
 
 TOY_BUILDERS = {
-    "gauss1d": gauss1d, "bimodal1d": bimodal1d, "ring8": ring8, "grid25": grid25,
-    "spiral": spiral, "moons": moons,
+    "gauss1d": gauss1d,
+    "bimodal1d": bimodal1d,
+    "ring8": ring8,
+    "grid25": grid25,
+    "spiral": spiral,
+    "moons": moons,
 }

@@ -5,6 +5,7 @@ always shut down (also when a test fails). Playwright drives the system Chromium
 browser download cannot work offline. Under CI (CI=true) a missing browser fails the suite
 instead of skipping it, so a broken install can never turn the browser tests green.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,10 +37,29 @@ def app_url():
     log = open(ROOT / "test-artifacts" / "server.log", "w")
     env = dict(os.environ, GAN_EXPLAINER_MAX_TRAINING="4", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while not healthy(url):
@@ -86,8 +106,14 @@ def _watch_for_errors(pg) -> list[str]:
     says less than the test's own checks."""
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-    pg.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-          and errors.append(f"console: {msg.text[:300]}"))
+    pg.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and not msg.text.startswith("Failed to load resource")
+            and errors.append(f"console: {msg.text[:300]}")
+        ),
+    )
     return errors
 
 

@@ -1,4 +1,5 @@
 """What a user sees, read from the DOM: the status line, charts, images, exceptions."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ def wait_idle(page, timeout: float = 60_000) -> None:
         f"""() => {{ const a = document.querySelector("{APP}");
                  return a && a.getAttribute('data-test-connection-state') === 'CONNECTED'
                         && a.getAttribute('data-test-script-state') === 'notRunning'; }}""",
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 def open_page(page, url: str) -> None:
@@ -57,7 +59,8 @@ def plot_points(page) -> list[int]:
     """Number of points in the first trace of every Plotly chart on the page."""
     return page.evaluate(
         """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
-              (gd._fullData && gd._fullData.length && gd._fullData[0].x) ? gd._fullData[0].x.length : 0)""")
+              (gd._fullData && gd._fullData.length && gd._fullData[0].x) ? gd._fullData[0].x.length : 0)"""
+    )
 
 
 def chart_sizes(page) -> list[int]:
@@ -66,7 +69,8 @@ def chart_sizes(page) -> list[int]:
     is the blank chart a student would see."""
     return page.evaluate(
         """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
-              (gd._fullData || []).reduce((n, t) => n + ((t.x || t.z || t.values || []).length || 0), 0))""")
+              (gd._fullData || []).reduce((n, t) => n + ((t.x || t.z || t.values || []).length || 0), 0))"""
+    )
 
 
 @contextmanager
@@ -77,7 +81,8 @@ def whole_page_in_view(page, width: int = 1600, max_height: int = 4000):
     every chart at once, as a student scrolling down would see each one."""
     height = page.evaluate(
         """() => { const m = document.querySelector("[data-testid='stMain']");
-                  return m ? m.scrollHeight : document.body.scrollHeight; }""")
+                  return m ? m.scrollHeight : document.body.scrollHeight; }"""
+    )
     old = page.viewport_size
     page.set_viewport_size({"width": width, "height": int(min(max(height, 900), max_height))})
     try:
@@ -93,7 +98,10 @@ def screenshot_whole_page(page, path: str, width: int = 1600, max_height: int = 
 
 
 def image_sources(page) -> list[str]:
-    return page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stImage'] img, [data-testid='stMainBlockContainer'] img")).map(i => i.src)""")
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+             "[data-testid='stImage'] img, [data-testid='stMainBlockContainer'] img")).map(i => i.src)"""
+    )
 
 
 def server_threads(page) -> int:

@@ -1,4 +1,5 @@
 """The app as a student uses it, in headless Chromium against a live server."""
+
 from __future__ import annotations
 
 import re
@@ -6,15 +7,34 @@ import time
 
 import pytest
 
-from .helpers import (SIDEBAR, chart_sizes, click_sidebar_button, exceptions, image_sources, open_page,
-                      plot_points, screenshot_whole_page, server_threads, status, step, wait_idle,
-                      wait_until, whole_page_in_view)
+from .helpers import (
+    SIDEBAR,
+    chart_sizes,
+    click_sidebar_button,
+    exceptions,
+    image_sources,
+    open_page,
+    plot_points,
+    screenshot_whole_page,
+    server_threads,
+    status,
+    step,
+    wait_idle,
+    wait_until,
+    whole_page_in_view,
+)
 
 pytestmark = pytest.mark.browser
 
 # The Overview is the default page: it lives at "/" (Streamlit answers /overview with "Page not found").
-PAGES = {"overview": "", "playground": "playground", "image-gan": "image-gan", "latent-space": "latent-space",
-         "mode-collapse": "mode-collapse", "theory": "theory"}
+PAGES = {
+    "overview": "",
+    "playground": "playground",
+    "image-gan": "image-gan",
+    "latent-space": "latent-space",
+    "mode-collapse": "mode-collapse",
+    "theory": "theory",
+}
 # Plotly charts each page shows while training (every one must have data: no blank charts).
 CHARTS = {"overview": 2, "playground": 6, "image-gan": 4, "latent-space": 0, "mode-collapse": 3, "theory": 4}
 
@@ -32,8 +52,9 @@ def test_page_trains_live_without_exceptions(page, app_url, screenshot_dir, name
     # Every chart has data once it is in view (a chart re-created by a refresh is empty for a
     # moment, and one below the fold draws when it scrolls into view: poll with all of them in view).
     with whole_page_in_view(page):
-        assert wait_until(lambda: len(chart_sizes(page)) >= CHARTS[name] and all(chart_sizes(page)),
-                          timeout=20), chart_sizes(page)
+        assert wait_until(lambda: len(chart_sizes(page)) >= CHARTS[name] and all(chart_sizes(page)), timeout=20), (
+            chart_sizes(page)
+        )
     page.wait_for_timeout(8000)  # let it train a while for the screenshot a teacher would see
     assert not exceptions(page), exceptions(page)
     with whole_page_in_view(page):
@@ -155,6 +176,7 @@ def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
     loss = page.locator(".js-plotly-plot").nth(1)
     box = loss.locator(".nsewdrag").first.bounding_box()
     assert box, "no plot area to drag in"
+
     def drag_zoom_box() -> None:  # over the middle of the plot, as a user would
         page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
         page.mouse.down()
@@ -162,8 +184,10 @@ def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
         page.mouse.up()
 
     def x_range():
-        return page.evaluate("() => { const gd = document.querySelectorAll('.js-plotly-plot')[1];"
-                             " return gd.layout.xaxis.autorange === false ? gd.layout.xaxis.range : null; }")
+        return page.evaluate(
+            "() => { const gd = document.querySelectorAll('.js-plotly-plot')[1];"
+            " return gd.layout.xaxis.autorange === false ? gd.layout.xaxis.range : null; }"
+        )
 
     drag_zoom_box()
     if not wait_until(lambda: x_range() is not None, timeout=5):
@@ -175,7 +199,8 @@ def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
     steps_then = step(page)
     assert wait_until(lambda: step(page) > steps_then + 100, timeout=30)
     page.wait_for_timeout(1500)  # several refreshes of the live view
-    assert page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => gd.__probe)") == \
-        list(range(1, len(chart_sizes(page)) + 1)), "charts were re-created"
+    assert page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => gd.__probe)"
+    ) == list(range(1, len(chart_sizes(page)) + 1)), "charts were re-created"
     assert x_range() == zoomed, "the zoom was lost on refresh"
     click_sidebar_button(page, "⏸ Pause")

@@ -1,5 +1,6 @@
 """The classroom load script (benchmarks/classroom.py) on a small class: it runs, and it shows
 that runs take turns end to end: three students on one training slot all get to train."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@ server: the mount/update/unmount sequences Streamlit produces, at a speed a test
 The classroom CI run caught "Cannot read properties of undefined (reading '_rehover')": a chart
 unmounted (Plotly.purge) while its Plotly.react was still drawing. These tests replay that.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 
 It lives here so it shares the session's Playwright browser: a second sync_playwright() cannot
 start while the browser suite's is open ("Sync API inside the asyncio loop")."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,12 @@ def test_watching_the_playground_does_not_starve_training(browser, tmp_path):
     from benchmarks.streaming import measure_page
 
     def healthy(r: dict) -> bool:
-        return (not r["browser"]["queued"] and r["browser"]["status_updates"] >= 2
-                and r["status_refresh_per_s"] >= STREAMING_MIN_REFRESH and r["ratio"] >= STREAMING_MIN_RATIO)
+        return (
+            not r["browser"]["queued"]
+            and r["browser"]["status_updates"] >= 2
+            and r["status_refresh_per_s"] >= STREAMING_MIN_REFRESH
+            and r["ratio"] >= STREAMING_MIN_RATIO
+        )
 
     with Server(log_path=tmp_path / "server.log") as server:
         r = measure_page(browser, server, "playground", warmup=2.0, window=5.0)
@@ -28,9 +33,11 @@ def test_watching_the_playground_does_not_starve_training(browser, tmp_path):
             print(f"first measurement: ratio {r['ratio']:.2f}, {r['status_refresh_per_s']:.1f} refreshes/s; retrying")
             r = measure_page(browser, server, "playground", warmup=3.0, window=10.0)
     seen = r["browser"]
-    summary = (f"headless {r['headless_steps_per_s']:.0f} steps/s, with the browser {r['browser_steps_per_s']:.0f} "
-               f"steps/s (ratio {r['ratio']:.2f}), status refreshes {r['status_refresh_per_s']:.1f}/s, "
-               f"server CPU {seen['server_cpu_fraction']:.2f} cores")
+    summary = (
+        f"headless {r['headless_steps_per_s']:.0f} steps/s, with the browser {r['browser_steps_per_s']:.0f} "
+        f"steps/s (ratio {r['ratio']:.2f}), status refreshes {r['status_refresh_per_s']:.1f}/s, "
+        f"server CPU {seen['server_cpu_fraction']:.2f} cores"
+    )
     print(summary)
     assert not seen["queued"], summary
     assert seen["status_updates"] >= 2, f"the page did not refresh while training: {summary}"
