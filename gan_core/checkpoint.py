@@ -249,11 +249,13 @@ def validate_checkpoint(state: Any) -> TrainConfig:
 
 def generator_from_checkpoint(state: dict[str, Any]) -> tuple[TrainConfig, nn.Module]:
     """(config, frozen generator in eval mode on the CPU) from a loaded checkpoint: the weight
-    average when the run kept one (what its sample grid showed), else the generator itself."""
+    average when the run kept one and showed it (its smoothed view was on), else the generator
+    that trained."""
     cfg = validate_checkpoint(state)
     with _INIT_LOCK, torch.random.fork_rng(devices=[]):  # do not disturb anyone's random stream
         generator, _ = build_models(cfg, data_shape_of(state, cfg))
-    generator.load_state_dict(state.get("generator_ema", state["generator"]))
+    use_average = cfg.smoothed_view and "generator_ema" in state
+    generator.load_state_dict(state["generator_ema"] if use_average else state["generator"])
     generator.eval().requires_grad_(False)
     return cfg, generator
 
@@ -267,6 +269,7 @@ def load_weights(trainer: Trainer, state: dict[str, Any]) -> None:
     trainer.generator.load_state_dict(state["generator"])
     if getattr(trainer, "generator_ema", None) is not None:
         trainer.generator_ema.load_state_dict(state.get("generator_ema", state["generator"]))
+        trainer._bn_calibrated_at = -1  # the loaded average's batch-norm statistics are re-measured
     if "discriminator" in state:
         trainer.discriminator.load_state_dict(state["discriminator"])
     trainer.step_count = int(state.get("step", 0))

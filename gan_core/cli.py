@@ -56,7 +56,10 @@ def train(config: TrainConfig, out: Path, log_every: int = 10, threads: int = 1,
             _progress(step, config.steps, started)
     if not quiet:
         sys.stderr.write("\n")
-    _, _, final_metrics = evaluator.evaluate()
+    _, _, final_metrics = evaluator.evaluate()  # G as it trains
+    smoothed_metrics = {}
+    if trainer.generator_ema is not None:  # and its weight average (the app's smoothed view)
+        smoothed_metrics = Evaluator(trainer, average=True).evaluate()[2]
     with open(out / "metrics.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(STAT_FIELDS)
@@ -71,7 +74,9 @@ def train(config: TrainConfig, out: Path, log_every: int = 10, threads: int = 1,
         "steps_per_sec": round(trainer.step_count / max(train_seconds, 1e-9), 1),
         "final_stats": dict(zip(STAT_FIELDS, trainer.last.as_tuple())) if trainer.last else {},
         "final_metrics": final_metrics,
-        "summary": summarise(final_metrics),
+        **({"final_metrics_smoothed": smoothed_metrics} if smoothed_metrics else {}),
+        "summary": summarise(final_metrics)
+        + (f" | weight average (smoothed view): {summarise(smoothed_metrics)}" if smoothed_metrics else ""),
         "samples_shape": list(samples.shape),
         "torch_threads": threads,
     }

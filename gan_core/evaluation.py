@@ -17,9 +17,23 @@ from . import metrics as m
 from .trainer import Trainer
 
 N_EVAL = 2500  # the VEEGAN/PacGAN protocol scores 2,500 samples
-GRID = 48  # heatmap resolution: 2,304 D evaluations, cheap next to a training step
+# D's map: per axis, GRID_UNIFORM evenly spaced lines plus GRID_QUANTILES lines at quantiles of
+# the real data. D changes sharply around tight modes (ring8's std is 0.02 on a plane ~5.5 wide):
+# on an even 48 x 48 grid, bilinear reading at the real points gave 0.35 where D's verdict is 0.48.
+# Lines where the data lies read within 0.01 of D's verdict (tests/test_views.py) at ~4,000 points.
+GRID_UNIFORM, GRID_QUANTILES = 32, 32
 N_ARROWS = 96
 MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
+
+
+def map_axis(lo: float, hi: float, data: np.ndarray) -> np.ndarray:
+    """Grid lines of D's map along one axis: even ones from lo to hi, plus lines at quantiles of
+    the data along that axis (so the map is sampled finely where the data lies); increasing,
+    without near-duplicates (the bilinear read-off divides by their spacing)."""
+    lines = np.concatenate([np.linspace(lo, hi, GRID_UNIFORM), np.quantile(data, np.linspace(0, 1, GRID_QUANTILES))])
+    lines = np.unique(np.clip(lines, lo, hi))
+    keep = np.concatenate([[True], np.diff(lines) > 1e-4 * (hi - lo)])
+    return lines[keep]
 
 
 def _to_unit(images: torch.Tensor) -> np.ndarray:
@@ -28,8 +42,11 @@ def _to_unit(images: torch.Tensor) -> np.ndarray:
 
 
 class Evaluator:
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Trainer, average: bool | None = None) -> None:
+        """`average`: score the weight average (True) or G as it trains (False) whatever the
+        config's smoothed_view says; None follows the config (the app's behaviour)."""
         self.trainer = trainer
+        self.average_override = average
         ds = trainer.dataset
         self.kind = ds.kind
         seed = trainer.config.seed
@@ -52,11 +69,16 @@ class Evaluator:
             pad = (hi - lo) * 0.15 + 0.25
             self.bounds = np.stack([lo - pad, hi + pad], 1).astype(np.float64)  # (d, 2)
             self.static["bounds"] = self.bounds
+            if self.kind == "2d":
+                self._map_axes = tuple(map_axis(lo, hi, pts[:, i]) for i, (lo, hi) in enumerate(self.bounds))
+                gx, gy = np.meshgrid(*self._map_axes)  # rows follow y: what a heatmap expects
+                self._map_grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
         for value in self.static.values():
             # Every snapshot shares these arrays (copying them each refresh costs the UI):
             # read-only, so no page can change what another snapshot shows.
             value.flags.writeable = False
         self._last: tuple[dict[str, Any], dict[str, float]] = ({}, {})
+        self._average = False  # set by each evaluate(): which generator it draws and scores
         self._classifier = None
         if ds.name == "digits":
             from .classifier import ReferenceClassifier
@@ -77,14 +99,31 @@ class Evaluator:
             fields = ("modes_covered", "modes_covered_strict", "hq_fraction", "kl_modes") + fields
         return fields
 
+    # --- which generator ----------------------------------------------------------------------
+    def uses_average(self, hand_step: bool = False) -> bool:
+        """Whether the pictures and metrics come from the weight average (the smoothed view, where
+        the run keeps one) rather than from G as it trains. A step by hand always shows G itself:
+        the average moves only 1 - g_ema of G's step, so it would hide what the step did."""
+        trainer = self.trainer
+        wanted = trainer.config.smoothed_view if self.average_override is None else self.average_override
+        return wanted and trainer.generator_ema is not None and not hand_step
+
     # --- one evaluation ---------------------------------------------------------------------
-    def evaluate(self, full: bool = True) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
+    def evaluate(
+        self, full: bool = True, hand_step: bool = False
+    ) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
         """(samples, views, metrics). With full=False only the cheap parts are recomputed (the
         picture on screen) and the quality metrics of the last full evaluation are returned:
-        the runner refreshes pictures twice as often as it scores them."""
-        if not full:
-            return self._quick()
-        fake = self.trainer.generate(self.eval_noise)
+        the runner refreshes pictures twice as often as it scores them. `views["generator"]`
+        says which generator the samples, views and metrics come from ("training" or
+        "average"); `hand_step` forces G itself (see `uses_average`)."""
+        self._average = self.uses_average(hand_step)
+        # A switched view is scored anew: the last metrics belong to the other generator.
+        if not full and self._last[0].get("generator") == self._generator_label():
+            quick = self._quick()
+            if quick is not None:
+                return quick
+        fake = self.trainer.generate(self.eval_noise, average=self._average)
         finite = bool(torch.isfinite(fake).all())
         if self.kind == "image":
             images = _to_unit(torch.nan_to_num(fake))
@@ -104,10 +143,12 @@ class Evaluator:
                     "mean_confidence": float(r["mean_confidence"]),
                     "frechet_distance": float(r["frechet_distance"]),
                 }
+            views["generator"] = self._generator_label()
             self._last = (views, metrics)
             return images[: self.n_fixed], views, metrics
         points = torch.nan_to_num(fake).float().cpu().numpy()
         views = dict(self.static)
+        views["generator"] = self._generator_label()
         metrics = self._toy_metrics(points) if finite else {}
         if finite:
             views.update(self._views_1d(points) if self.kind == "1d" else self._views_2d())
@@ -116,17 +157,21 @@ class Evaluator:
         self._last = (views, metrics)
         return points[: self.n_fixed], views, metrics
 
-    def _quick(self) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
+    def _quick(self) -> tuple[np.ndarray, dict[str, Any], dict[str, float]] | None:
+        """The picture only (None if G's samples are not finite: then a full evaluation says so)."""
         views, metrics = self._last
-        fake = self.trainer.generate(self.eval_noise[: self.n_fixed])
+        fake = self.trainer.generate(self.eval_noise[: self.n_fixed], average=self._average)
         if not bool(torch.isfinite(fake).all()):
-            return self.evaluate(full=True)
+            return None
         if self.kind == "image":
             return _to_unit(fake), views, metrics
         views = dict(views)
         if self.kind == "2d":
             views.update(self._views_2d())
         return fake.float().cpu().numpy(), views, metrics
+
+    def _generator_label(self) -> str:
+        return "average" if self._average else "training"
 
     def _toy_metrics(self, points: np.ndarray) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -148,9 +193,39 @@ class Evaluator:
         return out
 
     # --- views -------------------------------------------------------------------------------
-    def _d_prob(self, x: torch.Tensor) -> torch.Tensor:
-        scores = self.trainer.discriminator(x.to(self.trainer.device))
+    def _d_prob(self, x: torch.Tensor, spread: torch.Tensor | None = None) -> torch.Tensor:
+        scores = self.trainer.discriminator(x.to(self.trainer.device), spread=spread)
         return torch.sigmoid(scores) if self.trainer.loss.probabilistic else scores
+
+    @torch.no_grad()
+    def _judge_batches(self) -> tuple[dict[str, Any], torch.Tensor | None, float]:
+        """D's verdicts as in training: on a real batch and on a fake batch of the training batch
+        size, each scored together so a minibatch-statistics layer sees that batch's own spread.
+
+        The batches are fixed (the first evaluation points and G's samples of the first
+        evaluation noise vectors), so their numbers move because D and G move. The fake batch
+        comes from G as it trains, whatever is drawn: that is the batch D judges in training.
+        Returns (verdicts, the fake batch's spread statistic or None, the score at which D's
+        decision flips: 0.5 for probabilities and least squares, 0 for hinge, and for WGAN-GP
+        the midpoint of the mean real and fake scores, as D's accuracy uses)."""
+        trainer = self.trainer
+        d, loss = trainer.discriminator, trainer.loss
+        n = max(2, min(trainer.config.batch_size, self.real.shape[0], self.eval_noise.shape[0]))
+        real = self.real[:n].to(trainer.device)
+        fake = trainer.generate(self.eval_noise[:n])
+        s_real, s_fake = d(real).float(), d(fake).float()
+        if loss.probabilistic:
+            on_real, on_fake, centre = torch.sigmoid(s_real).mean(), torch.sigmoid(s_fake).mean(), 0.5
+        else:
+            on_real, on_fake = s_real.mean(), s_fake.mean()
+            centre = float((on_real + on_fake) / 2) if trainer.config.loss == "wgan-gp" else float(loss.threshold)
+        verdicts = {
+            "real": float(on_real),
+            "fake": float(on_fake),
+            "probabilistic": loss.probabilistic,
+            "batch_size": n,
+        }
+        return verdicts, d.batch_spread(fake), centre
 
     @torch.no_grad()
     def _views_1d(self, points: np.ndarray) -> dict[str, Any]:
@@ -177,33 +252,54 @@ class Evaluator:
 
     def _views_2d(self) -> dict[str, Any]:
         trainer = self.trainer
-        (x0, x1), (y0, y1) = self.bounds
-        xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
-        gx, gy = np.meshgrid(xs, ys)  # rows follow y: what a heatmap expects
-        grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+        xs, ys = self._map_axes
         with torch.no_grad():
-            heat = self._d_prob(grid).cpu().numpy().reshape(GRID, GRID)
-        # G's gradient at fake points: the direction each fake sample is pushed by the G loss.
-        z = trainer.fixed_noise[:N_ARROWS]
-        with torch.no_grad():
-            fake = trainer.generate(z)
-        x = fake.clone().requires_grad_(True)
-        trainer.discriminator.requires_grad_(False)
-        try:
-            loss = trainer.loss.g_loss(trainer.discriminator(x)) * x.shape[0]
-            (grad,) = torch.autograd.grad(loss, x)
-        finally:
-            trainer.discriminator.requires_grad_(True)
+            verdicts, spread, centre = self._judge_batches()
+            # The grid's ~4,000 points are not a batch D ever sees: with a minibatch-statistics
+            # layer each point is scored as if it came in the fake batch above (D's spread feature
+            # fixed to that batch's), so the map at a fake point is D's verdict there in training.
+            heat = self._d_prob(self._map_grid, spread).cpu().numpy().reshape(ys.size, xs.size)
         return {
-            "heatmap": {"x": xs, "y": ys, "z": heat, "probabilistic": trainer.loss.probabilistic},
-            "arrows": {"x": fake.detach().cpu().numpy(), "direction": (-grad).cpu().numpy()},
+            "heatmap": {
+                "x": xs,
+                "y": ys,
+                "z": heat,
+                "probabilistic": trainer.loss.probabilistic,
+                "center": centre,
+                "loss": trainer.config.loss,
+                "batch_statistic": None if spread is None else f"a fake batch of {verdicts['batch_size']}",
+            },
+            "d_verdict": verdicts,
+            "arrows": self._arrows(),
             "manifold": self._manifold(),
         }
 
+    def _arrows(self) -> dict[str, np.ndarray]:
+        """G's gradient at the drawn fake points: where the G loss, back through the frozen D,
+        pushes each one. The loss is taken over a batch of the training batch size (the drawn
+        points first), as in G's update, so a minibatch-statistics term pushes them too; the
+        gradient is per sample (the batch mean times the batch size)."""
+        trainer = self.trainer
+        n = max(N_ARROWS, min(trainer.config.batch_size, self.eval_noise.shape[0]))
+        with torch.no_grad():
+            fake = trainer.generate(self.eval_noise[:n], average=self._average)
+        x = fake.clone().requires_grad_(True)
+        trainer.discriminator.requires_grad_(False)
+        try:
+            with torch.enable_grad():  # also when a caller evaluates under no_grad
+                loss = trainer.loss.g_loss(trainer.discriminator(x)) * x.shape[0]
+                (grad,) = torch.autograd.grad(loss, x)
+        finally:
+            trainer.discriminator.requires_grad_(True)
+        return {"x": fake[:N_ARROWS].detach().cpu().numpy(), "direction": (-grad[:N_ARROWS]).cpu().numpy()}
+
     @torch.no_grad()
     def _manifold(self) -> np.ndarray:
-        """G applied to a grid of lines in the first two noise dimensions (others at 0):
-        (2 * MANIFOLD_LINES, MANIFOLD_POINTS, 2). Shows how G warps the noise space."""
+        """G applied to a grid of lines in the first two noise dimensions: (2 * MANIFOLD_LINES,
+        MANIFOLD_POINTS, 2). Shows how G warps the noise space. With more than 2 noise dimensions
+        the others hold the values of one fixed noise sample (the first fixed-noise vector), not 0:
+        with 256-D noise a zero-filled z has |z| <= 2.8 while real noise has |z| ~ 16, so a grid
+        at 0 would show G where it is never used."""
         cfg = self.trainer.config
         r = 2.0 if cfg.noise == "gaussian" else 1.0
         t = np.linspace(-r, r, MANIFOLD_POINTS)
@@ -213,9 +309,9 @@ class Evaluator:
             lines.append(np.stack([t, np.full_like(t, lv)], 1))
             lines.append(np.stack([np.full_like(t, lv), t], 1))
         z2 = np.concatenate(lines)  # (2L*P, 2)
-        z = np.zeros((z2.shape[0], cfg.noise_dim), dtype=np.float32)
+        z = np.repeat(self.trainer.fixed_noise[:1].cpu().numpy().astype(np.float32), z2.shape[0], axis=0)
         z[:, : min(2, cfg.noise_dim)] = z2[:, : min(2, cfg.noise_dim)]
-        out = self.trainer.generate(torch.as_tensor(z)).float().cpu().numpy()
+        out = self.trainer.generate(torch.as_tensor(z), average=self._average).float().cpu().numpy()
         return out.reshape(2 * MANIFOLD_LINES, MANIFOLD_POINTS, -1)
 
 

@@ -72,13 +72,24 @@ class MinibatchStd(nn.Module):
     punish; this is the 'minibatch statistics' cure for mode collapse (Salimans 2016, ProGAN).
     """
 
-    def forward(self, h: torch.Tensor, groups: int = 1) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, groups: int = 1, spread: torch.Tensor | None = None) -> torch.Tensor:
         """`groups` equal parts of the batch get their own spread: D can score a real and a fake
-        batch in one pass (groups=2) exactly as in two."""
+        batch in one pass (groups=2) exactly as in two. A given `spread` (a number, see
+        `batch_spread`) is appended to every row instead: D's verdict on single points as if they
+        came in a batch with that spread (D's map is read this way)."""
         n = h.shape[0]
+        if spread is not None:
+            return torch.cat([h, spread.to(h.dtype).reshape(1, 1).expand(n, 1)], dim=1)
         if n < 2 * groups or n % groups:
             return torch.cat([h, torch.zeros(n, 1, dtype=h.dtype, device=h.device)], dim=1)
         return _MinibatchSpread.apply(h, groups)
+
+    @staticmethod
+    def batch_spread(h: torch.Tensor) -> torch.Tensor:
+        """The spread feature this layer appends for a batch with features `h` (groups=1)."""
+        if h.shape[0] < 2:
+            return torch.zeros((), dtype=h.dtype, device=h.device)
+        return _MinibatchSpread._spread(h, 1)[1].mean()
 
 
 def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
@@ -117,11 +128,18 @@ class MLPDiscriminator(nn.Module):
         self.mbstd = MinibatchStd() if minibatch_std else None
         self.head = nn.Linear(width + (1 if minibatch_std else 0), 1)
 
-    def forward(self, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
-        h = self.body(x.reshape(x.shape[0], -1))
+    def forward(self, x: torch.Tensor, groups: int = 1, spread: torch.Tensor | None = None) -> torch.Tensor:
+        h = self._features(x)
         if self.mbstd is not None:
-            h = self.mbstd(h, groups)
+            h = self.mbstd(h, groups, spread)
         return self.head(h).squeeze(1)
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x.reshape(x.shape[0], -1))
+
+    def batch_spread(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The minibatch statistic D computes for the batch `x` (None without that layer)."""
+        return None if self.mbstd is None else self.mbstd.batch_spread(self._features(x))
 
 
 class DCGANGenerator(nn.Module):
@@ -168,11 +186,15 @@ class DCGANDiscriminator(nn.Module):
         self.mbstd = MinibatchStd() if minibatch_std else None
         self.head = nn.Linear(feat + (1 if minibatch_std else 0), 1)
 
-    def forward(self, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, groups: int = 1, spread: torch.Tensor | None = None) -> torch.Tensor:
         h = self.conv(x)
         if self.mbstd is not None:
-            h = self.mbstd(h, groups)
+            h = self.mbstd(h, groups, spread)
         return self.head(h).squeeze(1)
+
+    def batch_spread(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The minibatch statistic D computes for the batch `x` (None without that layer)."""
+        return None if self.mbstd is None else self.mbstd.batch_spread(self.conv(x))
 
 
 def build_models(cfg: TrainConfig, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:

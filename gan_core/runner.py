@@ -56,6 +56,9 @@ THREAD_PREFIX = "gan-train-"
 
 TURN_MESSAGE_PREFIX = "Taking turns:"
 
+# Live settings that change what a paused run's picture shows: applied, they redraw it at once.
+REDRAWN_BY = frozenset({"smoothed_view", "g_ema", "loss"})
+
 
 def live_training_threads() -> int:
     """Training threads alive in this process (tests use it to prove nothing leaks)."""
@@ -170,7 +173,7 @@ class TrainingRun:
         self._queue_position = 0
         self._last_read = time.monotonic()
         self._version = 0
-        self._g_copy: tuple[int, torch.nn.Module] | None = None
+        self._g_copy: tuple[tuple[int, bool], torch.nn.Module] | None = None
         self._build(config, dataset)
         _live_runs.add(self)
 
@@ -294,6 +297,8 @@ class TrainingRun:
         if self._trainer_lock.acquire(blocking=False):  # idle: apply at once so snapshots show it
             try:
                 self._apply_pending()
+                if REDRAWN_BY.intersection(changes):  # a paused run's picture follows the switch at once
+                    self._evaluate(full=True)
             finally:
                 self._trainer_lock.release()
             self._publish()
@@ -346,12 +351,14 @@ class TrainingRun:
         return self._snapshot
 
     def generator_copy(self) -> torch.nn.Module:
-        """A frozen copy of G (eval mode, on CPU) for latent-space exploration, cached until
-        G next changes, so a page can call it on every slider move."""
+        """A frozen copy of the generator the run's pictures show (G as it trains, or its weight
+        average in the smoothed view), in eval mode on the CPU, for latent-space exploration;
+        cached until it next changes, so a page can call it on every slider move."""
         with self._trainer_lock:
-            key = self.trainer.g_updates
+            average = self.evaluator.uses_average()
+            key = (self.trainer.g_updates, average)
             if self._g_copy is None or self._g_copy[0] != key:
-                g = copy.deepcopy(self.trainer.sampler).cpu().eval()
+                g = copy.deepcopy(self.trainer.generator_for_view(average)).cpu().eval()
                 g.requires_grad_(False)
                 self._g_copy = (key, g)
             return self._g_copy[1]
@@ -437,7 +444,7 @@ class TrainingRun:
             self._last_phase = which
             self._after_steps(collected, phase=which)
             if self._status != DIVERGED:
-                self._evaluate(full=True)
+                self._evaluate(full=True, hand_step=True)  # a step by hand shows G itself, never the average
         with self._cv:
             if self._status == IDLE:
                 self._status = PAUSED
@@ -552,13 +559,13 @@ class TrainingRun:
                 with self._cv:
                     self._message = str(exc)
 
-    def _evaluate(self, full: bool | None = None) -> None:
+    def _evaluate(self, full: bool | None = None, hand_step: bool = False) -> None:
         # caller holds the trainer lock (or is the constructor)
         now = time.monotonic()
         self._last_eval = now
         if full is None:
             full = now - self._last_metrics >= self.metrics_interval
-        self._samples, self._views, self._metrics = self.evaluator.evaluate(full=full)
+        self._samples, self._views, self._metrics = self.evaluator.evaluate(full=full, hand_step=hand_step)
         step = self.trainer.step_count
         if full:
             self._last_metrics = now

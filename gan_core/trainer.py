@@ -21,6 +21,10 @@ from .data import Dataset, get_dataset
 from .losses import LOSSES, GanLoss, gradient_penalty
 from .models import build_models
 
+# Fixed-noise samples per train-mode pass when the weight average's batch-norm statistics are
+# recalibrated (Trainer._calibrated_average): the 64 fixed digits noise vectors are one batch.
+BN_CALIBRATION_BATCH = 256
+
 # Model initialisation reads the global RNG; runs built concurrently in several threads take
 # turns so that each one's weights depend on its seed only.
 _INIT_LOCK = threading.Lock()
@@ -197,8 +201,9 @@ class Trainer:
         # Separate streams: training noise/data, and the fixed evaluation noise that makes the
         # sample grid show the *same* z evolving for the whole run.
         self.generator_ema: nn.Module | None = None
-        # (the EMA module, its parameters, its buffers, G's buffers): walked once, not every step
+        # (the EMA module, its parameters): walked once, not every step
         self._ema_lists: tuple | None = None
+        self._bn_calibrated_at = -1  # g_updates when the average's batch-norm statistics were measured
         self._set_ema(config.g_ema)
         self.rng = torch.Generator().manual_seed(config.seed)
         n_fixed = n_fixed or (64 if self.dataset.kind == "image" else 512)
@@ -228,15 +233,23 @@ class Trainer:
     def sample_real(self, n: int) -> torch.Tensor:
         return self.dataset.sample(n, self.rng).to(self.device)
 
-    @property
-    def sampler(self) -> nn.Module:
-        """The generator that samples are shown from: the weight average if enabled."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
+    def generator_for_view(self, average: bool = False) -> nn.Module:
+        """G as it trains or, with `average` (and g_ema > 0), the running average of its weights.
+
+        The average never trains: it is a display smoothing ("smoothed view") that lags ~1/(1 - g_ema)
+        steps behind G and moves 1 - g_ema of each of G's steps, so a lesson about what one update
+        does must look at G itself (issue 12). The average's batch-norm statistics are its own
+        (`_calibrated_average`)."""
+        if average and self.generator_ema is not None:
+            return self._calibrated_average()
+        return self.generator
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) in eval mode without gradients (for views and metrics)."""
-        g = self.sampler
+    def generate(self, z: torch.Tensor, average: bool = False) -> torch.Tensor:
+        """G(z) in eval mode without gradients (for views and metrics); `average` as in
+        `generator_for_view`. Batch norm's running statistics of the average are recalibrated
+        for its own weights first (see `_calibrated_average`)."""
+        g = self.generator_for_view(average)
         was_training = g.training
         g.eval()
         try:
@@ -244,11 +257,42 @@ class Trainer:
         finally:
             g.train(was_training)
 
+    @torch.no_grad()
+    def _calibrated_average(self) -> nn.Module:
+        """The weight average, with batch-norm running statistics measured on its own outputs.
+
+        G's running statistics belong to G's weights; the average's weights differ (that is its
+        point), so drawing it in eval mode with G's statistics normalises its activations with the
+        wrong means and variances. Recomputed once per G update, from a few train-mode passes on
+        the fixed noise (cumulative averages: momentum None), the way SWA's `update_bn` does."""
+        ema = self.generator_ema
+        assert ema is not None
+        norms = [m for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms or self._bn_calibrated_at == self.g_updates:
+            return ema
+        saved = [(m, m.momentum) for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+        was_training = ema.training
+        ema.train()
+        try:
+            for chunk in self.fixed_noise.split(BN_CALIBRATION_BATCH):
+                if chunk.shape[0] > 1:
+                    ema(chunk)
+        finally:
+            ema.train(was_training)
+            for m, momentum in saved:
+                m.momentum = momentum
+        self._bn_calibrated_at = self.g_updates
+        return ema
+
     def _set_ema(self, decay: float) -> None:
         if decay <= 0:
             self.generator_ema = None
         elif self.generator_ema is None:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
+            self._bn_calibrated_at = -1
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -256,11 +300,9 @@ class Trainer:
         if ema is None:
             return
         if self._ema_lists is None or self._ema_lists[0] is not ema:
-            self._ema_lists = (ema, list(ema.parameters()), list(ema.buffers()), list(self.generator.buffers()))
-        _, params, buffers, source_buffers = self._ema_lists
+            self._ema_lists = (ema, list(ema.parameters()))
+        _, params = self._ema_lists
         torch._foreach_lerp_(params, self._g_params, 1.0 - self.config.g_ema)
-        if buffers:  # batch norm's running statistics are copied, not averaged
-            torch._foreach_copy_(buffers, source_buffers)
 
     # --- one update of each network -------------------------------------------------------
     def _d_update(self, keep_fake_graph: bool) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
@@ -450,7 +492,7 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "generator": self.generator.state_dict(),
-            **({"generator_ema": self.generator_ema.state_dict()} if self.generator_ema is not None else {}),
+            **({"generator_ema": self._calibrated_average().state_dict()} if self.generator_ema is not None else {}),
             "discriminator": self.discriminator.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -465,6 +507,7 @@ class Trainer:
         self.discriminator.load_state_dict(state["discriminator"])
         if self.generator_ema is not None:
             self.generator_ema.load_state_dict(state.get("generator_ema", state["generator"]))
+            self._bn_calibrated_at = -1
         if optimizers and "opt_g" in state:
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])

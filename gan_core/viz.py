@@ -532,6 +532,10 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
 # --- the 2D playground --------------------------------------------------------------------------
 PLAYGROUND_LAYERS = ("heatmap", "manifold", "real", "fake", "arrows")
 ARROW_FRACTION = 0.08  # the longest gradient arrow spans this share of the plot width
+# Fixed scale: an arrow's length is proportional to its gradient, the same for every step and loss,
+# so a vanishing gradient shows as shrinking arrows. ‖∇‖ = 1 spans 2 % of the plot width (a trained
+# ring8's per-sample gradients are ~4-19, an untrained G's ~0.02); arrows are capped at 25 %.
+ARROW_FIXED_FRACTION, ARROW_CAP_FRACTION = 0.02, 0.25
 
 
 def _bounds(bounds: Any, *point_sets: np.ndarray | None) -> np.ndarray:
@@ -559,9 +563,12 @@ def _with_gaps(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return padded[:, 0], padded[:, 1]
 
 
-def _arrow_lines(start: np.ndarray, direction: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Arrows (shaft plus a V head, NaN gaps between them) scaled so the longest
-    is ARROW_FRACTION of the plot width; returns the largest raw gradient norm too."""
+def _arrow_lines(
+    start: np.ndarray, direction: np.ndarray, width: float, fixed: bool = False
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Arrows (shaft plus a V head, NaN gaps between them) scaled so the longest is
+    ARROW_FRACTION of the plot width, or with `fixed` ‖∇‖ x ARROW_FIXED_FRACTION of it (capped at
+    ARROW_CAP_FRACTION); returns the largest raw gradient norm too."""
     start = np.asarray(start, dtype=np.float64).reshape(-1, 2)
     direction = np.asarray(direction, dtype=np.float64).reshape(-1, 2)
     m = min(start.shape[0], direction.shape[0])
@@ -570,7 +577,12 @@ def _arrow_lines(start: np.ndarray, direction: np.ndarray, width: float) -> tupl
     top = float(norms.max()) if m else 0.0
     if m == 0 or top <= 0.0:
         return _EMPTY, _EMPTY, top
-    vec = direction * (ARROW_FRACTION * width / top)
+    if fixed:
+        cap = ARROW_CAP_FRACTION * width
+        length = np.minimum(norms * ARROW_FIXED_FRACTION * width, cap)
+        vec = direction * (length / np.maximum(norms, 1e-30))[:, None]
+    else:
+        vec = direction * (ARROW_FRACTION * width / top)
     tip = start + vec
     # Arrowhead: two barbs at +-25 degrees back from the tip, 35 % of the arrow's length.
     back = -vec * 0.35
@@ -591,9 +603,11 @@ def playground_figure(
     layers: Iterable[str] = PLAYGROUND_LAYERS,
     bounds: Any = None,
     max_points: int = 512,
+    fixed_arrows: bool = False,
 ) -> dict:
     """The 2D playground: real and fake points over D's decision surface, G's warped noise grid
-    and the gradient arrows that tell each fake point where to move."""
+    and the gradient arrows that tell each fake point where to move (scaled to the longest, or
+    with `fixed_arrows` on one scale for every step and loss)."""
     views = views or {}
     layers = set(layers)
     b = _bounds(bounds if bounds is not None else views.get("bounds"), real, fake)
@@ -608,6 +622,7 @@ def playground_figure(
         if not finite.all():
             z = np.where(finite, z, np.nan)
         probabilistic = bool(heat.get("probabilistic", True))
+        centre = float(heat.get("center", 0.5 if probabilistic else 0.0))
         trace: dict[str, Any] = {
             "type": "heatmap",
             "x": _f32(heat["x"]),
@@ -622,11 +637,21 @@ def playground_figure(
         if probabilistic:
             trace.update(zmin=0.0, zmax=1.0, hovertemplate="D(x) = %{z:.2f}<extra></extra>")
             trace["colorbar"].update(title={"text": "D(x)"}, tickvals=[0, 0.5, 1], ticktext=["0 fake", "0.5", "1 real"])
-        else:  # an unbounded critic: symmetric around 0 so white still means "undecided"
-            span = float(np.nanpercentile(np.abs(z), 98)) if finite.any() else 1.0
+        else:  # a score: white at the loss's own decision point (see decision_point)
+            name = "D(x)" if heat.get("loss") == "least-squares" else "critic score"
+            span = float(np.nanpercentile(np.abs(z - centre), 98)) if finite.any() else 1.0
             span = span if span > 0 and math.isfinite(span) else 1.0
-            trace.update(zmin=-span, zmax=span, zmid=0.0, hovertemplate="critic score = %{z:.2f}<extra></extra>")
-            trace["colorbar"].update(title={"text": "critic score"})
+            trace.update(
+                zmin=centre - span,
+                zmax=centre + span,
+                zmid=centre,
+                hovertemplate=f"{name} = %{{z:.2f}}<extra></extra>",
+            )
+            trace["colorbar"].update(
+                title={"text": name},
+                tickvals=[centre - span, centre, centre + span],
+                ticktext=[f"{centre - span:.2g} fake", f"{centre:.2g}", f"{centre + span:.2g} real"],
+            )
         data.append(trace)
         colorbar_right = True
 
@@ -677,14 +702,19 @@ def playground_figure(
 
     arrows = views.get("arrows")
     if "arrows" in layers and arrows is not None:
-        ax, ay, top = _arrow_lines(arrows["x"], arrows["direction"], x1 - x0)
+        ax, ay, top = _arrow_lines(arrows["x"], arrows["direction"], x1 - x0, fixed=fixed_arrows)
+        scale = (
+            f"fixed scale: ‖∇‖ 1 = {ARROW_FIXED_FRACTION:.0%} of the width, longest {top:.2g}"
+            if fixed_arrows
+            else f"longest ‖∇‖ = {top:.2g}"
+        )
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
                 "x": _f32(ax),
                 "y": _f32(ay),
-                "name": f"G's gradient (longest ‖∇‖ = {top:.2g})",
+                "name": f"G's gradient ({scale})",
                 "line": {"color": G_COLOR, "width": 1.8},
                 "hoverinfo": "skip",
             }
