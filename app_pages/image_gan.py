@@ -211,7 +211,7 @@ def live_view() -> None:
         st.markdown(f"##### 🟢 Real: training images ({NAMES.get(snap.dataset_name, snap.dataset_name)})")
         show_grid(snap.views.get("real"), static=True)
     loss_col, acc_col = st.columns(2)
-    live_chart(viz.loss_figure(snap.history), f"{SLOT}:chart:loss", loss_col)
+    live_chart(viz.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
     live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
     if "class_hist" in snap.views:
         # The reference classifier's verdict on exactly the 64 digits in the grid above,

@@ -16,6 +16,7 @@ from ui.lab import (
     COLLAPSE,
     COVERING,
     DEFAULT_PAIRING,
+    DISPLAY_ONLY,
     LAB_DATA,
     PAIRINGS,
     SLOTS,
@@ -84,6 +85,8 @@ for i, col in enumerate(st.columns(2)):
         if differences:
             shown = ", ".join(
                 f"{name} **:{'red' if i == 0 else 'green'}-background[{format_setting(v[i])}]**"
+                if name not in DISPLAY_ONLY
+                else f"{name} {format_setting(v[i])} ({DISPLAY_ONLY[name]})"
                 for name, *v in differences
             )
             st.markdown(f"Differs from {'B' if i == 0 else 'A'}: {shown}")

@@ -55,8 +55,8 @@ def _walk_step(which: str) -> None:
         "which": which,
         "run_id": run.run_id,
         "lr": after.config.lr_d if which == "d" else after.config.lr_g,
-        "before": d_opinion(before.views, before.samples),
-        "after": d_opinion(after.views, after.samples),
+        "before": d_opinion(before.views),
+        "after": d_opinion(after.views),
         "loss_after": (after.last.loss_d, after.last.loss_g) if after.last else None,
     }
 
@@ -144,7 +144,8 @@ def _walk_result() -> None:
                 )
     st.caption(
         f"One update is a small nudge (learning rate {result['lr']:g}); training repeats it thousands "
-        "of times. D's verdicts are read off its map on the fixed real and fake points."
+        "of times. D's verdicts are its mean outputs on the same real batch and the same fake batch (G's "
+        "samples of the fixed noise) every time, each scored as a training batch."
     )
     word = "D" if after is None or after.probabilistic else "critic"
     c1, c2, c3 = st.columns(3)
@@ -153,15 +154,14 @@ def _walk_result() -> None:
         _fmt(after and after.on_real),
         **_delta(before and before.on_real, after and after.on_real),
         delta_color="off",
-        help="D's average verdict on the fixed real points (1 = “real”), read off its map after the "
-        "update (≈: the map is a 48 × 48 grid).",
+        help="D's mean verdict on a fixed batch of real points (1 = “real”), after the update.",
     )
     c2.metric(
         f"{word}(G(z)) on fakes",
         _fmt(after and after.on_fake),
         **_delta(before and before.on_fake, after and after.on_fake),
         delta_color="off",
-        help="D's average verdict on G's fixed-noise samples, after the update.",
+        help="D's mean verdict on G's samples of the fixed noise (one training-sized batch), after the update.",
     )
     i = 0 if result["which"] == "d" else 1
     loss = result["loss_after"][i] if result["loss_after"] else None
@@ -244,19 +244,20 @@ with diagram_col:
 # --- the live demo --------------------------------------------------------------------------------
 def _demo() -> None:
     now = run.snapshot()
-    opinion = d_opinion(now.views, now.samples)
+    opinion = d_opinion(now.views)
     word = "D" if opinion is None or opinion.probabilistic else "critic"
     c1, c2, c3 = st.columns(3)
     c1.metric("Step", f"{now.step:,}")
     c2.metric(
         f"{word}(x), real",
         _fmt(opinion and opinion.on_real),
-        help="D's average verdict on the real points (1 = “real”, 0 = “fake”).",
+        help="D's mean verdict on a fixed batch of real points (1 = “real”, 0 = “fake”), scored as in training.",
     )
     c3.metric(
         f"{word}(G(z)), fake",
         _fmt(opinion and opinion.on_fake),
-        help="D's average verdict on G's samples. G wins when this climbs to meet D(x) near 0.5.",
+        help="D's mean verdict on a batch of G's samples, scored as in training. G wins when this climbs "
+        "to meet D(x) near 0.5.",
     )
     if now.data_kind != "2d":
         st.info(f"The demo draws 2D data; this run trains on {now.dataset_name}.")
@@ -267,7 +268,7 @@ def _demo() -> None:
     figure["layout"]["legend"]["y"] = -0.3  # below the x-axis title in this shorter chart
     chart(points_over_arrows(figure), "ov:demo", height=420)
     if history_rows(now):
-        chart(viz.loss_figure(now.history), "ov:loss", height=260)
+        chart(viz.loss_figure(now.history, loss=now.config.loss), "ov:loss", height=260)
     else:
         chart(
             viz.empty_figure("press ▶ Start to watch the losses", "Losses: discriminator vs generator"),

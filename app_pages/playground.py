@@ -13,6 +13,7 @@ from ui.playground import (
     ARCHITECTURE_FIELDS,
     apply_architecture,
     chart,
+    field_caption,
     heart_points_text,
     history_rows,
     metric_tiles,
@@ -124,6 +125,13 @@ with layer_col:
         )
         or []
     )
+    fixed_arrows = st.toggle(
+        "Arrows to scale",
+        key="pg:arrows-to-scale",
+        help="Off: the longest arrow always has the same length, so you see directions. On: an arrow's "
+        "length is proportional to G's gradient there, on one scale for every step and loss, so a "
+        "vanishing gradient (try the minimax loss once D wins) shows as arrows shrinking to dots.",
+    )
 
 if st.session_state.get("pg:dataset") == "custom":
     with st.container(border=True):
@@ -219,13 +227,14 @@ def _field_and_curves() -> None:
     field_col, side_col = st.columns([1, 1], gap="medium")
     with field_col:
         figure = viz.playground_figure(
-            snap.views.get("real"), snap.samples, snap.views, layers, max_points=FIELD_POINTS
+            snap.views.get("real"), snap.samples, snap.views, layers, max_points=FIELD_POINTS, fixed_arrows=fixed_arrows
         )
         chart(points_over_arrows(figure), "pg:field", height=560)
+        st.caption(field_caption(snap))
     with side_col:
         metric_tiles(snap, n_modes(run))
         if history_rows(snap):
-            chart(viz.loss_figure(snap.history), "pg:loss", height=235)
+            chart(viz.loss_figure(snap.history, loss=snap.config.loss), "pg:loss", height=235)
             chart(viz.accuracy_figure(snap.history), "pg:accuracy", height=235)
         else:
             chart(viz.empty_figure(WAITING, "Losses: discriminator vs generator"), "pg:loss", height=235)
@@ -244,7 +253,7 @@ def _quality_curves() -> None:
     out_col, modes_col, div_col = st.columns(3, gap="medium")
     with out_col:
         chart(
-            retitle(viz.d_outputs_figure(snap.history, probabilistic), "What D says", 100)
+            retitle(viz.d_outputs_figure(snap.history, probabilistic, loss=snap.config.loss), "What D says", 100)
             if history_rows(snap)
             else viz.empty_figure(WAITING, "What D says"),
             "pg:d-outputs",

@@ -19,6 +19,18 @@ MODELS = ("mlp", "dcgan")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "silu")
 NOISE = ("gaussian", "uniform")
 LOSSES = ("minimax", "nonsaturating", "least-squares", "wgan-gp", "hinge")
+# Where D's verdict flips from "fake" to "real", on the scale the pages show D's output: a probability
+# for the BCE losses (logit 0), the raw score otherwise (least squares: targets 0 and 1; hinge: margins
+# around 0). None for the Wasserstein critic, whose scores have a free offset: its accuracy is counted
+# against the midpoint of the mean real and fake scores of each batch (Trainer._judge). Kept here,
+# without torch, so the figures can use it; losses.py checks it against each loss's threshold.
+DECISION_POINTS: dict[str, float | None] = {
+    "minimax": 0.5,
+    "nonsaturating": 0.5,
+    "least-squares": 0.5,
+    "wgan-gp": None,
+    "hinge": 0.0,
+}
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("cpu", "cuda", "auto")
 

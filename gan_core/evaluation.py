@@ -215,10 +215,12 @@ class Evaluator:
         fake = trainer.generate(self.eval_noise[:n])
         s_real, s_fake = d(real).float(), d(fake).float()
         if loss.probabilistic:
-            on_real, on_fake, centre = torch.sigmoid(s_real).mean(), torch.sigmoid(s_fake).mean(), 0.5
+            on_real, on_fake = torch.sigmoid(s_real).mean(), torch.sigmoid(s_fake).mean()
         else:
             on_real, on_fake = s_real.mean(), s_fake.mean()
-            centre = float((on_real + on_fake) / 2) if trainer.config.loss == "wgan-gp" else float(loss.threshold)
+        centre = loss.decision_point
+        if centre is None:  # a Wasserstein critic: the midpoint, as its accuracy counts
+            centre = float((on_real + on_fake) / 2)
         verdicts = {
             "real": float(on_real),
             "fake": float(on_fake),

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .config import DECISION_POINTS
+
 Tensor = torch.Tensor
 
 
@@ -23,6 +25,11 @@ class GanLoss:
     probabilistic: bool  # scores are logits of P(real); otherwise an unbounded critic value
     threshold: float  # score above which D calls a sample "real" (for accuracy)
     description: str
+
+    @property
+    def decision_point(self) -> float | None:
+        """Where D's verdict flips, on the scale pages show (config.DECISION_POINTS)."""
+        return DECISION_POINTS[self.name]
 
 
 def _bce_d(real: Tensor, fake: Tensor) -> Tensor:

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from .config import DECISION_POINTS
+
 # --- the colour scheme -------------------------------------------------------------------------
 REAL = "#2ca02c"  # real data
 FAKE = "#9467bd"  # generated data
@@ -326,8 +328,22 @@ def empty_figure(message: str, title: str = "") -> dict:
 
 
 # --- training curves ----------------------------------------------------------------------------
-def loss_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict:
-    """D and G losses over steps: in a GAN neither goes to zero, they trade blows."""
+# Each loss's value when D says 1/2 everywhere (logit 0: the optimum D* once p_g = p_data), with this
+# code's normalisation (losses.py: means over the batch, D's real and fake terms added):
+# BCE D: softplus(0) + softplus(0) = 2 log 2; non-saturating G: softplus(0) = log 2; minimax G:
+# -softplus(0) = -log 2; least squares (D* = 1/2 there too): D 0.5 (0.5² + 0.5²) = 0.25, G 0.5 · 0.5² = 0.125.
+# A Wasserstein critic and the hinge loss have no fixed value at equilibrium (the critic's offset is free).
+LOG2 = math.log(2.0)
+EQUILIBRIUM_LOSSES: dict[str, tuple[float, float]] = {
+    "nonsaturating": (2 * LOG2, LOG2),
+    "minimax": (2 * LOG2, -LOG2),
+    "least-squares": (0.25, 0.125),
+}
+
+
+def loss_figure(history: dict[str, np.ndarray], smooth: bool = True, loss: str | None = None) -> dict:
+    """D and G losses over steps: in a GAN neither goes to zero, they trade blows. With `loss`
+    given, dashed lines mark each loss's value at equilibrium (D = 1/2 everywhere), where it has one."""
     data: list[dict[str, Any]] = []
     for key, name, color in (("loss_d", "D loss", D_COLOR), ("loss_g", "G loss", G_COLOR)):
         y = _col(history, key)
@@ -340,6 +356,13 @@ def loss_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict:
         xs, ys = decimate(x, y)
         data.append(_line(xs, ys, name, color, group=key))
     layout = _layout("Losses: discriminator vs generator", "training step", "loss", "loss")
+    if loss in EQUILIBRIUM_LOSSES:
+        d_eq, g_eq = EQUILIBRIUM_LOSSES[loss]
+        _with_lines(
+            layout,
+            _hline(d_eq, f"D at equilibrium ({d_eq:.3g})", color=D_COLOR, dash="dot"),
+            _hline(g_eq, f"G at equilibrium ({g_eq:.3g})", color=G_COLOR, dash="dot", label_side="left"),
+        )
     return {"data": data, "layout": layout}
 
 
@@ -364,8 +387,12 @@ def accuracy_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict
     return {"data": data, "layout": layout}
 
 
-def d_outputs_figure(history: dict[str, np.ndarray], probabilistic: bool, smooth: bool = True) -> dict:
-    """Mean D(x) on real vs D(G(z)) on fakes: the gap is what G is trying to close."""
+def d_outputs_figure(
+    history: dict[str, np.ndarray], probabilistic: bool, smooth: bool = True, loss: str | None = None
+) -> dict:
+    """Mean D(x) on real vs D(G(z)) on fakes: the gap is what G is trying to close. A dashed line
+    marks D's decision point for `loss` (config.DECISION_POINTS); for WGAN-GP, whose critic has none,
+    a dotted curve follows the midpoint of the two means, the threshold its accuracy uses."""
     x_r, y_r = _series(history, "d_real", smooth)
     x_f, y_f = _series(history, "d_fake", smooth)
     data = [_line(x_r, y_r, "D(x), real", REAL), _line(x_f, y_f, "D(G(z)), fake", FAKE)]
@@ -378,8 +405,16 @@ def d_outputs_figure(history: dict[str, np.ndarray], probabilistic: bool, smooth
             yaxis=_axis("D output (P(real))", range=[-0.02, 1.02]),
         )
         _with_lines(layout, _hline(0.5, "0.5: can't tell"))
-    else:
-        layout = _layout("What the critic says: real vs generated", "training step", "critic score", "d_outputs")
+        return {"data": data, "layout": layout}
+    least_squares = loss == "least-squares"
+    title = "What D says: real vs generated" if least_squares else "What the critic says: real vs generated"
+    y_title = "D output (target real 1, fake 0)" if least_squares else "critic score"
+    layout = _layout(title, "training step", y_title, "d_outputs")
+    centre = DECISION_POINTS.get(loss) if loss else None
+    if centre is not None:
+        _with_lines(layout, _hline(centre, f"{centre:g}: can't tell"))
+    elif loss == "wgan-gp" and x_r.size and x_r.size == x_f.size:
+        data.append(_line(x_r, (y_r + y_f) / 2, "midpoint: can't tell", NEUTRAL, dash="dot", width=1.5))
     return {"data": data, "layout": layout}
 
 

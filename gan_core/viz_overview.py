@@ -253,26 +253,26 @@ def d_at_points(heatmap: dict[str, Any], points: Any) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DOpinion:
-    """Mean D output on the run's fixed real points and on G's fixed-noise samples."""
+    """Mean D output on the run's fixed real batch and on G's fixed-noise fake batch."""
 
     on_real: float
     on_fake: float
     probabilistic: bool = True
 
 
-def d_opinion(views: dict[str, Any] | None, samples: Any) -> DOpinion | None:
-    """D's average verdict on the fixed real and fake point sets, or None without a map.
+def d_opinion(views: dict[str, Any] | None) -> DOpinion | None:
+    """D's mean verdict on a fixed real batch and on G's fixed fake batch, or None before any.
 
-    Unlike the per-batch numbers in the training history (measured *before* each update),
-    these are read after the update on the same points every time, so one "train D once"
-    click shows D's verdicts moving apart and one "train G once" shows only D(G(z)) moving.
+    The numbers are D's own outputs on whole batches of the training batch size, scored as in
+    training (`views["d_verdict"]`, made by the evaluator for 2D data): with a minibatch-statistics
+    layer D's verdict depends on the batch, so single points read off the map would not be it. The
+    batches are the same every time, so one "train D once" click shows D's verdicts moving apart and
+    one "train G once" shows only D(G(z)) moving.
     """
-    views = views or {}
-    heat, real = views.get("heatmap"), views.get("real")
-    if heat is None or real is None or samples is None or np.size(samples) == 0:
+    verdict = (views or {}).get("d_verdict")
+    if verdict is None:
         return None
-    on_real = float(np.mean(d_at_points(heat, real)))
-    on_fake = float(np.mean(d_at_points(heat, samples)))
+    on_real, on_fake = float(verdict["real"]), float(verdict["fake"])
     if not (math.isfinite(on_real) and math.isfinite(on_fake)):
         return None
-    return DOpinion(on_real, on_fake, bool(heat.get("probabilistic", True)))
+    return DOpinion(on_real, on_fake, bool(verdict.get("probabilistic", True)))

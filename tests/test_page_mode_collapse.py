@@ -41,6 +41,17 @@ def test_lab_renders_its_controls_and_both_runs():
     assert any("Too early" in i.value for i in at.info)  # step 0: no verdict yet
 
 
+def test_the_weight_average_is_listed_as_display_smoothing_and_both_runs_are_scored_alike():
+    """Issue 12 item 2: the tuned preset keeps a weight average (g_ema), the vanilla one does not;
+    the lab lists it as display smoothing, not as a cure, and draws and scores both runs on G."""
+    at = open_app(PAGE)
+    lines = [m.value for m in at.markdown if m.value.startswith("Differs from")]
+    assert len(lines) == 2 and all("g_ema" in line and "display smoothing, not a cure" in line for line in lines)
+    assert all("background[0.99]" not in line and "background[0]" not in line for line in lines)
+    snaps = [session_run(at, slot).snapshot() for slot in ("lab-a", "lab-b")]
+    assert [s.views["generator"] for s in snaps] == ["training", "training"]
+
+
 VANILLA = get_preset("ring8-collapse").config
 
 

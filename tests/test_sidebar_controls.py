@@ -3,6 +3,7 @@ control while the GAN trains reaches the running trainer at its next step, witho
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from apptest_utils import open_app, session_run, wait_for
 
@@ -53,3 +54,38 @@ def test_every_live_control_reaches_the_run():
     assert (cfg.d_steps, cfg.batch_size, cfg.loss) == (3, 64, "least-squares")
     run.step_once("both")
     assert run.snapshot().d_updates == 3  # one iteration now trains D three times
+
+
+def test_the_smoothed_view_toggle_switches_what_is_drawn_and_scored_and_says_so():
+    """Issue 12 item 2: the playground draws G as it trains by default; the sidebar's smoothed view
+    switches the picture (and the scores) to the weight average, and the page says which."""
+    at = open_app("app_pages/playground.py")
+    slot = "playground"
+    run = session_run(at, slot)
+    run.step_once("both", times=40)
+    at.run()
+    toggle = at.sidebar.toggle(key=f"{slot}:smoothed_view")
+    assert toggle.value is False and run.snapshot().views["generator"] == "training"
+    assert any("G as it trains" in c.value for c in at.caption)
+    toggle.set_value(True).run()
+    assert not at.exception
+    snap = run.snapshot()
+    assert run.config.smoothed_view and snap.views["generator"] == "average"
+    assert any("weight average (smoothed view" in c.value for c in at.caption)
+    import torch
+
+    with torch.no_grad():
+        average = run.trainer.generator_ema(run.trainer.fixed_noise).numpy()
+    np.testing.assert_allclose(snap.samples, average, atol=1e-6)
+
+
+def test_the_smoothed_view_starts_an_average_for_a_run_without_one():
+    at = open_app("app_pages/playground.py")
+    slot = "playground"
+    at.sidebar.selectbox(key=f"{slot}:preset-picker").set_value("ring8-collapse").run()
+    run = session_run(at, slot)
+    assert run.config.g_ema == 0
+    at.sidebar.toggle(key=f"{slot}:smoothed_view").set_value(True).run()
+    assert not at.exception
+    assert run.config.g_ema > 0 and run.trainer.generator_ema is not None
+    assert run.snapshot().views["generator"] == "average"

@@ -161,3 +161,21 @@ def test_the_manifold_uses_real_noise_in_the_other_dimensions():
         ends = trainer.generator(z).numpy()
     # the first line runs along dimension 1 at level -2 of dimension 2
     np.testing.assert_allclose(manifold[0, [0, -1]], ends, atol=1e-5)
+
+
+@pytest.mark.parametrize("preset", ["ring8", "ring8-collapse"])  # with and without minibatch statistics
+def test_the_verdict_tiles_are_d_on_whole_batches_as_in_training(preset):
+    """The Overview's D(x) / D(G(z)) come from D scoring a real batch and G's fake batch, each as
+    one batch of the training size (so a minibatch-statistics layer sees that batch's spread)."""
+    trainer = Trainer(get_preset(preset).config.replace(seed=3))
+    for _ in range(20):
+        trainer.step()
+    ev = Evaluator(trainer)
+    views = ev.evaluate()[1]
+    verdict = views["d_verdict"]
+    n = trainer.config.batch_size
+    assert verdict["batch_size"] == n
+    with torch.no_grad():
+        real = torch.sigmoid(trainer.discriminator(ev.real[:n])).mean().item()
+        fake = torch.sigmoid(trainer.discriminator(trainer.generator(trainer.fixed_noise[:n]))).mean().item()
+    assert verdict["real"] == pytest.approx(real, abs=1e-6) and verdict["fake"] == pytest.approx(fake, abs=1e-6)

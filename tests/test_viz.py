@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import pytest
+import torch
 from plotly.utils import PlotlyJSONEncoder
 
 from gan_core import viz
@@ -210,7 +211,52 @@ def test_d_outputs_probabilistic_vs_critic():
     assert prob["layout"]["yaxis"]["range"][1] <= 1.05
     critic = viz.d_outputs_figure(hist, probabilistic=False)
     assert "critic score" in axis_title(critic, "yaxis")
-    assert not critic["layout"].get("shapes")
+    assert not critic["layout"].get("shapes")  # loss unknown: no decision line
+
+
+@pytest.mark.parametrize(
+    "loss, probabilistic, line",
+    [("nonsaturating", True, 0.5), ("minimax", True, 0.5), ("least-squares", False, 0.5), ("hinge", False, 0.0)],
+)
+def test_what_d_says_marks_each_losss_own_decision_point(loss, probabilistic, line):
+    """Issue 12 item 3: the "can't tell" line sits where the loss's verdict flips (0.5 for a
+    probability and for least squares' 0/1 targets, 0 for hinge), the point D's accuracy uses."""
+    fig = viz.d_outputs_figure(make_history(100), probabilistic, loss=loss)
+    assert [s["y0"] for s in fig["layout"]["shapes"]] == [line]
+
+
+def test_what_the_wgan_critic_says_has_a_moving_midpoint_not_a_fixed_line():
+    hist = make_history(100)
+    fig = viz.d_outputs_figure(hist, probabilistic=False, loss="wgan-gp", smooth=False)
+    assert not fig["layout"].get("shapes")
+    (mid,) = [t for t in fig["data"] if t["name"].startswith("midpoint")]
+    real, fake = (next(t for t in fig["data"] if t["name"].startswith(n)) for n in ("D(x)", "D(G(z))"))
+    y = {name: np.asarray(trace["y"], float) for name, trace in (("mid", mid), ("real", real), ("fake", fake))}
+    np.testing.assert_allclose(y["mid"], (y["real"] + y["fake"]) / 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "loss, d_eq, g_eq",
+    [("nonsaturating", 1.3863, 0.6931), ("minimax", 1.3863, -0.6931), ("least-squares", 0.25, 0.125)],
+)
+def test_loss_chart_marks_the_losses_at_equilibrium(loss, d_eq, g_eq):
+    """Issue 12 item 6: with D = 1/2 everywhere the losses take these values (losses.py's
+    normalisation: batch means, D's two terms added); WGAN-GP and hinge have none."""
+    fig = viz.loss_figure(make_history(100), loss=loss)
+    assert sorted(round(s["y0"], 4) for s in fig["layout"]["shapes"]) == sorted([d_eq, g_eq])
+    assert sum("equilibrium" in a["text"] for a in fig["layout"]["annotations"]) == 2
+    for name in ("wgan-gp", "hinge", None):
+        assert not viz.loss_figure(make_history(100), loss=name)["layout"].get("shapes")
+
+
+@pytest.mark.parametrize("loss", ["nonsaturating", "minimax", "least-squares"])
+def test_the_equilibrium_constants_are_the_losses_at_d_one_half(loss):
+    from gan_core.losses import LOSSES
+
+    half = torch.zeros(64) if LOSSES[loss].probabilistic else torch.full((64,), 0.5)  # logit 0 / score 1/2
+    d_eq, g_eq = viz.EQUILIBRIUM_LOSSES[loss]
+    assert LOSSES[loss].d_loss(half, half).item() == pytest.approx(d_eq, abs=1e-6)
+    assert LOSSES[loss].g_loss(half).item() == pytest.approx(g_eq, abs=1e-6)
 
 
 def test_loss_figure_smoothing_draws_faint_raw_under_smoothed():
@@ -349,6 +395,42 @@ def test_playground_heatmap_probabilistic_and_critic():
     critic = viz.playground_figure(None, None, make_views_2d(False), {"heatmap"}, None)["data"][0]
     assert critic["zmin"] == -critic["zmax"] and critic["zmax"] > 0
     assert critic["colorbar"]["title"]["text"] == "critic score"
+
+
+@pytest.mark.parametrize("loss, centre", [("least-squares", 0.5), ("hinge", 0.0), ("wgan-gp", 3.7)])
+def test_score_maps_are_white_at_the_losss_own_decision_point(loss, centre):
+    """Issue 12 item 3: a least-squares map is white at 0.5 (its targets are 0 and 1), hinge at 0,
+    WGAN-GP at the midpoint of the mean real and fake scores (the evaluator's `center`)."""
+    views = make_views_2d(False)
+    views["heatmap"] = {**views["heatmap"], "z": views["heatmap"]["z"] + centre, "center": centre, "loss": loss}
+    (heat,) = viz.playground_figure(None, None, views, {"heatmap"}, None)["data"]
+    assert heat["zmid"] == pytest.approx(centre)
+    assert heat["zmax"] - centre == pytest.approx(centre - heat["zmin"]) and heat["zmax"] > centre
+    assert heat["colorbar"]["title"]["text"] == ("D(x)" if loss == "least-squares" else "critic score")
+
+
+def _arrow_lengths(fig: dict) -> np.ndarray:
+    (arrows,) = [t for t in fig["data"] if str(t.get("name", "")).startswith("G's gradient")]
+    pts = np.stack([np.asarray(arrows["x"], float), np.asarray(arrows["y"], float)], 1).reshape(-1, 7, 2)
+    return np.linalg.norm(pts[:, 1] - pts[:, 0], axis=1)
+
+
+def test_arrows_to_scale_shrink_with_the_gradient_where_the_default_hides_it():
+    """Issue 12 item 5: with fixed_arrows an arrow's length is proportional to the gradient, on one
+    scale for every figure, so a 100x smaller gradient draws 100x shorter arrows; the default
+    (longest arrow fixed) draws both the same."""
+    strong, weak = make_views_2d(), make_views_2d()
+    weak["arrows"] = {**weak["arrows"], "direction": strong["arrows"]["direction"] * 0.01}
+    bounds = [[-3, 3], [-3, 3]]
+    default = [_arrow_lengths(viz.playground_figure(None, None, v, {"arrows"}, bounds)) for v in (strong, weak)]
+    np.testing.assert_allclose(default[0], default[1], rtol=1e-5)
+    fixed = [
+        _arrow_lengths(viz.playground_figure(None, None, v, {"arrows"}, bounds, fixed_arrows=True))
+        for v in (strong, weak)
+    ]
+    np.testing.assert_allclose(fixed[1], fixed[0] * 0.01, rtol=1e-4)
+    norms = np.linalg.norm(strong["arrows"]["direction"], axis=1)
+    np.testing.assert_allclose(fixed[0], norms * viz.ARROW_FIXED_FRACTION * 6, rtol=1e-4)  # capped far above
 
 
 def test_playground_caps_points():

@@ -92,10 +92,16 @@ def test_d_at_points_interpolates_a_linear_map_exactly_and_clamps_outside():
     np.testing.assert_allclose(far, [0.5 + 0.1 * 2.0, 0.5 + 0.2 * 2.0])
 
 
-def test_d_opinion_averages_the_map_over_real_and_fake_points():
+def test_d_opinion_is_ds_verdict_on_batches_not_the_map():
+    """Issue 12: the Overview's D(x) / D(G(z)) tiles show D's verdict on a real and a fake batch
+    (views["d_verdict"]), never the map read at points (with minibatch statistics they differ)."""
     heat = _plane_map(lambda x, y: np.where(x > 0, 0.9, 0.1))
-    views = {"heatmap": heat, "real": np.array([[1.0, 0.0], [1.5, 1.0]])}
-    opinion = d_opinion(views, np.array([[-1.0, 0.0], [-1.5, -1.0]]))
-    assert opinion.on_real == pytest.approx(0.9) and opinion.on_fake == pytest.approx(0.1)
-    assert d_opinion({"real": views["real"]}, np.zeros((3, 2))) is None
-    assert d_opinion(views, None) is None
+    views = {
+        "heatmap": heat,
+        "real": np.array([[1.0, 0.0], [1.5, 1.0]]),
+        "d_verdict": {"real": 0.48, "fake": 0.36, "probabilistic": True},
+    }
+    opinion = d_opinion(views)
+    assert opinion.on_real == pytest.approx(0.48) and opinion.on_fake == pytest.approx(0.36)
+    assert d_opinion({"heatmap": heat, "real": views["real"]}) is None  # a map alone is not a verdict
+    assert d_opinion(None) is None

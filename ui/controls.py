@@ -45,6 +45,21 @@ def push_setting(run: TrainingRun, slot: str, name: str) -> None:
         st.session_state[_error_key(slot, name)] = str(exc)
 
 
+SMOOTHING_DECAY = 0.99  # the weight average's decay when a run without one switches the smoothed view on
+
+
+def push_smoothed_view(run: TrainingRun, slot: str, name: str = "smoothed_view") -> None:
+    """on_change for the smoothed-view toggle: a run that keeps no weight average (g_ema 0) starts
+    one now, so the toggle always has something to show (it starts as a copy of G)."""
+    on = bool(st.session_state[f"{slot}:{name}"])
+    changes = {name: on, **({"g_ema": SMOOTHING_DECAY} if on and run.config.g_ema <= 0 else {})}
+    try:
+        run.update(**changes)
+        st.session_state.pop(_error_key(slot, name), None)
+    except ValueError as exc:
+        st.session_state[_error_key(slot, name)] = str(exc)
+
+
 def _with_value(options: Sequence, value) -> list:
     """Slider options that always contain the run's current value (a preset may use 3e-4)."""
     return sorted(set(options) | {value})
@@ -54,11 +69,18 @@ def _fmt_lr(x: float) -> str:
     return f"{x:.0e}".replace("e-0", "e-")
 
 
-def _widget(run: TrainingRun, slot: str, name: str, build: Callable[..., object], **kwargs) -> None:
+def _widget(
+    run: TrainingRun,
+    slot: str,
+    name: str,
+    build: Callable[..., object],
+    on_change: Callable[..., None] = push_setting,
+    **kwargs,
+) -> None:
     key = f"{slot}:{name}"
     if key not in st.session_state:
         st.session_state[key] = getattr(run.config, name)
-    build(key=key, on_change=push_setting, args=(run, slot, name), **kwargs)
+    build(key=key, on_change=on_change, args=(run, slot, name), **kwargs)
     error = st.session_state.get(_error_key(slot, name))
     if error:
         st.error(error, icon="⚠️")
@@ -114,6 +136,18 @@ def hyperparameter_controls(run: TrainingRun, slot: str) -> None:
         options=list(LOSSES),
         help="minimax: the original saturating game; nonsaturating: the practical default; "
         "least-squares, wgan-gp, hinge: later variants.",
+    )
+    _widget(
+        run,
+        slot,
+        "smoothed_view",
+        st.toggle,
+        label="Smoothed view (G's weight average)",
+        help="Off: the points, images and scores come from G as it trains. On: from a running average of G's "
+        f"weights (decay {cfg.g_ema or SMOOTHING_DECAY:g}), which hides the step-to-step jitter but lags "
+        "~100 steps behind G and never trains: display smoothing, not a cure. A Step button always shows G "
+        "itself.",
+        on_change=push_smoothed_view,
     )
     with st.expander("Adam betas"):
         _widget(run, slot, "beta1", st.slider, label="β1 (momentum)", min_value=0.0, max_value=0.95, step=0.05)

@@ -159,6 +159,13 @@ def config_differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, Any, A
     ]
 
 
+# Settings that change only what is drawn, never how G trains: listed, but not as a cure.
+DISPLAY_ONLY = {
+    "g_ema": "display smoothing, not a cure: both runs are drawn and scored on G as it trains",
+    "smoothed_view": "display smoothing, not a cure",
+}
+
+
 def format_setting(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"

@@ -63,6 +63,31 @@ def history_rows(snap: Snapshot) -> int:
     return 0 if steps is None else int(np.size(steps))
 
 
+def generator_label(snap: Snapshot) -> str:
+    """Which generator the run's pictures and scores come from, in a student's words."""
+    if snap.views.get("generator") == "average":
+        return f"G's weight average (smoothed view, decay {snap.config.g_ema:g}: lags ~{_lag(snap.config.g_ema)} steps)"
+    return "G as it trains"
+
+
+def _lag(decay: float) -> int:
+    return round(1 / max(1 - decay, 1e-9))
+
+
+def field_caption(snap: Snapshot) -> str:
+    """What the 2D field shows, as one caption: which generator drew the purple points, and what
+    D's map is when D also judges each batch's spread (a map of single points cannot show that)."""
+    parts = [f"Purple points and scores: {generator_label(snap)}."]
+    heat = snap.views.get("heatmap") or {}
+    if heat.get("batch_statistic"):
+        parts.append(
+            "D also judges how spread out each batch is (minibatch statistics), which a map of single points "
+            f"cannot show: the map scores every spot as if it came in {heat['batch_statistic']} of G's points, "
+            "the batch G is judged with."
+        )
+    return " ".join(parts)
+
+
 # --- numbers ------------------------------------------------------------------------------------
 def n_modes(run: TrainingRun) -> int:
     """How many modes the run's data has (0 for shapes and user points)."""
@@ -83,7 +108,8 @@ def metric_tiles(snap: Snapshot, modes: int) -> None:
             "Modes covered",
             f"{m['modes_covered']:.0f}/{modes}",
             help=f"Modes with at least one good sample (the papers' rule). Strict count "
-            f"(≥ 20 per 2,500 samples): {m.get('modes_covered_strict', 0):.0f}/{modes}.",
+            f"(≥ 20 per 2,500 samples): {m.get('modes_covered_strict', 0):.0f}/{modes}. "
+            f"Scored on {generator_label(snap)}.",
         )
         hq = m.get("hq_fraction")
         c2.metric(
