@@ -25,7 +25,8 @@ def test_plotly_js_is_copied_from_the_installed_package_once(tmp_path, monkeypat
 
 
 def test_the_component_loads_plotly_from_streamlits_static_route():
-    assert f"'/{plotly_component.URL_PATH}'" in plotly_component.JS
+    # Relative to the page, so a server.baseUrlPath or a proxy's prefix is kept (tests/browser).
+    assert f"new URL('./{plotly_component.URL_PATH}', document.baseURI)" in plotly_component.JS
     assert plotly_component.URL_PATH == "app/static/plotly.min.js"  # server.enableStaticServing
     config = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
     assert "enableStaticServing = true" in config

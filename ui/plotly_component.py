@@ -6,7 +6,12 @@ core per page doing it. This component keeps the div and hands each new figure t
 Plotly.react, which diffs and redraws only what changed and keeps zoom (uirevision).
 
 Plotly.js itself is the copy that ships with the plotly Python package, served by Streamlit's
-static file serving (works offline), loaded once per browser tab.
+static file serving (works offline), loaded once per browser tab. Its URL is relative to the
+page, as Streamlit's own index.html loads its bundle (`./static/js/...`): Streamlit 1.67 puts
+every page at `<base>/` or `<base>/<url_path>` (st.Page forbids a "/" in url_path), so
+`./app/static/` is the app's static route under any `server.baseUrlPath`, and behind a proxy
+that strips or rewrites the prefix (JupyterHub's server proxy) as well. A chart whose library
+cannot load says so in one line where the chart would be, instead of staying blank.
 
 A chart that is scrolled out of view, or in a hidden tab, keeps only the newest figure and draws
 it the moment it comes into view: nobody sees those redraws, and on a 2-core laptop the browser
@@ -43,18 +48,47 @@ def ensure_plotly_js() -> Path:
 
 JS = (
     r"""
+// A failed load is retried with a later figure, at most every RETRY_MS: a wrong URL would
+// otherwise cost a request and a console error per chart twice a second.
+const RETRY_MS = 10000;
+
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error('no Plotly in ' + url)));
+    s.onerror = () => { s.remove(); reject(new Error('could not load ' + url)); };
+    document.head.appendChild(s);
+  });
+}
+
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__ganExplainerPlotly) {
-    window.__ganExplainerPlotly = new Promise((resolve, reject) => {
-      const s = document.createElement('script');
-      s.src = window.location.origin + '/%s';
-      s.onload = () => resolve(window.Plotly);
-      s.onerror = () => { window.__ganExplainerPlotly = null; reject(new Error('plotly.js did not load')); };
-      document.head.appendChild(s);
-    });
+  const last = window.__gxPlotlyLoad;
+  if (last && !(last.failedAt && Date.now() - last.failedAt >= RETRY_MS)) return last.promise;
+  const url = new URL('./%s', document.baseURI).href;
+  const load = {failedAt: null};
+  load.promise = loadScript(url).catch(() => {
+    load.failedAt = Date.now();
+    const message = 'Chart library (plotly.js) could not load from ' + url + ': charts cannot draw.';
+    console.error(message);
+    throw new Error(message);
+  });
+  window.__gxPlotlyLoad = load;
+  return load.promise;
+}
+
+// The one line a user sees in place of a chart that cannot draw.
+function showFailure(div, message) {
+  let line = div.querySelector('.gx-live-chart-error');
+  if (!line) {
+    line = document.createElement('p');
+    line.className = 'gx-live-chart-error';
+    line.style.cssText = 'margin: 0; padding: 0.5rem 0.75rem; border-radius: 0.5rem; '
+      + 'background: #ffecec; color: #7d353b; overflow-wrap: anywhere;';
+    div.appendChild(line);
   }
-  return window.__ganExplainerPlotly;
+  line.textContent = message;
 }
 
 // Every Plotly call on a div goes through one promise chain: Plotly.react finishes
@@ -71,6 +105,8 @@ function draw(Plotly, div) {
   const text = div.__gxPending;
   if (text === undefined || text === div.__gxDrawn || !div.isConnected) return undefined;
   div.__gxDrawn = text;
+  const failure = div.querySelector('.gx-live-chart-error');  // plotly.js loaded on a later try
+  if (failure) failure.remove();
   const fig = JSON.parse(text);
   const layout = fig.layout || {};
   // The app's font and text colour, as st.plotly_chart's theme would set them.
@@ -93,7 +129,10 @@ function draw(Plotly, div) {
 // until the observer first reports, so a new chart always draws once.
 function schedule(div) {
   if (div.__gxVisible === false || document.hidden) return;
-  loadPlotly().then((Plotly) => enqueue(div, () => draw(Plotly, div)));
+  loadPlotly().then(
+    (Plotly) => enqueue(div, () => draw(Plotly, div)),
+    (err) => showFailure(div, err.message),
+  );
 }
 
 function observer() {

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,16 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def app_url():
+@contextmanager
+def _streamlit_server(base_path: str = "", log_name: str = "server.log"):
+    """`streamlit run app.py` on a free loopback port, under `base_path` (--server.baseUrlPath)
+    if one is given; yields the app's URL, base path included."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    prefix = base_path.strip("/")  # Streamlit strips the slashes, too (url_util.make_url_path)
+    url = f"http://127.0.0.1:{port}" + (f"/{prefix}" if prefix else "")
+    options = ["--server.baseUrlPath", base_path] if base_path else []
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "test-artifacts" / "server.log", "w")
+    log = open(ROOT / "test-artifacts" / log_name, "w")
     env = dict(os.environ, GAN_EXPLAINER_MAX_TRAINING="4", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [
@@ -53,6 +58,7 @@ def app_url():
             "none",
             "--browser.gatherUsageStats",
             "false",
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -64,7 +70,7 @@ def app_url():
         deadline = time.monotonic() + 90
         while not healthy(url):
             if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}; see test-artifacts/server.log")
+                pytest.fail(f"streamlit exited with {proc.returncode}; see test-artifacts/{log_name}")
             if time.monotonic() > deadline:
                 pytest.fail("streamlit did not become healthy within 90 s")
             time.sleep(0.2)
@@ -76,6 +82,23 @@ def app_url():
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    with _streamlit_server() as url:
+        yield url
+
+
+BASE_PATH = "gan"
+
+
+@pytest.fixture(scope="module")
+def app_url_under_base_path():
+    """The app served under a path, as behind a school's reverse proxy or a JupyterHub server
+    proxy: `<origin>/gan/` (only for the module that asks: a second server costs CPU)."""
+    with _streamlit_server(BASE_PATH, log_name="server-base-path.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,18 @@ from benchmarks.common import wait_until as _wait_until
 APP = "[data-testid='stApp']"
 SIDEBAR = "[data-testid='stSidebar']"
 
+# The Overview is the default page: it lives at "/" (Streamlit answers /overview with "Page not found").
+PAGES = {
+    "overview": "",
+    "playground": "playground",
+    "image-gan": "image-gan",
+    "latent-space": "latent-space",
+    "mode-collapse": "mode-collapse",
+    "theory": "theory",
+}
+# Plotly charts each page shows while training (every one must have data: no blank charts).
+CHARTS = {"overview": 2, "playground": 6, "image-gan": 4, "latent-space": 0, "mode-collapse": 3, "theory": 4}
+
 
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Connected, and no full script run in progress (what Streamlit's own e2e tests wait for)."""
@@ -108,3 +120,14 @@ def server_threads(page) -> int:
     match = re.search(r"(\d+) training threads", status(page))
     assert match, status(page)
     return int(match.group(1))
+
+
+def live_chart_states(page) -> list[str]:
+    """What each in-place live chart (ui/plotly_component.py) shows: "drawn" (plotly.js drew a
+    plot in it), its one-line error message (plotly.js could not load), or "blank"."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('div.gx-live-chart')).map(div => {
+              const error = div.querySelector('.gx-live-chart-error');
+              if (error) return error.textContent;
+              return div.querySelector('.main-svg') ? 'drawn' : 'blank'; })"""
+    )

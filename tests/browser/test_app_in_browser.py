@@ -8,6 +8,8 @@ import time
 import pytest
 
 from .helpers import (
+    CHARTS,
+    PAGES,
     SIDEBAR,
     chart_sizes,
     click_sidebar_button,
@@ -25,18 +27,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.browser
-
-# The Overview is the default page: it lives at "/" (Streamlit answers /overview with "Page not found").
-PAGES = {
-    "overview": "",
-    "playground": "playground",
-    "image-gan": "image-gan",
-    "latent-space": "latent-space",
-    "mode-collapse": "mode-collapse",
-    "theory": "theory",
-}
-# Plotly charts each page shows while training (every one must have data: no blank charts).
-CHARTS = {"overview": 2, "playground": 6, "image-gan": 4, "latent-space": 0, "mode-collapse": 3, "theory": 4}
 
 
 @pytest.mark.parametrize("name", PAGES)

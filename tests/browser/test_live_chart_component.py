@@ -3,13 +3,15 @@ server: the mount/update/unmount sequences Streamlit produces, at a speed a test
 
 The classroom CI run caught "Cannot read properties of undefined (reading '_rehover')": a chart
 unmounted (Plotly.purge) while its Plotly.react was still drawing. These tests replay that.
+Where plotly.js is loaded from is checked on pages at made-up URLs (Playwright answers every
+request), with a stand-in plotly.js: the real one is served and drawn in tests/browser/test_base_path.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from ui.plotly_component import JS, ensure_plotly_js
+from ui.plotly_component import JS, URL_PATH, ensure_plotly_js
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +115,83 @@ def test_a_chart_out_of_view_or_in_a_hidden_tab_waits_and_draws_the_newest_figur
     }""")
     assert errors == [], errors
     assert result == {"first": [1], "offscreen": [1], "scrolledTo": [3], "hiddenTab": [3], "back": [4]}, result
+
+
+# Enough of Plotly for the component: react "draws" by writing the figure's y into the div.
+FAKE_PLOTLY = """window.Plotly = {
+  react: (div, data) => { div.dataset.drawn = JSON.stringify(data[0].y); return Promise.resolve(div); },
+  purge: () => {},
+};"""
+MOUNT = """async (y) => {
+  window.gxLiveChart({data: JSON.stringify({data: [{type: 'scatter', y: y}], layout: {}}),
+                      parentElement: document.getElementById('host')});
+  await new Promise((r) => setTimeout(r, 300));
+  const div = document.querySelector('div.gx-live-chart');
+  const error = div.querySelector('.gx-live-chart-error');
+  return error ? error.textContent : div.dataset.drawn || 'blank';
+}"""
+
+
+def _serve_app_pages(page, plotly_found: list[bool]) -> list[str]:
+    """Answer every http://gx.test request: plotly.js (the stand-in, or a 404 while
+    plotly_found[0] is False) and, for any other path, a page holding the component. Returns
+    the plotly.js URLs the page asked for."""
+    asked: list[str] = []
+
+    def answer(route):
+        url = route.request.url
+        if url.endswith("/plotly.min.js"):
+            asked.append(url)
+            if plotly_found[0]:
+                route.fulfill(status=200, content_type="text/javascript", body=FAKE_PLOTLY)
+            else:
+                route.fulfill(status=404, body="not found")
+        else:
+            route.fulfill(status=200, content_type="text/html", body="<div id='host' style='width:640px'></div>")
+
+    page.route("http://gx.test/**", answer)
+    return asked
+
+
+def test_plotly_js_is_loaded_from_the_apps_own_path_on_every_kind_of_page_url(page, request):
+    """Streamlit puts a page at <base>/ or <base>/<page>; plotly.js is at <base>/app/static/ for
+    any base path: none, --server.baseUrlPath, or a proxy's prefix the server never sees."""
+    asked = _serve_app_pages(page, [True])
+    cases = {
+        "http://gx.test/": "http://gx.test",
+        "http://gx.test/playground?preset=ring8-collapse": "http://gx.test",
+        "http://gx.test/gan/": "http://gx.test/gan",
+        "http://gx.test/gan/theory": "http://gx.test/gan",
+        "http://gx.test/school/gan/image-gan#top": "http://gx.test/school/gan",
+        "http://gx.test/user/ada/proxy/8501/mode-collapse": "http://gx.test/user/ada/proxy/8501",
+    }
+    for page_url, base in cases.items():
+        page.goto(page_url)
+        page.add_script_tag(content=SCRIPT)
+        assert page.evaluate(MOUNT, [1, 2]) == "[1,2]", page_url
+        assert asked[-1] == f"{base}/{URL_PATH}", page_url
+    assert len(asked) == len(cases)
+    assert request.node.page_errors == [], request.node.page_errors
+
+
+def test_a_chart_whose_plotly_js_cannot_load_says_so_and_draws_once_it_can(page, request):
+    """A blank space explains nothing: the chart shows one line saying what failed (and the
+    console says it once, not per chart or per refresh); a later figure retries after RETRY_MS."""
+    found = [False]
+    asked = _serve_app_pages(page, found)
+    page.goto("http://gx.test/gan/playground")
+    page.add_script_tag(content=SCRIPT)
+    message = f"Chart library (plotly.js) could not load from http://gx.test/gan/{URL_PATH}: charts cannot draw."
+    assert page.evaluate(MOUNT, [1]) == message
+    assert page.locator(".gx-live-chart-error").is_visible()
+    assert page.evaluate(MOUNT, [2]) == message  # a refresh within RETRY_MS: no new request
+    errors = request.node.page_errors
+    assert errors == [f"console: {message}"], errors
+    assert len(asked) == 1, asked
+    errors.clear()  # expected: the page fixture fails a test on any console error left
+
+    found[0] = True
+    page.evaluate("() => { const now = Date.now; Date.now = () => now() + 10000; }")  # RETRY_MS later
+    assert page.evaluate(MOUNT, [3]) == "[3]"
+    assert page.locator(".gx-live-chart-error").count() == 0
+    assert len(asked) == 2 and errors == [], (asked, errors)
