@@ -296,9 +296,14 @@ st.info(
     "**What to notice**\n\n"
     + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note and run.config.dataset != "custom" else "")
     + "- Press **Step D** a few times: the map behind the points changes, the purple points do not. "
-    "Then **Step G**: the points slide along the orange arrows and the map stays put.\n"
-    "- When G has caught up, D's map fades to pale (≈ 0.5) where real and fake overlap, and D's accuracy "
-    "hovers around the dashed 50% line: D can no longer tell them apart.\n"
+    "Then **Step G**: the points slide along the orange arrows and the map stays put (a Step always "
+    "draws G itself, also in the smoothed view).\n"
+    "- D's accuracy starts near 50 % (an untrained D guesses), climbs while D learns to spot G's first "
+    "fakes, then falls back as G catches up. D's map fades to pale (≈ 0.5) where real and fake overlap, "
+    "and the accuracy heads for the dashed 50 % line. On these presets it levels off a little above "
+    "it (about 55–70 %): D still notices the few fakes between the modes. The *on real* and *on fake* "
+    "curves swing in opposite directions while the overall one stays level: D keeps moving its "
+    "threshold, and its feedback to G is mostly noise.\n"
     "- **Modes covered** and **high-quality %** only mean something together: a collapsed G puts all its "
     "points on one or two modes (few modes covered) yet scores almost 100% high quality.",
     icon="👀",

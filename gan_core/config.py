@@ -52,6 +52,8 @@ LIVE_FIELDS = frozenset(
         "steps",
         "g_ema",
         "smoothed_view",
+        "lr_halflife",
+        "lr_floor",
     }
 )
 
@@ -69,10 +71,12 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "g_steps": (1, 20),
     "seed": (0, 2**31 - 1),
     "steps": (1, 10_000_000),
+    "lr_halflife": (0, 10_000_000),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     # name: (low, high, low_is_exclusive)
     "lr_g": (0.0, 1.0, True),
+    "lr_floor": (0.0, 1.0, False),
     "lr_d": (0.0, 1.0, True),
     "beta1": (0.0, 0.999, False),
     "beta2": (0.0, 0.9999, False),
@@ -116,6 +120,12 @@ class TrainConfig:
     d_steps: int = 1
     g_steps: int = 1
     gp_weight: float = 10.0
+    # Learning-rate decay: both learning rates halve every `lr_halflife` steps (smoothly), down to
+    # `lr_floor` of the set value; 0 keeps them constant. With a constant rate G never settles: every
+    # update moves its samples by about as much as the lr allows (~0.1 on the plane at 1e-3), more
+    # than a tight mode is wide (ring8: std 0.02), so G's samples keep jittering around the modes.
+    lr_halflife: int = 0
+    lr_floor: float = 0.1
     minibatch_std: bool = False  # D sees the batch's feature spread: a classic collapse cure
     batchnorm: bool = False  # batch norm in the DCGAN generator
     # Keep an exponential moving average of G's weights when > 0 (e.g. 0.99): it averages out

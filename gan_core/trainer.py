@@ -384,11 +384,27 @@ class Trainer:
         self.g_updates += 1
         return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
 
+    # --- the learning-rate schedule ----------------------------------------------------------
+    def lr_factor(self) -> float:
+        """The fraction of the set learning rates used at this step (config.lr_halflife)."""
+        halflife = self.config.lr_halflife
+        return 1.0 if halflife <= 0 else max(self.config.lr_floor, 0.5 ** (self.step_count / halflife))
+
+    def _set_lrs(self) -> None:
+        """Write this step's learning rates into the optimizers (the set ones times lr_factor),
+        as nanoGPT does each step: a live slider changes the set value, the schedule scales it."""
+        factor = self.lr_factor()
+        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
+
     # --- public steps ----------------------------------------------------------------------
     def step(self) -> StepStats:
         """One full iteration: d_steps D updates (G frozen), then g_steps G updates (D frozen)."""
         t0 = time.perf_counter()
         cfg = self.config
+        if cfg.lr_halflife:
+            self._set_lrs()
         d_stats: dict[str, torch.Tensor] = {}
         fake = None
         for i in range(cfg.d_steps):
@@ -402,12 +418,16 @@ class Trainer:
     def step_d(self) -> StepStats:
         """Only D learns (the walk-through's first stage). G is untouched."""
         t0 = time.perf_counter()
+        if self.config.lr_halflife:
+            self._set_lrs()
         d_stats, _, _ = self._d_update(keep_fake_graph=False)
         return self._record(d_stats, t0)
 
     def step_g(self) -> StepStats:
         """Only G learns, through the frozen D."""
         t0 = time.perf_counter()
+        if self.config.lr_halflife:
+            self._set_lrs()
         return self._record(self._g_update(None), t0)
 
     def _record(self, parts: dict[str, torch.Tensor], t0: float) -> StepStats:
@@ -477,13 +497,13 @@ class Trainer:
             self.opt_g = _make_optimizer(new.optimizer_g, self._g_params, new.lr_g, betas)
         if new.optimizer_d != self.config.optimizer_d:
             self.opt_d = _make_optimizer(new.optimizer_d, self._d_params, new.lr_d, betas)
-        for opt, lr in ((self.opt_g, new.lr_g), (self.opt_d, new.lr_d)):
+        for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
-                group["lr"] = lr
                 if "betas" in group:
                     group["betas"] = betas
         self.loss = LOSSES[new.loss]
         self.config = new
+        self._set_lrs()
         self._set_ema(new.g_ema)
         return new
 

@@ -178,8 +178,9 @@ def test_architecture_change_restarts_at_step_0_with_a_notice():
     at = open_app(PAGE)
     run = session_run(at, SLOT)
     run.start()
-    assert wait_for(lambda: run.snapshot().step >= 3)
+    assert wait_for(lambda: run.snapshot().step >= 100, timeout=60)
     at.run()
+    before = run.snapshot().step
     g_layers = [s for s in at.slider if s.label == "G hidden layers"][0]
     assert g_layers.value == run.config.g_layers
     new = 1 if run.config.g_layers != 1 else 2
@@ -187,7 +188,8 @@ def test_architecture_change_restarts_at_step_0_with_a_notice():
     [b for b in at.button if b.label == "Apply and restart"][0].click().run()
     assert not at.exception
     assert run.config.g_layers == new
-    assert run.snapshot().step < 3 and run.snapshot().is_active  # restarted, and still training
+    # restarted (back below where it was; a loaded machine may train a few steps meanwhile), still training
+    assert run.snapshot().step < min(before, 50) and run.snapshot().is_active
     assert any("Architecture changed (g_layers): the run restarted at step 0" in i.value for i in at.info)
     assert [s for s in at.slider if s.label == "G hidden layers"][0].value == new
 

@@ -234,3 +234,26 @@ def test_d_statistics_match_their_definitions():
     mid = (real.mean() + fake.mean()) / 2
     assert stats["acc_real"].item() == (real > mid).float().mean().item()
     assert stats["acc_fake"].item() == (fake <= mid).float().mean().item()
+
+
+def test_the_learning_rate_halves_every_halflife_down_to_its_floor_and_follows_a_live_change():
+    """lr_halflife: both learning rates used at a step are the set ones times 0.5^(step / halflife),
+    never below lr_floor of them; a live slider changes the set value and the schedule scales it."""
+    trainer = Trainer(TrainConfig(dataset="ring8", batch_size=32, lr_g=1e-3, lr_d=2e-3, lr_halflife=10, lr_floor=0.2))
+    used = []
+    for _ in range(40):
+        used.append((trainer.step_count, trainer.step().lr_g, trainer.last.lr_d))
+    for step, lr_g, lr_d in used:
+        factor = max(0.2, 0.5 ** (step / 10))
+        assert lr_g == pytest.approx(1e-3 * factor) and lr_d == pytest.approx(2e-3 * factor)
+    assert used[10][1] == pytest.approx(5e-4) and used[-1][1] == pytest.approx(2e-4)  # halved, then floored
+    trainer.update(lr_g=5e-3)
+    assert trainer.step().lr_g == pytest.approx(5e-3 * 0.2)
+    trainer.step_d()
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-3 * 0.2)
+
+
+def test_without_a_halflife_the_learning_rates_stay_as_set():
+    trainer = Trainer(TrainConfig(dataset="ring8", batch_size=32, lr_g=3e-4))
+    lrs = {trainer.step().lr_g for _ in range(30)}
+    assert len(lrs) == 1 and lrs.pop() == pytest.approx(3e-4)

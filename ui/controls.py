@@ -18,6 +18,7 @@ from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, Training
 from .state import LIVE_REFRESH_SECONDS
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+HALFLIFE_OPTIONS = (0, 500, 1000, 1500, 2000, 3000, 5000, 10000)
 BATCH_OPTIONS = (8, 16, 32, 64, 128, 256, 512, 1024)
 BETA2_OPTIONS = (0.9, 0.99, 0.999)
 STATUS_BADGE = {
@@ -108,6 +109,19 @@ def hyperparameter_controls(run: TrainingRun, slot: str) -> None:
         options=_with_value(LR_OPTIONS, cfg.lr_d),
         format_func=_fmt_lr,
         help="How fast D learns to tell real from fake.",
+    )
+    _widget(
+        run,
+        slot,
+        "lr_halflife",
+        st.select_slider,
+        label="Learning-rate decay (halve every … steps)",
+        options=_with_value(HALFLIFE_OPTIONS, cfg.lr_halflife),
+        format_func=lambda n: "off" if n == 0 else f"{n:,}",
+        help="Both learning rates halve every this many steps, down to "
+        f"{cfg.lr_floor:.0%} of the values above; the status line shows the rates in use. With a constant "
+        "rate G never settles: each update moves its samples about as far as the rate allows, so they "
+        "keep jittering around the modes.",
     )
     _widget(
         run,
