@@ -177,8 +177,8 @@ def body() -> None:
             "Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
             "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½ where "
             "the data is. D* = p_data / (p_data + p_g) is 0/0 where neither density has mass, so it is "
-            f"drawn only where p_data + p_g is above {viz.D_STAR_SUPPORT:.0%} of its peak; D itself answers "
-            "everywhere. "
+            f"drawn only where p_data or p_g is above {viz.D_STAR_SUPPORT:.0%} of its own peak; D itself "
+            "answers everywhere. "
             "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
             "caught up (try “Give D a head start”)."
         )

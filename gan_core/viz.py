@@ -52,7 +52,8 @@ D_COLORSCALE = [
 _VALUE_COLORSCALE = [[0.0, "#08306b"], [0.25, "#2171b5"], [0.5, "#6baed6"], [0.75, "#c6dbef"], [1.0, "#f7fbff"]]
 
 CHART_HEIGHT = 360
-# The theory page's D*: drawn where p_data + p_g is at least this share of its peak (0/0 elsewhere).
+# The theory page's D*: drawn where p_data or p_g is at least this share of its own peak (elsewhere
+# it is 0/0 in the limit, and the estimated tails make it swing between 0 and 1).
 D_STAR_SUPPORT = 0.02
 LOGIT_RANGE = 6.0  # the generator-loss chart spans D's logit from -6 to 6 (D from 0.0025 to 0.9975)
 PLAYGROUND_HEIGHT = 540
@@ -766,11 +767,14 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
     if probabilistic and "d_optimal" in views:
         # D* = p_data / (p_data + p_g) is 0/0 where neither density has mass: there the estimated
         # tails decide it, and it swings between 0 and 1 on nothing. Drawn only where it means something.
-        total = _col(views, "p_data") + _col(views, "p_g")
+        # Each density against its own peak: a spike of p_g (an untrained G) must not hide D* = 1
+        # over the data it has not reached.
         d_star = _col(views, "d_optimal")
-        if total.shape == d_star.shape and total.size:
-            d_star = np.where(total >= D_STAR_SUPPORT * np.nanmax(total), d_star, np.nan)
-        name = f"optimal D*(x), where p<sub>data</sub> + p<sub>g</sub> > {D_STAR_SUPPORT:.0%} of its peak"
+        p_data, p_g = _col(views, "p_data"), _col(views, "p_g")
+        if p_data.shape == p_g.shape == d_star.shape and d_star.size:
+            there = (p_data >= D_STAR_SUPPORT * np.nanmax(p_data)) | (p_g >= D_STAR_SUPPORT * np.nanmax(p_g))
+            d_star = np.where(there, d_star, np.nan)
+        name = f"optimal D*(x), where p<sub>data</sub> or p<sub>g</sub> > {D_STAR_SUPPORT:.0%} of its peak"
         data.append(_line(x, d_star, name, OPTIMAL, dash="dash", yaxis="y2"))
     if real is not None and np.size(real):
         r = np.asarray(real, dtype=np.float64).reshape(-1)[:200]

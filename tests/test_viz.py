@@ -408,8 +408,8 @@ def test_density_1d_figure_layers():
 
 def test_density_1d_draws_d_star_only_where_some_density_is():
     """D* = p_data / (p_data + p_g) is 0/0 where neither density has mass: there the estimate
-    swings between 0 and 1 on nothing (issue 13, item 3). It is drawn only where p_data + p_g is
-    above a small share of its peak, and the legend says so."""
+    swings between 0 and 1 on nothing (issue 13, item 3). It is drawn only where p_data or p_g is
+    above a small share of its own peak, and the legend says so."""
     x = np.linspace(-6, 6, 601)
     p_data, p_g = np.exp(-((x - 0.3) ** 2) / 0.5), np.exp(-((x + 0.3) ** 2) / 0.4)  # tails of unequal width
     views = {"x": x, "p_data": p_data, "p_g": p_g, "d": np.full_like(x, 0.5), "probabilistic": True}
@@ -418,11 +418,16 @@ def test_density_1d_draws_d_star_only_where_some_density_is():
     assert_valid(fig)
     (star,) = traces_named(fig, "optimal D*")
     y = np.asarray(star["y"], dtype=np.float64)
-    total = p_data + p_g
-    there = total >= viz.D_STAR_SUPPORT * total.max()
+    there = (p_data >= viz.D_STAR_SUPPORT * p_data.max()) | (p_g >= viz.D_STAR_SUPPORT * p_g.max())
     assert np.isnan(y[~there]).all() and (~there).sum() > 100  # the far tails: not drawn
     np.testing.assert_allclose(y[there], views["d_optimal"][there], rtol=1e-6)  # float32 on the wire
     assert f"{viz.D_STAR_SUPPORT:.0%}" in star["name"] and "peak" in star["name"]
+    # An untrained G's spike of p_g: D* = 1 is still drawn over the data it has not reached.
+    spike = np.exp(-((x + 3) ** 2) / 0.002) * 20
+    views = {**views, "p_g": spike, "d_optimal": p_data / (p_data + spike + 1e-300)}
+    y = np.asarray(traces_named(viz.density_1d_figure(views), "optimal D*")[0]["y"], dtype=np.float64)
+    data_bulk = p_data >= 0.1 * p_data.max()
+    assert np.isfinite(y[data_bulk]).all() and np.allclose(y[data_bulk], 1.0)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> np.ndarray:
