@@ -320,8 +320,10 @@ what_to_notice(
     [
         "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
         "grey noise → blobs → strokes → digits.",
-        "**D's accuracy** starts near 100 %: fakes are easy to spot. As G improves it falls towards the "
-        "**0.5 line**, where D can only guess. That is the goal, not a broken discriminator.",
+        "**D's accuracy** starts near 50 %: an untrained D only guesses. For the first hundred steps or so "
+        "it climbs (to roughly 60–85 % on the digits) as D learns to spot the early blobs, then sinks back "
+        "towards the **0.5 line** as G's samples get harder to tell from real ones. Hovering near 0.5 is "
+        "the goal, not a broken discriminator.",
         "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
         "loss goes up. Read the samples, not the loss.",
         "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import streamlit as st
 
@@ -56,12 +54,14 @@ def big_image(image: np.ndarray, caption: str) -> None:
 
 
 st.title("🧭 Latent space")
-st.markdown(
-    "The generator is a function **G(z)** from a point *z* in noise space (here 32 random numbers) to "
-    "an image. Training shapes that space: if G has learned something general rather than memorising, "
-    "**nearby points give similar images** and walking from one point to another morphs one image "
-    "smoothly into the other. Pick two seeds (each seed is one *z*) and walk between them."
+INTRO = (
+    "The generator is a function **G(z)** from a point *z* in noise space ({noise}) to an image. Training "
+    "shapes that space: if G has learned something general rather than memorising, **nearby points give "
+    "similar images** and walking from one point to another morphs one image smoothly into the other. "
+    "Pick two seeds (each seed is one *z*) and walk between them."
 )
+intro = st.empty()  # says which noise once the generator is known
+intro.markdown(INTRO.format(noise="a vector of random numbers"))
 
 source = st.radio("Generator to explore", list(SOURCES), format_func=SOURCES.get, horizontal=True, key=KEY_SOURCE)
 run = run_for(SLOT, "digits") if source == "run" else None
@@ -90,6 +90,9 @@ else:
 
 config: TrainConfig
 dim = config.noise_dim
+shell = latent.typical_norm(dim, config.noise)
+shell_formula = f"√{dim}" if config.noise == "gaussian" else f"√({dim}/3)"
+intro.markdown(INTRO.format(noise=f"for this generator {latent.describe_noise(dim, config.noise)}"))
 
 
 def current_generator():
@@ -164,7 +167,7 @@ def interpolation() -> None:
     show_strip(
         latent.decode(generator, sph_path),
         caption=f"Spherical (along the shell) from A to B: the middle frame's ‖z‖ is "
-        f"{norm(sph_path[mid]):.2f}; typical noise has ‖z‖ ≈ {math.sqrt(dim):.1f}",
+        f"{norm(sph_path[mid]):.2f}; typical noise has ‖z‖ ≈ {shell_formula} = {shell:.1f}",
     )
 
 
@@ -185,7 +188,16 @@ walk_dim = int(
     )
 )
 walk_range = float(
-    r_col.slider("Range (± around 0)", min_value=0.5, max_value=4.0, value=3.0, step=0.5, key="latent:walk-range")
+    r_col.slider(
+        "Range (± around 0)",
+        min_value=0.5,
+        max_value=4.0,
+        value=3.0 if config.noise == "gaussian" else 1.0,
+        step=0.5,
+        key=f"latent:walk-range:{config.noise}",  # its own default per noise: a keyed slider keeps its value
+        help="This generator's noise: "
+        + ("standard Gaussian, 99.7 % of it within ±3." if config.noise == "gaussian" else "uniform in [−1, 1]."),
+    )
 )
 
 
@@ -236,7 +248,7 @@ else:
             max_value=4.0,
             value=2.5 if config.noise == "gaussian" else 1.0,
             step=0.5,
-            key="latent:plane-extent",
+            key=f"latent:plane-extent:{config.noise}",
         )
     )
 
@@ -272,9 +284,16 @@ what_to_notice(
     [
         "**Smooth changes** along every strip mean G learned a *continuous* latent space: a small step in z "
         "is a small change in the image. A generator that had memorised its training set would jump.",
-        f"**Linear vs spherical:** Gaussian noise in {dim} dimensions sits on a thin shell of radius "
-        f"≈ {math.sqrt(dim):.1f}. The straight line cuts inside it (the middle frame's ‖z‖ is smaller: a "
-        "kind of z that G rarely saw), so its middle images can look fainter; slerp stays on the shell.",
+        (
+            f"**Linear vs spherical:** Gaussian noise in {dim} dimensions sits on a thin shell of radius "
+            f"≈ {shell_formula} = {shell:.1f}. The straight line cuts inside it (the middle frame's ‖z‖ is smaller: a "
+            "kind of z that G rarely saw), so its middle images can look fainter; slerp stays on the shell."
+            if config.noise == "gaussian"
+            else f"**Linear vs spherical:** this generator's noise is uniform in [−1, 1] in {dim} dimensions; "
+            f"it too sits near a shell, of radius ≈ {shell_formula} = {shell:.1f}. The straight line cuts inside "
+            "the shell but stays in the cube G trained on; slerp stays on the shell but its middle can leave "
+            "the cube (coordinates beyond ±1), where G never saw noise."
+        ),
         "**One dimension rarely means one thing:** changing z[i] usually changes several features at once. "
         "Nothing told the GAN to give each dimension a meaning: the dimensions are *entangled*.",
         "**Untrained G:** choose the Image GAN run, press ⟲ Reset and ▶ Start, and watch the strips turn from "

@@ -9,6 +9,7 @@ import streamlit as st
 from gan_core import viz
 from gan_core.losses import LOSSES
 from gan_core.runner import Snapshot
+from gan_core.viz import format_probability
 from gan_core.viz_theory import LOG4, criterion_figure, gradient_signal
 from ui.charts import live_chart
 from ui.controls import live
@@ -86,7 +87,7 @@ for formula, meaning in (
     (
         r"C(G) = \max_D V(D,G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data}\,\|\,p_g)",
         "Against the best D, G minimises the Jensen–Shannon divergence. The floor −log 4 ≈ −1.386 "
-        "is reached only when p_g = p_data.",
+        "is reached only when p_g = p_data: the paper's Theorem 1, the global minimum of C(G).",
     ),
 ):
     tex, text = st.columns([3, 2], vertical_alignment="center")
@@ -96,7 +97,13 @@ for formula, meaning in (
 
 def _numbers(snap: Snapshot) -> None:
     views = snap.views
-    st.metric("Training step", f"{snap.step:,}", help=f"{snap.d_updates:,} D updates, {snap.g_updates:,} G updates")
+    st.metric(
+        "Training step",
+        f"{snap.step:,}",
+        help="Full iterations (a D update, then a G update). Step D, Step G and D's head start "
+        "update one network only and do not count here.",
+    )
+    st.caption(f"{snap.d_updates:,} D updates · {snap.g_updates:,} G updates")
     if "js" in views:
         js = float(views["js"])
         st.metric(
@@ -112,16 +119,25 @@ def _numbers(snap: Snapshot) -> None:
         )
     last = snap.last
     if last is not None and LOSSES[snap.config.loss].probabilistic and math.isfinite(last.d_fake):
-        st.metric("D(G(z)): how real the fakes look to D", f"{last.d_fake:.2f}")
+        st.metric(
+            "D(G(z)): how real the fakes look to D",
+            format_probability(last.d_fake),
+            help="D's mean verdict on the fakes of the latest update: after Step G, on the fakes that "
+            "G update scored (before G moved).",
+        )
 
 
 def _vanishing_gradient(snap: Snapshot) -> None:
     """The experiment panel: what each loss would push G with at this run's D(G(z))."""
     st.markdown(
         "##### Try it: the vanishing gradient\n"
-        "1. ⏸ Pause, pick **minimax (saturating)**, press **💪 Give D a head start**: D(G(z)) → 0.\n"
-        "2. Press **Step G** in the sidebar a few times and read G's gradient below.\n"
-        "3. Switch to **non-saturating** and step again: same D(G(z)), a far stronger push."
+        "1. ⏸ Pause, pick **minimax (saturating)**, press **💪 Give D a head start**: D(G(z)) → 0, "
+        "the dashed line on the left moves far left, where the red curve is flat.\n"
+        "2. Press **Step G** in the sidebar a few times: D(G(z)) and the dashed line move a little each "
+        "time; read G's gradient below.\n"
+        "3. Switch to **non-saturating** and step again: about the same D(G(z)), a gradient tens of times "
+        "larger. (Adam divides each step by the gradient's running size, so at first G moves about as far "
+        "with either loss; plain SGD would feel the whole difference.)"
     )
     last = snap.last
     signal = gradient_signal(last.d_fake if last is not None and LOSSES[snap.config.loss].probabilistic else None)
@@ -129,9 +145,15 @@ def _vanishing_gradient(snap: Snapshot) -> None:
         st.caption("Train or step once to see this run's numbers.")
         return
     sat, nonsat = st.columns(2)
-    sat.metric("Push per fake, saturating", f"{signal['saturating']:.2f}", help="|∂ log(1 − D) / ∂ logit| = D(G(z))")
+    sat.metric(
+        "Push per fake, saturating",
+        format_probability(signal["saturating"]),
+        help="|∂ log(1 − D) / ∂s| = D(G(z)), s: D's logit (the dotted red line on the left)",
+    )
     nonsat.metric(
-        "Push per fake, non-saturating", f"{signal['nonsaturating']:.2f}", help="|∂ (−log D) / ∂ logit| = 1 − D(G(z))"
+        "Push per fake, non-saturating",
+        format_probability(signal["nonsaturating"]),
+        help="|∂ (−log D) / ∂s| = 1 − D(G(z)), s: D's logit (the dotted orange line on the left)",
     )
     if math.isfinite(last.grad_norm_g):
         st.metric(
@@ -153,7 +175,10 @@ def body() -> None:
         live_chart(viz.density_1d_figure(views, views.get("real")), "theory:density")
         st.caption(
             "Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
-            "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½. "
+            "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½ where "
+            "the data is. D* = p_data / (p_data + p_g) is 0/0 where neither density has mass, so it is "
+            f"drawn only where p_data or p_g is above {viz.D_STAR_SUPPORT:.0%} of its own peak; D itself "
+            "answers everywhere. "
             "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
             "caught up (try “Give D a head start”)."
         )
@@ -181,7 +206,9 @@ def body() -> None:
         live_chart(criterion_figure(snap.metric_history), "theory:criterion")
         st.caption(
             "The generator's real objective: C(G) falls towards the floor −log 4 as JS shrinks. It starts "
-            "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2)."
+            "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2). The x-axis counts D's "
+            "updates: a head start for D is the shaded stretch, flat because C(G) depends on G only; "
+            "Step G alone moves the curve up or down in place."
         )
 
     c3, c4 = st.columns(2)
@@ -189,9 +216,12 @@ def body() -> None:
         point = last.d_fake if last is not None and probabilistic else None
         live_chart(viz.generator_loss_curves_figure(point), "theory:g-loss")
         st.caption(
-            "Both losses want D(G(z)) → 1, but the saturating log(1 − D) is flat on the left, where D "
-            "rejects the fakes: its gradient (dotted) is D itself, ≈ 0. The non-saturating −log D is "
-            "steepest exactly there. The dashed line is this run's D(G(z))."
+            "Both losses against D's logit s (D = σ(s), top axis), the quantity G's gradient flows "
+            "through. The saturating log(1 − D) = −softplus(s) is flat on the left, where D rejects the "
+            "fakes: its slope (dotted) is D itself, ≈ 0. The non-saturating −log D = softplus(−s) is "
+            "steepest exactly there. Against D itself log(1 − D) is not flat (slope ≈ −1 near D = 0): "
+            "what vanishes is the sigmoid's dD/ds = D(1 − D), and by the chain rule "
+            "∂ log(1 − D)/∂s = −D. The dashed line is this run's mean D(G(z))."
         )
     with c4:
         _vanishing_gradient(snap)
@@ -203,14 +233,17 @@ st.info(
     "**What to notice**\n"
     "- D (blue) is above ½ where real data is more likely than fakes and below ½ where fakes pile up; "
     "it follows the dashed optimum D* = p_data / (p_data + p_g), a step behind.\n"
-    "- At the end both densities overlap, D ≈ ½ everywhere, JS ≈ 0 and C(G) ≈ −log 4 ≈ −1.386: the "
-    "equilibrium of the paper's Theorem 1 (sampling noise keeps the estimates a little above).\n"
+    "- At the end both densities overlap, D ≈ ½ where the data is, JS ≈ 0 and C(G) ≈ −log 4 ≈ −1.386: "
+    "the global minimum of C(G) of the paper's Theorem 1 (sampling noise keeps the estimates a little "
+    "above).\n"
     "- When D wins (D(G(z)) near 0), the saturating loss gives G almost nothing to learn from, while "
     "the non-saturating loss pushes hardest: that is why every practical GAN uses it.\n"
     "- Keep watching after they overlap: p_g keeps wobbling (narrower, shifted, back) while D hovers near ½. "
-    "Convergence is fleeting. Theorem 1 assumes D is trained to its optimum D* before every G step. Here D "
-    "takes one small step per G step, so near equilibrium its feedback is mostly noise and it lags far "
-    "behind D*, which swings wherever p_g overshoots.\n"
+    "Convergence is fleeting. The paper's step-by-step convergence argument (Proposition 2) assumes D "
+    "reaches its optimum D* before every G step and G's update improves p_g itself, in the space of "
+    "distributions, not through a network's weights. Here D takes one small step per G step, so near "
+    "equilibrium its feedback is mostly noise and it lags far behind D*, which swings wherever p_g "
+    "overshoots.\n"
     "- With **Two bumps**, watch whether p_g covers both bumps or settles on one: mode collapse in 1D.",
     icon="👀",
 )

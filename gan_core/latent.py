@@ -5,9 +5,10 @@ generator on a batch of such vectors. A page picks two seeds, builds a path with
 functions and shows G along it: smooth changes mean G learned a continuous latent space.
 
 Why spherical interpolation: a d-dimensional standard Gaussian puts almost all its mass on a
-thin shell of radius ~sqrt(d). The straight line between two samples cuts through the inside
-of that shell (its midpoint has norm ~sqrt(d/2)), where G saw almost no training noise, so
-linear midpoints can look washed out. `slerp` walks along the shell instead.
+thin shell of radius ~sqrt(d) (uniform noise on [-1, 1]^d: ~sqrt(d/3), `typical_norm`). The
+straight line between two samples cuts through the inside of that shell (its midpoint has norm
+~1/sqrt(2) of it), where G saw almost no training noise, so linear midpoints can look washed
+out. `slerp` walks along the shell instead (for uniform noise it can leave the cube).
 """
 
 from __future__ import annotations
@@ -167,6 +168,23 @@ def noise_for_seed(seed: int, noise_dim: int, distribution: str = "gaussian") ->
     else:
         z = rng.uniform(-1.0, 1.0, int(noise_dim))
     return z.astype(np.float32)
+
+
+def typical_norm(noise_dim: int, distribution: str = "gaussian") -> float:
+    """‖z‖ of typical training noise: √d for N(0, I) (each coordinate has E z² = 1), √(d/3) for
+    uniform noise on [-1, 1] (E z² = 1/3). In many dimensions both concentrate on a thin shell
+    of that radius, which is why a straight line between two samples cuts inside it."""
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, got {distribution!r}")
+    return math.sqrt(noise_dim if distribution == "gaussian" else noise_dim / 3.0)
+
+
+def describe_noise(noise_dim: int, distribution: str = "gaussian") -> str:
+    """The noise a generator was trained on, in a student's words."""
+    numbers = f"{noise_dim} random number{'s' if noise_dim != 1 else ''}"
+    if distribution == "gaussian":
+        return f"{numbers}, each from a standard Gaussian"
+    return f"{numbers}, each uniform between −1 and 1"
 
 
 @torch.no_grad()

@@ -59,7 +59,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "gauss1d",
             "1D: one Gaussian, the textbook picture",
-            "Watch p_g slide onto p_data while D(x) flattens towards 1/2 everywhere.",
+            "Watch p_g slide onto p_data while D(x) flattens towards 1/2 where the data is.",
             TrainConfig(
                 dataset="gauss1d",
                 noise_dim=1,

@@ -56,6 +56,11 @@ THREAD_PREFIX = "gan-train-"
 
 TURN_MESSAGE_PREFIX = "Taking turns:"
 
+# The metric history's first columns: when each evaluation was made. D-only and G-only steps by
+# hand (the Theory page's head start for D) leave the step count alone, so the update counts
+# say what happened between two evaluations.
+COUNTER_FIELDS = ("step", "d_updates", "g_updates")
+
 # Live settings that change what a paused run's picture shows: applied, they redraw it at once.
 REDRAWN_BY = frozenset({"smoothed_view", "g_ema", "loss"})
 
@@ -182,7 +187,7 @@ class TrainingRun:
         self.trainer = Trainer(config, dataset)
         self.evaluator = Evaluator(self.trainer)
         self.history = DecimatingHistory(STAT_FIELDS)
-        self.metric_history = DecimatingHistory(("step",) + self.evaluator.metric_fields, capacity=512)
+        self.metric_history = DecimatingHistory(COUNTER_FIELDS + self.evaluator.metric_fields, capacity=512)
         self._timeline: list[tuple[int, np.ndarray]] = []
         self._timeline_every = 1
         self._evals = 0
@@ -570,8 +575,9 @@ class TrainingRun:
         if full:
             self._last_metrics = now
             if self._metrics:
+                counters = (step, self.trainer.d_updates, self.trainer.g_updates)
                 self.metric_history.append(
-                    (step,) + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields)
+                    counters + tuple(self._metrics.get(f, math.nan) for f in self.evaluator.metric_fields)
                 )
         self._evals += 1
         if self._evals % self._timeline_every == 0 and (not self._timeline or self._timeline[-1][0] != step):

@@ -367,13 +367,17 @@ class Trainer:
             "acc": (acc_real + acc_fake) / 2,
         }
 
-    def _g_update(self, fake: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        """One G update through a frozen D: D's weights get no gradient and do not move."""
+    def _g_update(self, fake: torch.Tensor | None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One G update through a frozen D: D's weights get no gradient and do not move.
+
+        Returns (stats, D's scores of the fakes it scored), so that a G-only step can report
+        D's verdict on them (`step_g`) without another forward pass."""
         if fake is None:
             fake = self.generator(self.sample_noise(self.config.batch_size))
         _set_requires_grad(self._d_params, False)
         try:
-            loss = self.loss.g_loss(self.discriminator(fake))
+            fake_scores = self.discriminator(fake)
+            loss = self.loss.g_loss(fake_scores)
             _clear_grads(self._g_params)
             loss.backward()
         finally:
@@ -382,7 +386,12 @@ class Trainer:
         self._optimizer_step("g")
         self._update_ema()
         self.g_updates += 1
-        return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}
+        return {"loss_g": loss.detach(), "grad_norm_g": grad_norm}, fake_scores.detach()
+
+    def _mean_verdict(self, scores: torch.Tensor) -> torch.Tensor:
+        """Mean D output over a batch of scores, as `_judge` reports it: a probability for the
+        BCE losses, the raw score otherwise."""
+        return torch.sigmoid(scores).mean() if self.loss.probabilistic else scores.mean()
 
     # --- the learning-rate schedule ----------------------------------------------------------
     def lr_factor(self) -> float:
@@ -411,7 +420,7 @@ class Trainer:
             d_stats, fake, _ = self._d_update(keep_fake_graph=(i == cfg.d_steps - 1))
         g_stats: dict[str, torch.Tensor] = {}
         for j in range(cfg.g_steps):
-            g_stats = self._g_update(fake if j == 0 else None)
+            g_stats, _ = self._g_update(fake if j == 0 else None)
         self.step_count += 1
         return self._record({**d_stats, **g_stats}, t0)
 
@@ -424,11 +433,13 @@ class Trainer:
         return self._record(d_stats, t0)
 
     def step_g(self) -> StepStats:
-        """Only G learns, through the frozen D."""
+        """Only G learns, through the frozen D. Its D(G(z)) is D's verdict on the fakes this
+        update scored (before G moved); D(x) and the accuracies stay those of D's last update."""
         t0 = time.perf_counter()
         if self.config.lr_halflife:
             self._set_lrs()
-        return self._record(self._g_update(None), t0)
+        g_stats, fake_scores = self._g_update(None)
+        return self._record({**g_stats, "d_fake": self._mean_verdict(fake_scores)}, t0)
 
     def _record(self, parts: dict[str, torch.Tensor], t0: float) -> StepStats:
         prev = self.last

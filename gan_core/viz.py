@@ -54,6 +54,10 @@ D_COLORSCALE = [
 _VALUE_COLORSCALE = [[0.0, "#08306b"], [0.25, "#2171b5"], [0.5, "#6baed6"], [0.75, "#c6dbef"], [1.0, "#f7fbff"]]
 
 CHART_HEIGHT = 360
+# The theory page's D*: drawn where p_data or p_g is at least this share of its own peak (elsewhere
+# it is 0/0 in the limit, and the estimated tails make it swing between 0 and 1).
+D_STAR_SUPPORT = 0.02
+LOGIT_RANGE = 6.0  # the generator-loss chart spans D's logit from -6 to 6 (D from 0.0025 to 0.9975)
 PLAYGROUND_HEIGHT = 540
 MAX_POINTS = 600
 FONT_SIZE = 16  # readable on a projector
@@ -796,7 +800,17 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
         _line(x, _col(views, "d"), "D(x)" if probabilistic else "critic score", D_COLOR, yaxis="y2"),
     ]
     if probabilistic and "d_optimal" in views:
-        data.append(_line(x, _col(views, "d_optimal"), "optimal D*(x)", OPTIMAL, dash="dash", yaxis="y2"))
+        # D* = p_data / (p_data + p_g) is 0/0 where neither density has mass: there the estimated
+        # tails decide it, and it swings between 0 and 1 on nothing. Drawn only where it means something.
+        # Each density against its own peak: a spike of p_g (an untrained G) must not hide D* = 1
+        # over the data it has not reached.
+        d_star = _col(views, "d_optimal")
+        p_data, p_g = _col(views, "p_data"), _col(views, "p_g")
+        if p_data.shape == p_g.shape == d_star.shape and d_star.size:
+            there = (p_data >= D_STAR_SUPPORT * np.nanmax(p_data)) | (p_g >= D_STAR_SUPPORT * np.nanmax(p_g))
+            d_star = np.where(there, d_star, np.nan)
+        name = f"optimal D*(x), where p<sub>data</sub> or p<sub>g</sub> > {D_STAR_SUPPORT:.0%} of its peak"
+        data.append(_line(x, d_star, name, OPTIMAL, dash="dash", yaxis="y2"))
     if real is not None and np.size(real):
         r = np.asarray(real, dtype=np.float64).reshape(-1)[:200]
         data.append(
@@ -831,40 +845,80 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
     return {"data": data, "layout": layout}
 
 
+def _sigmoid(s: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * s))  # no overflow warning at large |s|
+
+
+def _softplus(s: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, s)
+
+
 def generator_loss_curves_figure(operating_point: float | None = None) -> dict:
-    """Saturating log(1-D) vs non-saturating -log D as functions of D(G(z)), with the size of
-    their gradients w.r.t. D's logit: why the original minimax loss stalls early in training."""
-    d = np.linspace(0.001, 0.999, 300)
+    """Saturating log(1 − D) vs non-saturating −log D and the size of their slopes, all against
+    D's logit s on a fake (D = σ(s), marked on the top axis): why the original minimax loss stalls
+    when D rejects the fakes.
+
+    The logit is the axis on which the story is true. Against D itself log(1 − D) has slope
+    −1/(1 − D) ≈ −1 near D = 0: not flat. What vanishes is the sigmoid's dD/ds = D(1 − D), so by the
+    chain rule ∂ log(1 − D)/∂s = −D → 0, while ∂(−log D)/∂s = −(1 − D) → −1. In s the losses are
+    −softplus(s) and softplus(−s), and the dotted lines are exactly the slopes of the solid ones."""
+    s = np.linspace(-LOGIT_RANGE, LOGIT_RANGE, 301)
+    d = _sigmoid(s)
     data = [
-        _line(d, np.log1p(-d), "saturating loss log(1 − D)", SATURATING),
-        _line(d, -np.log(d), "non-saturating loss −log D", G_COLOR),
-        # With D = sigmoid(s): d/ds log(1 - D) = -D and d/ds (-log D) = -(1 - D).
-        _line(d, d, "|gradient|, saturating = D", SATURATING, dash="dot", yaxis="y2"),
-        _line(d, 1 - d, "|gradient|, non-saturating = 1 − D", G_COLOR, dash="dot", yaxis="y2"),
+        _line(s, -_softplus(s), "saturating loss log(1 − D) = −softplus(s)", SATURATING),
+        _line(s, _softplus(-s), "non-saturating loss −log D = softplus(−s)", G_COLOR),
+        _line(s, d, "|slope|, saturating = D", SATURATING, dash="dot", yaxis="y2"),
+        _line(s, 1 - d, "|slope|, non-saturating = 1 − D", G_COLOR, dash="dot", yaxis="y2"),
+        # Carries the top axis (D itself): plotly.js draws no axis that no trace uses.
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": _f32([-LOGIT_RANGE, LOGIT_RANGE]),
+            "y": _f32([np.nan, np.nan]),
+            "xaxis": "x2",
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "name": "D axis",
+        },
     ]
+    d_ticks = (0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99)
+    x_title = "s: D's logit on a fake (D = σ(s))"
     layout = _layout(
-        "Generator losses and their gradients",
-        "D(G(z)): how real D finds the fakes",
+        "Generator losses and their slopes",
+        x_title,
         "generator loss (G minimises)",
         "g_loss_curves",
         hovermode="x",
-        xaxis=_axis("D(G(z)): how real D finds the fakes", range=[0, 1]),
-        yaxis=_axis("generator loss (G minimises)", range=[-5, 5]),
-        yaxis2=_axis("|∂loss/∂logit|", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
+        xaxis=_axis(x_title, range=[-LOGIT_RANGE, LOGIT_RANGE]),
+        xaxis2=_axis(
+            "D(G(z)) = σ(s): how real D finds the fakes",
+            overlaying="x",
+            side="top",
+            matches="x",
+            tickmode="array",
+            tickvals=[math.log(p / (1 - p)) for p in d_ticks],
+            ticktext=[f"{p:g}" for p in d_ticks],
+            showgrid=False,
+        ),
+        yaxis=_axis("generator loss (G minimises)", range=[-LOGIT_RANGE - 0.5, LOGIT_RANGE + 0.5]),
+        yaxis2=_axis("|∂loss/∂s|", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
     )
-    layout["margin"]["r"] = 64
+    # The legend goes below the plot: above it sit the title and the D axis.
+    layout["legend"].update(y=-0.3, yanchor="top")
+    layout["height"] = CHART_HEIGHT + 200
+    layout["margin"].update(r=64, t=110, b=160)
     layout["annotations"] = [
         {
-            "x": 0.03,
-            "y": 0.03,
+            "x": -4.5,
+            "y": float(_sigmoid(np.array(-4.5))),
             "xref": "x",
             "yref": "y2",
-            "ax": 70,
-            "ay": -70,
+            "ax": 60,
+            "ay": -80,
             "showarrow": True,
             "arrowhead": 2,
             "arrowcolor": SATURATING,
-            "text": "D rejects fakes →<br>saturating gradient vanishes",
+            "text": "D rejects fakes →<br>saturating slope vanishes",
             "align": "left",
             "xanchor": "left",
             "font": {"size": TICK_SIZE, "color": SATURATING},
@@ -872,7 +926,9 @@ def generator_loss_curves_figure(operating_point: float | None = None) -> dict:
         }
     ]
     if _finite(operating_point):
-        op = min(max(float(operating_point), 0.0), 1.0)
+        p = min(max(float(operating_point), 1e-6), 1 - 1e-6)
+        op = min(max(math.log(p / (1 - p)), -LOGIT_RANGE), LOGIT_RANGE)  # the logit where σ(s) = D(G(z))
+        right = op < 0  # the label reads on the side with room
         layout["shapes"] = [
             {
                 "type": "line",
@@ -888,19 +944,25 @@ def generator_loss_curves_figure(operating_point: float | None = None) -> dict:
         layout["annotations"].append(
             {
                 "x": op,
-                "y": 0.02,
+                "y": 0.98,
                 "xref": "x",
                 "yref": "paper",
-                "yanchor": "bottom",
-                "xanchor": "left" if op < 0.75 else "right",
-                "xshift": 4 if op < 0.75 else -4,
+                "yanchor": "top",
+                "xanchor": "left" if right else "right",
+                "xshift": 4 if right else -4,
                 "showarrow": False,
-                "text": f"this run: D(G(z)) = {op:.2f}",
+                "text": f"this run: mean D(G(z)) = {format_probability(float(operating_point))}",
                 "font": {"size": TICK_SIZE, "color": NEUTRAL},
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
     return {"data": data, "layout": layout}
+
+
+def format_probability(p: float) -> str:
+    """Three significant digits: near 0, where the saturating push is D itself, 0.0379 and 0.0431
+    must not both read 0.04."""
+    return f"{p:#.3g}" if p > 0 else "0"
 
 
 def value_function_figure(d_real: float | None = None, d_fake: float | None = None) -> dict:

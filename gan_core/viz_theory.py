@@ -11,7 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from .viz import G_COLOR, REAL, _axis, _finite, _hline, _layout, _line, _series, _with_lines, empty_figure
+from .viz import (
+    D_COLOR,
+    G_COLOR,
+    REAL,
+    TICK_SIZE,
+    _axis,
+    _col,
+    _finite,
+    _hline,
+    _layout,
+    _line,
+    _steps,
+    _with_lines,
+    decimate,
+    empty_figure,
+)
 
 LOG4 = math.log(4.0)
 LOG2 = math.log(2.0)
@@ -28,21 +43,77 @@ def js_history_key(metric_history: dict[str, Any] | None) -> tuple[str, str] | N
     return None
 
 
+def update_axis(metric_history: dict[str, Any] | None, n: int) -> tuple[np.ndarray, str]:
+    """(x, title) for a Theory chart over training: D's update count where the history has it, so
+    D-only steps (the head start) take room on the axis instead of stacking on one training step;
+    else the training step (a history from before the counters)."""
+    d = _col(metric_history, "d_updates")
+    if d.shape[0] >= n and n:
+        return d[:n], "D updates"
+    return _steps(metric_history, n), "training step"
+
+
+def d_alone_stretches(metric_history: dict[str, Any] | None) -> list[tuple[float, float]]:
+    """(first, last) D update of each stretch between evaluations where D trained and G did not:
+    "Give D a head start", or Step D by hand. Adjacent stretches merge into one."""
+    d, g = _col(metric_history, "d_updates"), _col(metric_history, "g_updates")
+    if d.shape[0] < 2 or g.shape != d.shape:
+        return []
+    stretches: list[tuple[float, float]] = []
+    for i in np.flatnonzero((np.diff(d) > 0) & (np.diff(g) == 0)):
+        start, end = float(d[i]), float(d[i + 1])
+        if stretches and stretches[-1][1] == start:
+            start = stretches.pop()[0]
+        stretches.append((start, end))
+    return stretches
+
+
+def _band(x0: float, x1: float, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    shape = {
+        "type": "rect",
+        "xref": "x",
+        "x0": x0,
+        "x1": x1,
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(31,119,180,0.12)",
+        "line": {"width": 0},
+        "layer": "below",
+    }
+    annotation = {
+        "xref": "x",
+        "x": (x0 + x1) / 2,
+        "yref": "paper",
+        "y": 0.5,
+        "text": label,
+        "textangle": -90,
+        "showarrow": False,
+        "font": {"size": TICK_SIZE, "color": D_COLOR},
+    }
+    return shape, annotation
+
+
 def criterion_figure(metric_history: dict[str, Any] | None) -> dict:
     """C(G) = −log 4 + 2·JS(p_data ‖ p_g) over training: the generator's cost against the best
-    possible D, between 0 (supports disjoint, JS = log 2) and the floor −log 4 (p_g = p_data)."""
+    possible D, between 0 (supports disjoint, JS = log 2) and the floor −log 4 (p_g = p_data).
+    Drawn against D's updates, with the stretches where D trained alone shaded (C(G) is flat
+    there: it depends on G only)."""
     found = js_history_key(metric_history)
     if found is None:
         return empty_figure("no JS estimate yet: press start", "C(G) = −log 4 + 2·JS over training")
     key, description = found
-    x, js = _series(metric_history, key, False)
+    js_all = _col(metric_history, key)
+    x_all, x_title = update_axis(metric_history, js_all.shape[0])
+    x, js = decimate(x_all, js_all)
     cost = -LOG4 + 2.0 * np.clip(js, 0.0, LOG2)
     trace = _line(x, cost, "C(G) = −log 4 + 2·JS", G_COLOR)
     trace["customdata"] = js
-    trace["hovertemplate"] = "step %{x:,}<br>C(G) = %{y:.3f}<br>JS = %{customdata:.3f}<extra></extra>"
+    x_name = "D update" if x_title == "D updates" else "step"
+    trace["hovertemplate"] = x_name + " %{x:,}<br>C(G) = %{y:.3f}<br>JS = %{customdata:.3f}<extra></extra>"
     layout = _layout(
         "C(G) = −log 4 + 2·JS over training",
-        "training step",
+        x_title,
         "C(G)",
         "criterion",
         note=f"JS: {description}",
@@ -54,6 +125,7 @@ def criterion_figure(metric_history: dict[str, Any] | None) -> dict:
         layout,
         _hline(-LOG4, "floor −log 4 ≈ −1.386: p_g = p_data", color=REAL, label_side="left"),
         _hline(0.0, "0: no overlap (JS = log 2)", label_side="left"),
+        *(_band(x0, x1, "D alone") for x0, x1 in (d_alone_stretches(metric_history) if x_title == "D updates" else [])),
     )
     return {"data": [trace], "layout": layout}
 

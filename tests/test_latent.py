@@ -133,3 +133,13 @@ def test_decode_maps_tanh_images_to_unit_range():
     assert out.shape == (2, 4, 4)
     np.testing.assert_allclose(out[0], 0.0, atol=1e-4)
     np.testing.assert_allclose(out[1], 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "uniform"])
+def test_typical_norm_is_where_the_noise_lives(distribution):
+    """The latent page's "‖z‖ ≈ ..." (issue 13, item 10): √d for Gaussian noise, √(d/3) for uniform."""
+    d = 64
+    norms = [np.linalg.norm(latent.noise_for_seed(seed, d, distribution)) for seed in range(400)]
+    assert np.mean(norms) == pytest.approx(latent.typical_norm(d, distribution), rel=0.02)
+    assert np.std(norms) < 0.15 * latent.typical_norm(d, distribution)  # a thin shell
+    assert "uniform between −1 and 1" in latent.describe_noise(d, "uniform")

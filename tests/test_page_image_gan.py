@@ -148,3 +148,14 @@ def test_downloads_have_content(at):
     assert csv[0].startswith("step,loss_d,loss_g") and "class_coverage" in csv[0] and len(csv) == 4
     state = checkpoint.load_checkpoint(checkpoint.checkpoint_bytes(run))
     assert state["step"] == 3 and np.isclose(state["config"]["lr_g"], run.config.lr_g)
+
+
+def test_what_to_notice_says_what_the_accuracy_chart_shows(at):
+    """Issue 13, item 10: an untrained D is near 50 %, not 100 %; the page says what a digits run
+    shows: near 50 % at first, a climb while D learns the early blobs, then back towards 0.5."""
+    assert "starts near 50 %" in texts(at) and "100 %" not in texts(at)
+    trainer = Trainer(PRESETS["digits"].config)
+    acc = np.array([trainer.step().acc for _ in range(400)])
+    assert abs(acc[0] - 0.5) < 0.15  # the first step: D untrained
+    assert acc[20:200].max() > 0.7  # the climb
+    assert acc[300:].mean() < acc[20:200].max() - 0.1  # and back down

@@ -100,4 +100,25 @@ def test_a_smaller_model_keeps_dimension_controls_in_range(at):
     ).run()
     assert not at.exception and len(at.image) == 8
     assert at.number_input(key="latent:walk-dim").value < 8
-    assert "typical noise has ‖z‖ ≈ 2.8" in captions(at)  # √8: the shell of an 8-D Gaussian
+    assert "typical noise has ‖z‖ ≈ √8 = 2.8" in captions(at)  # the shell of an 8-D Gaussian
+
+
+def test_texts_follow_the_generators_own_noise(at):
+    """Issue 13, item 10: a checkpoint with 12-D uniform noise is not "32 random numbers" and its
+    typical ‖z‖ is √(12/3) = 2, not √12."""
+    intro = " ".join(m.value for m in at.markdown)
+    assert "32 random numbers, each from a standard Gaussian" in intro  # the shipped generator
+    assert "≈ √32 = 5.7" in captions(at)
+    at.radio(key="latent:plane-mode").set_value("dims").run()  # the Gaussian's plane extent: ±2.5
+    trainer = Trainer(PRESETS["digits"].config.replace(noise_dim=12, noise="uniform"))
+    at.radio(key="latent:source").set_value("upload").run()
+    at.file_uploader(key="latent:checkpoint-file").set_value(
+        ("uniform.pt", checkpoint.checkpoint_bytes(trainer), "application/octet-stream")
+    ).run()
+    assert not at.exception and len(at.image) == 8
+    text = " ".join(m.value for m in at.markdown)
+    assert "12 random numbers, each uniform between −1 and 1" in text and "32 random numbers" not in text
+    assert "typical noise has ‖z‖ ≈ √(12/3) = 2.0" in captions(at)
+    assert "radius ≈ √(12/3) = 2.0" in text and "Gaussian noise in" not in text
+    assert at.slider(key="latent:walk-range:uniform").value == 1.0  # the walk stays in the noise's range
+    assert at.slider(key="latent:plane-extent:uniform").value == 1.0

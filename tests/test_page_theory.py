@@ -8,6 +8,7 @@ import re
 
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
+from gan_core.viz import format_probability
 from gan_core.viz_theory import LOG4
 
 PAGE = "app_pages/theory.py"
@@ -25,7 +26,8 @@ def test_theory_renders_the_figures_and_formulas():
     figs = chart_figures(at)
     assert set(figs) == {"theory:density", "theory:value", "theory:criterion", "theory:g-loss"}
     names = {t.get("name") for t in figs["theory:density"]["data"]}
-    assert {"p_data (real)", "p_g (generated)", "D(x)", "optimal D*(x)"} <= names
+    assert {"p_data (real)", "p_g (generated)", "D(x)"} <= names
+    assert any(n.startswith("optimal D*(x), where") for n in names)  # and the legend says where
     g_names = {t.get("name") for t in figs["theory:g-loss"]["data"]}
     assert any("saturating" in n and "non" not in n for n in g_names) and any("non-saturating" in n for n in g_names)
     latex = " ".join(x.value for x in at.latex)
@@ -109,3 +111,59 @@ def test_head_start_makes_d_win_and_the_saturating_gradient_vanish():
     at.sidebar.button(key="theory:btn:step-g").click().run()
     g_nonsaturating = float(metric(at, "G's gradient norm"))
     assert g_nonsaturating > 5 * g_minimax, (g_minimax, g_nonsaturating)
+
+
+def criterion_x(at) -> list[float]:
+    import numpy as np
+
+    fig = chart_figures(at)["theory:criterion"]
+    x = fig["data"][0]["x"]
+    if isinstance(x, dict):  # a base64 typed array, as Plotly ships numpy arrays
+        import base64
+
+        x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+    return [float(v) for v in x]
+
+
+def test_step_g_after_a_head_start_moves_the_numbers_it_claims():
+    """Issue 13, items 2 and 4: after D's head start each Step G changes the D(G(z)) tile, both
+    push tiles and the marked operating point (they come from that step, not D's last one), and
+    the head start takes its 150 D updates of room on the C(G) chart, shaded as D alone."""
+    at = open_app(PAGE)
+    run = session_run(at, "theory")
+    at.segmented_control(key="theory-page:loss").set_value("minimax").run()
+    at.button(key="theory-page:head-start").click().run()
+    assert max(criterion_x(at)) == run.snapshot().d_updates >= 100  # not all at step 0
+    bands = [sh for sh in chart_figures(at)["theory:criterion"]["layout"]["shapes"] if sh["type"] == "rect"]
+    assert [(b["x0"], b["x1"]) for b in bands] == [(0.0, float(run.snapshot().d_updates))]
+
+    def seen() -> tuple[str, str, str, str]:
+        return (
+            metric(at, "D(G(z))"),
+            metric(at, "Push per fake, saturating"),
+            metric(at, "Push per fake, non"),
+            operating_point(chart_figures(at)["theory:g-loss"]),
+        )
+
+    before = seen()
+    for i in range(3):
+        at.sidebar.button(key="theory:btn:step-g").click().run()
+        assert not at.exception
+        now = seen()
+        assert all(a != b for a, b in zip(now, before)), (i, before, now)
+        d_fake = run.snapshot().last.d_fake
+        assert now[0] == format_probability(d_fake) and format_probability(d_fake) in now[3]
+        before = now
+    assert run.snapshot().g_updates == 3 and run.snapshot().step == 0
+
+
+def test_the_page_attributes_the_papers_results():
+    """Issue 13, item 5: Theorem 1 is the global minimum of C(G); the step-by-step convergence
+    argument (D optimal before each G step, updates of p_g itself) is Proposition 2; D ≈ ½ holds
+    where the data is, not everywhere."""
+    at = open_app(PAGE)
+    notice = " ".join(i.value for i in at.info)
+    assert "Proposition 2" in notice and "Theorem 1" in notice
+    assert "Theorem 1 assumes" not in notice
+    assert "global minimum of C(G)" in notice
+    assert "½ everywhere" not in notice and "½ where the data is" in notice

@@ -314,3 +314,16 @@ def test_training_thread_is_named_for_the_os_too():
         assert f"{THREAD_PREFIX}{run.run_id}"[:15] in names
     finally:
         run.stop()
+
+
+def test_metric_history_counts_each_networks_updates():
+    """D-only and G-only steps leave the step count alone; the metric history also records how
+    many updates each network had, so a chart can show a head start for D (issue 13, item 4)."""
+    run = make()
+    run.step_once("d", times=30)
+    run.step_once("g", times=2)
+    run.step_once("both", times=3)
+    h = run.snapshot().metric_history
+    assert list(h["step"]) == [0, 0, 0, 3]
+    assert list(h["d_updates"]) == [0, 30, 30, 33]
+    assert list(h["g_updates"]) == [0, 0, 2, 5]

@@ -257,3 +257,24 @@ def test_without_a_halflife_the_learning_rates_stay_as_set():
     trainer = Trainer(TrainConfig(dataset="ring8", batch_size=32, lr_g=3e-4))
     lrs = {trainer.step().lr_g for _ in range(30)}
     assert len(lrs) == 1 and lrs.pop() == pytest.approx(3e-4)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "wgan-gp"])
+def test_a_generator_step_reports_ds_verdict_on_the_fakes_it_scored(loss):
+    """After Step G the D(G(z)) tile must come from that step (issue 13, item 2): the mean
+    verdict of the frozen D on the fakes the G update scored (a probability for BCE losses, the
+    raw score for a critic), while D(x), which the G step never measures, stays as it was."""
+    t = Trainer(TrainConfig(dataset="gauss1d", noise_dim=1, batch_size=64, loss=loss))
+    for _ in range(5):
+        t.step_d()
+    before = t.last
+    g_before = copy.deepcopy(t.generator)
+    replay = torch.Generator().manual_seed(0)
+    replay.set_state(t.rng.get_state())  # the noise the G step is about to draw
+    with torch.no_grad():
+        scores = t.discriminator(g_before(t.sample_noise(t.config.batch_size, replay)))
+    expected = torch.sigmoid(scores).mean() if t.loss.probabilistic else scores.mean()
+    after = t.step_g()
+    assert after.d_fake == pytest.approx(expected.item(), rel=1e-5, abs=1e-6)
+    assert after.d_fake != before.d_fake
+    assert after.d_real == before.d_real and after.acc_real == before.acc_real

@@ -488,25 +488,63 @@ def test_density_1d_figure_layers():
     assert not traces_named(critic, "optimal D*"), "D* is a probability; not drawn against a critic"
 
 
-def test_generator_loss_gradients_match_the_calculus():
+def test_density_1d_draws_d_star_only_where_some_density_is():
+    """D* = p_data / (p_data + p_g) is 0/0 where neither density has mass: there the estimate
+    swings between 0 and 1 on nothing (issue 13, item 3). It is drawn only where p_data or p_g is
+    above a small share of its own peak, and the legend says so."""
+    x = np.linspace(-6, 6, 601)
+    p_data, p_g = np.exp(-((x - 0.3) ** 2) / 0.5), np.exp(-((x + 0.3) ** 2) / 0.4)  # tails of unequal width
+    views = {"x": x, "p_data": p_data, "p_g": p_g, "d": np.full_like(x, 0.5), "probabilistic": True}
+    views["d_optimal"] = p_data / (p_data + p_g)
+    fig = viz.density_1d_figure(views)
+    assert_valid(fig)
+    (star,) = traces_named(fig, "optimal D*")
+    y = np.asarray(star["y"], dtype=np.float64)
+    there = (p_data >= viz.D_STAR_SUPPORT * p_data.max()) | (p_g >= viz.D_STAR_SUPPORT * p_g.max())
+    assert np.isnan(y[~there]).all() and (~there).sum() > 100  # the far tails: not drawn
+    np.testing.assert_allclose(y[there], views["d_optimal"][there], rtol=1e-6)  # float32 on the wire
+    assert f"{viz.D_STAR_SUPPORT:.0%}" in star["name"] and "peak" in star["name"]
+    # An untrained G's spike of p_g: D* = 1 is still drawn over the data it has not reached.
+    spike = np.exp(-((x + 3) ** 2) / 0.002) * 20
+    views = {**views, "p_g": spike, "d_optimal": p_data / (p_data + spike + 1e-300)}
+    y = np.asarray(traces_named(viz.density_1d_figure(views), "optimal D*")[0]["y"], dtype=np.float64)
+    data_bulk = p_data >= 0.1 * p_data.max()
+    assert np.isfinite(y[data_bulk]).all() and np.allclose(y[data_bulk], 1.0)
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.gradient(y, x)
+
+
+def test_generator_loss_gradients_are_the_slopes_of_the_drawn_curves():
+    """The dotted |gradient| lines must be the slopes of the loss curves as drawn, on the same
+    x-axis (issue 13, item 1): against D, log(1 - D) has slope -1 near D = 0, so the losses are
+    drawn against D's logit s, where the saturating -softplus(s) really is flat when D rejects."""
     fig = viz.generator_loss_curves_figure()
-    sat = traces_named(fig, "|gradient|, saturating")[0]
-    nonsat = traces_named(fig, "|gradient|, non-saturating")[0]
-    d = np.asarray(sat["x"], dtype=np.float64)
-    s = np.log(d / (1 - d))  # D's logit
-    h = 1e-5
-
-    def sig(v):
-        return 1 / (1 + np.exp(-v))
-
-    num_sat = (np.log(1 - sig(s + h)) - np.log(1 - sig(s - h))) / (2 * h)
-    num_nonsat = (-np.log(sig(s + h)) + np.log(sig(s - h))) / (2 * h)
-    np.testing.assert_allclose(np.asarray(sat["y"]), np.abs(num_sat), atol=1e-4)
-    np.testing.assert_allclose(np.asarray(nonsat["y"]), np.abs(num_nonsat), atol=1e-4)
+    assert_valid(fig)
+    for loss_name, grad_name in (
+        ("saturating loss", "|slope|, saturating"),
+        ("non-saturating loss", "|slope|, non-saturating"),
+    ):
+        (loss,) = [t for t in fig["data"] if t.get("name", "").startswith(loss_name)]
+        (grad,) = traces_named(fig, grad_name)
+        x = np.asarray(loss["x"], dtype=np.float64)
+        np.testing.assert_array_equal(x, np.asarray(grad["x"], dtype=np.float64))
+        slope = _slope(x, np.asarray(loss["y"], dtype=np.float64))
+        np.testing.assert_allclose(np.abs(slope)[1:-1], np.asarray(grad["y"], dtype=np.float64)[1:-1], atol=2e-3)
+    s = np.asarray(traces_named(fig, "|slope|, saturating")[0]["x"], dtype=np.float64)
+    sat = np.asarray(traces_named(fig, "|slope|, saturating")[0]["y"], dtype=np.float64)
+    assert s.min() <= -5 and s.max() >= 5 and sat[0] < 0.01  # D rejects (s << 0): flat
+    assert "logit" in fig["layout"]["xaxis"]["title"]["text"]
+    top = fig["layout"]["xaxis2"]  # D itself, on a second axis above
+    d_ticks = 1 / (1 + np.exp(-np.asarray(top["tickvals"], dtype=np.float64)))
+    np.testing.assert_allclose(d_ticks, [float(t) for t in top["ticktext"]], atol=5e-3)
     assert any("vanishes" in a["text"] for a in fig["layout"]["annotations"])
     assert not fig["layout"].get("shapes")
     marked = viz.generator_loss_curves_figure(0.25)
-    assert marked["layout"]["shapes"][0]["x0"] == 0.25
+    assert marked["layout"]["shapes"][0]["x0"] == pytest.approx(math.log(0.25 / 0.75))  # at D's logit
+    assert any("0.250" in a["text"] for a in marked["layout"]["annotations"])
+    assert viz.generator_loss_curves_figure(1e-9)["layout"]["shapes"][0]["x0"] >= s.min()  # kept on the chart
 
 
 def test_value_function_marks_equilibrium_and_operating_point():

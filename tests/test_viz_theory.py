@@ -38,3 +38,25 @@ def test_gradient_signal_vanishes_for_the_saturating_loss_when_d_wins():
     assert s["ratio"] > 40
     assert gradient_signal(None) is None and gradient_signal(float("nan")) is None
     assert gradient_signal(3.5) is None  # a critic score is not a probability
+
+
+def test_criterion_counts_d_updates_and_shades_ds_head_start():
+    """150 D-only updates (the page's head start) must not stack on one x (issue 13, item 4):
+    the x-axis counts D updates, and a stretch where only D trained is shaded and labelled."""
+    h = {
+        "step": np.array([0.0, 0.0, 0.0, 50.0]),
+        "d_updates": np.array([0.0, 150.0, 150.0, 200.0]),
+        "g_updates": np.array([0.0, 0.0, 3.0, 53.0]),
+        "js_kde": np.array([0.6, 0.6, 0.58, 0.3]),
+    }
+    fig = criterion_figure(h)
+    go.Figure(fig)
+    assert list(np.asarray(fig["data"][0]["x"], dtype=float)) == [0.0, 150.0, 150.0, 200.0]
+    assert "D updates" in fig["layout"]["xaxis"]["title"]["text"]
+    bands = [s for s in fig["layout"]["shapes"] if s["type"] == "rect"]
+    assert [(b["x0"], b["x1"]) for b in bands] == [(0.0, 150.0)]
+    assert any("D alone" in a["text"] for a in fig["layout"]["annotations"])
+    # A history without the counters (an old run) still draws, against the training step.
+    old = criterion_figure({"step": np.array([0.0, 10.0]), "js_kde": np.array([0.5, 0.4])})
+    assert list(np.asarray(old["data"][0]["x"], dtype=float)) == [0.0, 10.0]
+    assert not [s for s in old["layout"]["shapes"] if s["type"] == "rect"]

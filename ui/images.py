@@ -29,7 +29,7 @@ from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.data.images import assets_dir, image_dataset
-from gan_core.runner import Snapshot
+from gan_core.runner import COUNTER_FIELDS, Snapshot
 
 PRETRAINED_FILE = "digits_generator.pt"
 MNIST_LIMIT = 10_000  # a random 10k of the 60k: plenty for a CPU GAN, 31 MB instead of 188 MB
@@ -125,7 +125,7 @@ def history_csv(snap: Snapshot) -> str:
     are joined as of the latest evaluation at or before each row's step."""
     history = snap.history
     fields = list(history)
-    metric_fields = [f for f in snap.metric_history if f != "step"]
+    metric_fields = [f for f in snap.metric_history if f not in COUNTER_FIELDS]  # counters: as of an evaluation
     n = len(history[fields[0]]) if fields else 0
     steps = np.asarray(history.get("step", np.arange(n)), dtype=np.float64)
     eval_steps = np.asarray(snap.metric_history.get("step", []), dtype=np.float64)

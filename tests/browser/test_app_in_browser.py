@@ -194,3 +194,61 @@ def test_live_charts_update_in_place_and_keep_a_zoom(page, app_url):
     ) == list(range(1, len(chart_sizes(page)) + 1)), "charts were re-created"
     assert x_range() == zoomed, "the zoom was lost on refresh"
     click_sidebar_button(page, "⏸ Pause")
+
+
+def _metric(page, label: str) -> str:
+    """The value of the st.metric whose label starts with `label`."""
+    return page.evaluate(
+        """(label) => { for (const m of document.querySelectorAll("[data-testid='stMetric']")) {
+              const l = m.querySelector("[data-testid='stMetricLabel']");
+              if (l && l.innerText.trim().startsWith(label))
+                return m.querySelector("[data-testid='stMetricValue']").innerText.trim(); }
+            return null; }""",
+        label,
+    )
+
+
+def _operating_point(page):
+    """(x of the dashed line, its label) on the generator-loss chart, as Plotly drew them."""
+    return page.evaluate(
+        """() => { for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+              const l = gd.layout || {};
+              if (!(l.title && String(l.title.text).startsWith('Generator losses'))) continue;
+              const label = (l.annotations || []).map(a => a.text).find(t => t.startsWith('this run'));
+              return [l.shapes && l.shapes.length ? l.shapes[0].x0 : null, label || null]; }
+            return null; }"""
+    )
+
+
+def test_theory_step_g_after_a_head_start_moves_d_of_g_z(page, app_url, screenshot_dir):
+    """Issue 13: the vanishing-gradient experiment as a student runs it. On a paused run, give D a
+    head start, then press Step G three times: the D(G(z)) tile and the operating point on the
+    generator-loss chart move with each step (they come from that G step, not D's last one)."""
+    open_page(page, f"{app_url}/theory")
+    assert "paused" in status(page) or "ready" in status(page), status(page)
+    page.get_by_role("radio", name="minimax (saturating)").click()
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile("Give D a head start")).click()
+    wait_idle(page)
+
+    def look() -> tuple:  # (tile, x of the dashed line, its label)
+        return (_metric(page, "D(G(z))"), *(_operating_point(page) or (None, None)))
+
+    with whole_page_in_view(page):
+        assert wait_until(lambda: look()[1] is not None, timeout=20), look()
+        seen = [look()]
+        assert float(seen[0][0]) < 0.2, seen  # D rejects the fakes: the saturating side of the chart
+        assert seen[0][1] < -1.5, seen  # the dashed line sits at D's logit, far left
+        for _ in range(3):
+            click_sidebar_button(page, "Step G")
+            assert wait_until(lambda last=seen[-1]: look()[0] != last[0] and look()[1] != last[1], timeout=20), (
+                seen,
+                look(),
+            )
+            now = look()
+            assert now[0] in now[2], now  # the tile and the chart say the same number
+            seen.append(now)
+        assert not exceptions(page), exceptions(page)
+        screenshot_whole_page(page, str(screenshot_dir / "theory-head-start.png"))
+    assert "step 0" in status(page), status(page)  # only one network stepped at a time
+    print("\nD(G(z)) after the head start and each Step G:", [s[0] for s in seen])
