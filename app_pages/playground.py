@@ -296,8 +296,10 @@ st.info(
     "**What to notice**\n\n"
     + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note and run.config.dataset != "custom" else "")
     + "- Press **Step D** a few times: the map behind the points changes, the purple points do not. "
-    "Then **Step G**: the points slide along the orange arrows and the map stays put (a Step always "
-    "draws G itself, also in the smoothed view).\n"
+    "Then **Step G**: G learns on the very purple points you see, and they move the way the orange "
+    "arrows point while the map stays put. Roughly, not exactly: G moves all its points through shared "
+    "weights, so each point's move mixes its own arrow with its neighbours' (and Adam keeps part of its "
+    "previous steps' direction). A Step always draws G itself, also in the smoothed view.\n"
     "- D's accuracy starts near 50 % (an untrained D guesses), climbs while D learns to spot G's first "
     "fakes, then falls back as G catches up. D's map fades to pale (≈ 0.5) where real and fake overlap, "
     "and the accuracy heads for the dashed 50 % line. On these presets it levels off a little above "

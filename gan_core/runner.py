@@ -444,7 +444,7 @@ class TrainingRun:
         which, times = command
         with self._trainer_lock:
             self._apply_pending()
-            step = {"d": self.trainer.step_d, "g": self.trainer.step_g, "both": self.trainer.step}[which]
+            step = {"d": self.trainer.step_d, "g": self._hand_step_g, "both": self.trainer.step}[which]
             collected = [step() for _ in range(times)]
             self._last_phase = which
             self._after_steps(collected, phase=which)
@@ -457,6 +457,13 @@ class TrainingRun:
         with self._cv:  # only now may step_once's caller return: the snapshot shows the step
             self._busy_command = False
             self._cv.notify_all()
+
+    def _hand_step_g(self) -> StepStats:
+        """Step G by hand learns on the batch the page draws: G's samples of the fixed noise (one
+        training batch of them), so the orange arrows are exactly the gradient this update follows
+        and the drawn points move with it. Training on its own draws fresh noise every step."""
+        trainer = self.trainer
+        return trainer.step_g(trainer.fixed_noise[: trainer.config.batch_size])
 
     def _train_chunk(self) -> None:
         collected: list[StepStats] = []

@@ -432,13 +432,15 @@ class Trainer:
         d_stats, _, _ = self._d_update(keep_fake_graph=False)
         return self._record(d_stats, t0)
 
-    def step_g(self) -> StepStats:
-        """Only G learns, through the frozen D. Its D(G(z)) is D's verdict on the fakes this
-        update scored (before G moved); D(x) and the accuracies stay those of D's last update."""
+    def step_g(self, noise: torch.Tensor | None = None) -> StepStats:
+        """Only G learns, through the frozen D, on `noise` (default: a fresh random batch). Its
+        D(G(z)) is D's verdict on the fakes this update scored (before G moved); D(x) and the
+        accuracies stay those of D's last update."""
         t0 = time.perf_counter()
         if self.config.lr_halflife:
             self._set_lrs()
-        g_stats, fake_scores = self._g_update(None)
+        fake = None if noise is None else self.generator(noise.to(self.device))
+        g_stats, fake_scores = self._g_update(fake)
         return self._record({**g_stats, "d_fake": self._mean_verdict(fake_scores)}, t0)
 
     def _record(self, parts: dict[str, torch.Tensor], t0: float) -> StepStats:

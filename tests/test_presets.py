@@ -72,6 +72,7 @@ def test_digits_collapse_collapses_to_few_classes(seed):
 
 
 @pytest.mark.slow
-def test_gauss1d_matches_the_data():
-    m = train_preset("gauss1d", 0)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gauss1d_matches_the_data(seed):
+    m = train_preset("gauss1d", seed)
     assert m["modes_covered"] == 1 and m["js_grid"] < 0.1, m
