@@ -9,7 +9,7 @@ is validated on the way back in, and the weights are checked against the network
 builds, so a wrong file fails with a message instead of a shape error deep inside torch.
 
 Layout (a plain dict): format, config, data_shape, generator, and optionally generator_ema,
-discriminator, opt_g, opt_d, step, d_updates, g_updates, rng (what `Trainer.state_dict` holds).
+discriminator, opt_g, opt_d, step, d_updates, g_updates, lr_set_at, rng (what `Trainer.state_dict` holds).
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def checkpoint_state(trainer_or_state: Any, *, discriminator: bool = True, optim
     if optimizers and discriminator:
         out.update({k: state[k] for k in ("opt_g", "opt_d") if k in state})
     out.update({k: int(state[k]) for k in ("step", "d_updates", "g_updates") if k in state})
+    if "lr_set_at" in state:  # where the learning-rate schedule counts from (Trainer.lr_factor)
+        out["lr_set_at"] = {k: int(v) for k, v in state["lr_set_at"].items()}
     if "rng" in state:
         out["rng"] = state["rng"]
     return out
@@ -275,6 +277,7 @@ def load_weights(trainer: Trainer, state: dict[str, Any]) -> None:
     trainer.step_count = int(state.get("step", 0))
     trainer.d_updates = int(state.get("d_updates", 0))
     trainer.g_updates = int(state.get("g_updates", 0))
+    trainer.restore_lr_clock(state.get("lr_set_at"))
     if isinstance(state.get("rng"), torch.Tensor):
         trainer.rng.set_state(state["rng"])
 

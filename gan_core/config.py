@@ -120,7 +120,7 @@ class TrainConfig:
     d_steps: int = 1
     g_steps: int = 1
     gp_weight: float = 10.0
-    # Learning-rate decay: both learning rates halve every `lr_halflife` steps (smoothly), down to
+    # Learning-rate decay: each learning rate halves every `lr_halflife` steps after it was set, down to
     # `lr_floor` of the set value; 0 keeps them constant. With a constant rate G never settles: every
     # update moves its samples by about as much as the lr allows (~0.1 on the plane at 1e-3), more
     # than a tight mode is wide (ring8: std 0.02), so G's samples keep jittering around the modes.

@@ -217,6 +217,7 @@ class Trainer:
         self.step_count = 0  # full iterations (k D updates + G update)
         self.d_updates = 0
         self.g_updates = 0
+        self._lr_set_at = {"g": 0, "d": 0}  # step at which each learning rate was last set (lr_factor)
         self.last: StepStats | None = None
 
     # --- sampling -------------------------------------------------------------------------
@@ -394,18 +395,34 @@ class Trainer:
         return torch.sigmoid(scores).mean() if self.loss.probabilistic else scores.mean()
 
     # --- the learning-rate schedule ----------------------------------------------------------
-    def lr_factor(self) -> float:
-        """The fraction of the set learning rates used at this step (config.lr_halflife)."""
+    def lr_factor(self, which: str = "g") -> float:
+        """The fraction of G's ("g") or D's ("d") set learning rate used at this step: halved once
+        every `lr_halflife` steps since that rate was last set, never below `lr_floor` of it.
+
+        A staircase (torch's StepLR), so "halves every N steps" is literally what the status line
+        shows; and the count restarts when a person sets the rate (or the halflife), so a rate
+        moved live is used as set at once and only then decays, instead of being scaled down by
+        the thousands of steps the run had already trained."""
         halflife = self.config.lr_halflife
-        return 1.0 if halflife <= 0 else max(self.config.lr_floor, 0.5 ** (self.step_count / halflife))
+        if halflife <= 0:
+            return 1.0
+        halvings = (self.step_count - self._lr_set_at[which]) // halflife
+        return max(self.config.lr_floor, 0.5**halvings)
+
+    def restore_lr_clock(self, saved: Any) -> None:
+        """The steps at which the rates were last set, from a checkpoint (absent in older ones:
+        the schedule then counts from step 0); anything malformed counts from step 0 too."""
+        saved = saved if isinstance(saved, dict) else {}
+        self._lr_set_at = {
+            k: min(max(int(v), 0), self.step_count) if isinstance(v := saved.get(k, 0), int) else 0 for k in ("g", "d")
+        }
 
     def _set_lrs(self) -> None:
         """Write this step's learning rates into the optimizers (the set ones times lr_factor),
         as nanoGPT does each step: a live slider changes the set value, the schedule scales it."""
-        factor = self.lr_factor()
-        for opt, lr in ((self.opt_g, self.config.lr_g), (self.opt_d, self.config.lr_d)):
+        for which, opt, lr in (("g", self.opt_g, self.config.lr_g), ("d", self.opt_d, self.config.lr_d)):
             for group in opt.param_groups:
-                group["lr"] = lr * factor
+                group["lr"] = lr * self.lr_factor(which)
 
     # --- public steps ----------------------------------------------------------------------
     def step(self) -> StepStats:
@@ -515,6 +532,9 @@ class Trainer:
                 if "betas" in group:
                     group["betas"] = betas
         self.loss = LOSSES[new.loss]
+        for which, name in (("g", "lr_g"), ("d", "lr_d")):
+            if getattr(new, name) != getattr(self.config, name) or new.lr_halflife != self.config.lr_halflife:
+                self._lr_set_at[which] = self.step_count  # a rate set now is used as set (lr_factor)
         self.config = new
         self._set_lrs()
         self._set_ema(new.g_ema)
@@ -532,6 +552,7 @@ class Trainer:
             "step": self.step_count,
             "d_updates": self.d_updates,
             "g_updates": self.g_updates,
+            "lr_set_at": dict(self._lr_set_at),
             "rng": self.rng.get_state(),
         }
 
@@ -547,5 +568,6 @@ class Trainer:
         self.step_count = int(state.get("step", 0))
         self.d_updates = int(state.get("d_updates", 0))
         self.g_updates = int(state.get("g_updates", 0))
+        self.restore_lr_clock(state.get("lr_set_at"))
         if "rng" in state:
             self.rng.set_state(state["rng"])

@@ -236,21 +236,30 @@ def test_d_statistics_match_their_definitions():
     assert stats["acc_fake"].item() == (fake <= mid).float().mean().item()
 
 
-def test_the_learning_rate_halves_every_halflife_down_to_its_floor_and_follows_a_live_change():
-    """lr_halflife: both learning rates used at a step are the set ones times 0.5^(step / halflife),
-    never below lr_floor of them; a live slider changes the set value and the schedule scales it."""
-    trainer = Trainer(TrainConfig(dataset="ring8", batch_size=32, lr_g=1e-3, lr_d=2e-3, lr_halflife=10, lr_floor=0.2))
-    used = []
-    for _ in range(40):
-        used.append((trainer.step_count, trainer.step().lr_g, trainer.last.lr_d))
+def test_each_learning_rate_halves_every_halflife_after_it_was_set_down_to_its_floor():
+    """lr_halflife: the rate used at a step is the set one times 0.5^(whole halflives since it was
+    set), never below lr_floor of it. A rate moved live is used as set at once (the teacher's new
+    lr_g must bite now, not be scaled down by the steps already trained) and then halves again;
+    the other rate keeps its own count; a checkpoint keeps both counts."""
+    cfg = TrainConfig(dataset="ring8", batch_size=32, lr_g=1e-3, lr_d=2e-3, lr_halflife=10, lr_floor=0.2)
+    trainer = Trainer(cfg)
+    used = [(trainer.step_count, trainer.step().lr_g, trainer.last.lr_d) for _ in range(40)]
     for step, lr_g, lr_d in used:
-        factor = max(0.2, 0.5 ** (step / 10))
+        factor = max(0.2, 0.5 ** (step // 10))
         assert lr_g == pytest.approx(1e-3 * factor) and lr_d == pytest.approx(2e-3 * factor)
-    assert used[10][1] == pytest.approx(5e-4) and used[-1][1] == pytest.approx(2e-4)  # halved, then floored
-    trainer.update(lr_g=5e-3)
-    assert trainer.step().lr_g == pytest.approx(5e-3 * 0.2)
+    assert used[9][1] == pytest.approx(1e-3) and used[10][1] == pytest.approx(5e-4)  # a staircase
+    assert used[-1][1] == pytest.approx(2e-4)  # floored
+    trainer.update(lr_g=5e-3)  # at step 40
+    assert trainer.step().lr_g == pytest.approx(5e-3) and trainer.last.lr_d == pytest.approx(2e-3 * 0.2)
+    for _ in range(8):
+        trainer.step()
+    assert trainer.step().lr_g == pytest.approx(5e-3)  # step 49: still as set
+    assert trainer.step().lr_g == pytest.approx(2.5e-3)  # step 50: one halflife after it was set
     trainer.step_d()
     assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-3 * 0.2)
+    resumed = Trainer(trainer.config)
+    resumed.load_state_dict(trainer.state_dict())
+    assert [resumed.step().lr_g for _ in range(12)] == [trainer.step().lr_g for _ in range(12)]
 
 
 def test_without_a_halflife_the_learning_rates_stay_as_set():
