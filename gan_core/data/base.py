@@ -11,6 +11,10 @@ import torch
 DataKind = Literal["1d", "2d", "image"]
 
 
+class DatasetUnavailable(RuntimeError):
+    """A dataset cannot be obtained right now (offline, bad download); the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Mixture:
     """Known mode centres of a Gaussian mixture: what mode-coverage metrics measure against."""

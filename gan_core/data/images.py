@@ -1,4 +1,4 @@
-"""Image datasets: shipped 8x8 digits, procedural shapes, (Fashion-)MNIST on demand, user images.
+"""Image datasets: shipped 8x8 digits, procedural shapes, (Fashion-)MNIST where found or downloaded, user images.
 
 Every loader returns a `Dataset` whose `data` is float32 (n, 1, H, W) in [-1, 1], the range a
 tanh generator produces, so the discriminator can never tell real from fake by scale alone.
@@ -6,23 +6,27 @@ tanh generator produces, so the discriminator can never tell real from fake by s
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import os
-import tempfile
-import zlib
-from collections.abc import Callable, Mapping, Sequence
-from http.client import HTTPException
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
-from urllib.error import URLError
+from typing import Any
 from urllib.request import urlopen
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from gan_core.data.base import Dataset
+from gan_core.data.base import Dataset, DatasetUnavailable
+from gan_core.data.idx_files import (
+    CONTENTS,
+    GZ_MD5,
+    MIRRORS,
+    IdxContent,
+    Opener,
+    load_split,
+)
+from gan_core.data.idx_files import default_cache_dir as default_cache_dir  # re-exported: callers' old home
+from gan_core.data.idx_files import read_idx as read_idx
 
 ASSETS_ENV = "GAN_EXPLAINER_ASSETS"
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -40,37 +44,14 @@ FASHION_NAMES = (
     "Ankle boot",
 )
 
-# Only the training split is fetched: a GAN has no use for a test set, and it halves the download.
+# The training split's files (the test split's are only read by scripts/train_reference_classifier.py).
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
-MNIST_MIRRORS: dict[str, tuple[str, ...]] = {
-    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
-    "fashion": (
-        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-    ),
-}
-# The MD5s published with the original files (yann.lecun.com, zalandoresearch/fashion-mnist).
-MNIST_MD5: dict[str, dict[str, str]] = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-    },
-    "fashion": {
-        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
-        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
-    },
-}
-
-Opener = Callable[..., IO[bytes]]  # urlopen-like: opener(url, timeout=...) -> readable context manager
-
-
-class DatasetUnavailable(RuntimeError):
-    """A dataset cannot be obtained right now (offline, bad download); the message says what to do."""
-
+MNIST_MIRRORS = MIRRORS
+MNIST_MD5 = GZ_MD5  # of the published .gz files: what a download is checked against
+MNIST_CONTENTS = CONTENTS  # of the original files' uncompressed bytes: what every copy is checked against
+# The app and the presets train on a random 10,000 of the 60,000 training images: plenty for a CPU
+# GAN, 31 MB of float32 instead of 188 MB (shared by every session of a server).
+MNIST_LIMIT = 10_000
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -80,10 +61,6 @@ def assets_dir() -> Path:
     """The shipped assets folder; `GAN_EXPLAINER_ASSETS` overrides it (tests, installed copies)."""
     override = os.environ.get(ASSETS_ENV)
     return Path(override) if override else Path(__file__).resolve().parents[2] / "assets"
-
-
-def default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "gan_explainer"
 
 
 def _to_tensor(images01: np.ndarray) -> torch.Tensor:
@@ -170,123 +147,7 @@ def shapes_dataset(n: int = 2000, size: int = 16, seed: int = 0) -> Dataset:
 
 
 # ---------------------------------------------------------------------------------------------
-# IDX files (the MNIST container format)
-
-_IDX_DTYPES = {
-    0x08: np.uint8,
-    0x09: np.int8,
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-
-
-def read_idx(source: str | Path | bytes) -> np.ndarray:
-    """Parse an IDX file (gzip-compressed or plain, detected from its content) into an array.
-
-    Raises ValueError with the reason when the header or the payload size is wrong, so a
-    truncated download is reported rather than reshaped into garbage.
-    """
-    raw = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"IDX data looks gzip-compressed but cannot be decompressed: {exc}") from exc
-    if len(raw) < 4:
-        raise ValueError(f"IDX data too short for a header ({len(raw)} bytes)")
-    if raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"bad IDX magic {raw[:4].hex()}: the first two bytes must be zero")
-    if raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"bad IDX magic {raw[:4].hex()}: unknown element type 0x{raw[2]:02x}")
-    ndim = raw[3]
-    if ndim == 0:
-        raise ValueError("bad IDX magic: zero dimensions")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"IDX header declares {ndim} dimensions but the data ends after {len(raw)} bytes")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = int(np.prod(dims, dtype=object)) * dtype.itemsize
-    if len(raw) - header != expected:
-        raise ValueError(
-            f"IDX payload is {len(raw) - header} bytes but dimensions {dims} "
-            f"of {dtype} need {expected}: the file is truncated or corrupt"
-        )
-    array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
-    return array.astype(dtype.newbyteorder("="))
-
-
-# ---------------------------------------------------------------------------------------------
-# (Fashion-)MNIST, downloaded on demand
-
-
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)  # integrity against the published sums, not security
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _download(url: str, target: Path, md5: str, opener: Opener, timeout: float) -> str | None:
-    """Fetch `url` into `target` atomically; return None on success or the reason it failed.
-
-    The bytes go to a temporary file beside the target and are renamed only once the checksum
-    matches, so an interrupted or corrupt download never sits where the loader would trust it.
-    """
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(fd, "wb") as out, opener(url, timeout=timeout) as response:
-            for block in iter(lambda: response.read(1 << 20), b""):
-                digest.update(block)
-                out.write(block)
-        if digest.hexdigest() != md5:
-            return f"{url}: checksum mismatch (md5 {digest.hexdigest()}, expected {md5})"
-        os.replace(tmp, target)
-        return None
-    except (URLError, OSError, HTTPException, ValueError) as exc:  # offline, timeout, cut-off, bad URL
-        return f"{url}: {getattr(exc, 'reason', None) or exc}"
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def fetch_file(
-    name: str,
-    md5: str,
-    mirrors: Sequence[str],
-    cache_dir: Path,
-    *,
-    download: bool = True,
-    opener: Opener = urlopen,
-    timeout: float = 30.0,
-) -> Path:
-    """Return the path of a verified copy of `name`, downloading it from the first mirror that works."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / name
-    problems: list[str] = []
-    if target.exists():
-        if _md5_of(target) == md5:
-            return target
-        target.unlink()  # never train on a corrupt file; fetch it again instead
-        problems.append(f"the cached {target} was corrupt and has been deleted")
-    if not download:
-        problems.append("downloading is switched off")
-    else:
-        for mirror in mirrors:
-            problem = _download(mirror.rstrip("/") + "/" + name, target, md5, opener, timeout)
-            if problem is None:
-                return target
-            problems.append(problem)
-    raise DatasetUnavailable(
-        f"could not get {name}: "
-        + "; ".join(problems or ["no mirror configured"])
-        + f". To use it offline, download {name} yourself and put it in {cache_dir}"
-        " (it is checked against the published MD5), or train on the built-in 'digits' instead."
-    )
+# (Fashion-)MNIST: found where it already is, or downloaded (idx_files.py)
 
 
 def mnist_dataset(
@@ -296,52 +157,58 @@ def mnist_dataset(
     *,
     limit: int | None = None,
     seed: int = 0,
+    split: str = "train",
     mirrors: Mapping[str, Sequence[str]] | None = None,
     checksums: Mapping[str, Mapping[str, str]] | None = None,
+    contents: Mapping[str, Mapping[str, IdxContent]] | None = None,
     opener: Opener = urlopen,
     timeout: float = 30.0,
 ) -> Dataset:
-    """The 60,000 MNIST (kind="mnist") or Fashion-MNIST (kind="fashion") training images, 28x28.
+    """The 60,000 MNIST (kind="mnist") or Fashion-MNIST (kind="fashion") training images, 28x28
+    (split="test": the 10,000 test images).
 
-    Files are cached under `cache_dir` (default ~/.cache/gan_explainer/<kind>) and verified
-    by MD5 on every load. `limit` keeps a random subset (fixed by `seed`) so CPU training stays
-    quick. `mirrors`, `checksums` and `opener` exist so tests can serve files locally.
-    Raises DatasetUnavailable when the files cannot be obtained.
+    The files are looked for in $GAN_EXPLAINER_DATA, in system folders (Debian's
+    dataset-fashion-mnist) and in `cache_dir` (default ~/.cache/gan_explainer/<kind>), checked by
+    their decompressed content, and downloaded into the cache only when no copy checks out (see
+    idx_files.py). `extra["source"]` says where they were found. `limit` keeps a random subset
+    (fixed by `seed`) so CPU training stays quick. `mirrors`, `checksums`, `contents` and `opener`
+    exist so tests can serve files locally. Raises DatasetUnavailable when no copy can be had.
     """
-    mirrors = MNIST_MIRRORS if mirrors is None else mirrors
-    checksums = MNIST_MD5 if checksums is None else checksums
-    if kind not in checksums:
-        raise ValueError(f"unknown MNIST kind {kind!r}; choose one of {sorted(checksums)}")
-    folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / kind
-    images_path, labels_path = (
-        fetch_file(
-            name,
-            checksums[kind][name],
-            mirrors.get(kind, ()),
-            folder,
-            download=download,
-            opener=opener,
-            timeout=timeout,
-        )
-        for name in MNIST_FILES
+    loaded = load_split(
+        kind,
+        split,
+        cache_dir,
+        download,
+        mirrors=mirrors,
+        checksums=checksums,
+        contents=contents,
+        opener=opener,
+        timeout=timeout,
     )
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.ndim != 3 or labels.shape != images.shape[:1]:
-        raise DatasetUnavailable(f"{kind} files disagree: images {images.shape}, labels {labels.shape}")
+    images, labels = loaded.images, loaded.labels
+    total = len(images)
     if limit is not None and limit < len(images):
         if limit < 1:
             raise ValueError(f"limit must be positive, got {limit}")
         keep = np.sort(np.random.default_rng(seed).choice(len(images), size=limit, replace=False))
         images, labels = images[keep], labels[keep]
     title = "MNIST digits" if kind == "mnist" else "Fashion-MNIST clothes"
+    subset = f" (a random {len(images):,} of the {total:,})" if len(images) < total else ""
+    where = loaded.source.describe(kind)
     return Dataset(
         name=kind,
         kind="image",
         shape=(1, *images.shape[1:]),
         data=_to_tensor(images.astype(np.float32) / 255.0),
         labels=labels.astype(np.uint8),
-        description=f"{len(images)} {title}, {images.shape[1]}x{images.shape[2]}.",
-        extra={"class_names": DIGIT_NAMES if kind == "mnist" else FASHION_NAMES},
+        description=f"{len(images):,} {title}{subset}, {images.shape[1]}x{images.shape[2]}, from {where}.",
+        extra={
+            "class_names": DIGIT_NAMES if kind == "mnist" else FASHION_NAMES,
+            "source": where,
+            "source_folder": str(loaded.source.folder),
+            "source_origin": loaded.source.origin,
+            "split": split,
+        },
     )
 
 
@@ -402,11 +269,13 @@ IMAGE_DATASETS = ("digits", "shapes", "mnist", "fashion")
 
 
 def image_dataset(name: str, **options: Any) -> Dataset:
-    """Dispatch by name; `options` go to the loader (e.g. `limit=` for MNIST, `seed=` for shapes)."""
+    """Dispatch by name; `options` go to the loader (e.g. `limit=` for MNIST, `seed=` for shapes).
+    MNIST and Fashion-MNIST default to the MNIST_LIMIT subset the app trains on, so a preset run
+    headless (tests, benchmarks, CLI) sees the same images as in the app."""
     if name == "digits":
         return digits_dataset(**options)
     if name == "shapes":
         return shapes_dataset(**options)
     if name in ("mnist", "fashion"):
-        return mnist_dataset(name, **options)
+        return mnist_dataset(name, **{"limit": MNIST_LIMIT, **options})
     raise ValueError(f"unknown image dataset {name!r}; choose one of {IMAGE_DATASETS}")
