@@ -80,18 +80,20 @@ class Evaluator:
         self._last: tuple[dict[str, Any], dict[str, float]] = ({}, {})
         self._average = False  # set by each evaluate(): which generator it draws and scores
         self._classifier = None
-        if ds.name == "digits":
+        if self._has_classifier():
             from .classifier import ReferenceClassifier
 
-            self._classifier = ReferenceClassifier.load()
+            self._classifier = ReferenceClassifier.for_dataset(ds.name)
+
+    def _has_classifier(self) -> bool:
+        """A labelled data set with a shipped reference classifier (digits, Fashion-MNIST)."""
+        from .classifier import SPECS
+
+        return self.kind == "image" and self.trainer.dataset.name in SPECS
 
     def _metric_fields(self) -> tuple[str, ...]:
         if self.kind == "image":
-            return (
-                ("class_coverage", "mean_confidence", "frechet_distance")
-                if self.trainer.dataset.name == "digits"
-                else ()
-            )
+            return ("class_coverage", "mean_confidence", "frechet_distance") if self._has_classifier() else ()
         fields = ("js_grid", "kl_grid")
         if self.kind == "1d":
             fields += ("js_kde",)  # the smoother estimate the Theory page shows beside its curves
@@ -136,7 +138,9 @@ class Evaluator:
                 # first, so the page's class histogram (the 64 digits on screen) is a slice.
                 r = digits_metrics(images, classifier=self._classifier)
                 shown = r["predicted"][: self.n_fixed]
-                views["class_hist"] = np.bincount(shown, minlength=10).tolist()
+                views["class_hist"] = np.bincount(shown, minlength=self._classifier.n_classes).tolist()
+                views["class_names"] = self._classifier.spec.class_names
+                views["class_noun"] = self._classifier.spec.noun
                 views["class_confidence"] = float(r["confidence"][: self.n_fixed].mean())
                 metrics = {
                     "class_coverage": float(r["class_coverage"]),

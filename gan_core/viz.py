@@ -510,9 +510,14 @@ def multi_run_modes_figure(
 
 
 def class_histogram_figure(
-    class_hist: Sequence[int] | np.ndarray, mean_confidence: float | None = None, coverage: int | None = None
+    class_hist: Sequence[int] | np.ndarray,
+    mean_confidence: float | None = None,
+    coverage: int | None = None,
+    class_names: Sequence[str] | None = None,
+    noun: str = "digit",
 ) -> dict:
-    """Generated digits per class against the uniform share: missing bars are dropped modes."""
+    """Generated samples per class against the uniform share: missing bars are dropped modes.
+    `class_names` label the bars (default 0-9) and `noun` names a sample ("digit", "item")."""
     counts = np.asarray(class_hist if class_hist is not None else np.zeros(10), dtype=np.float64).reshape(-1)
     if counts.size < 10:
         counts = np.concatenate([counts, np.zeros(10 - counts.size)])
@@ -520,13 +525,14 @@ def class_histogram_figure(
     n = float(counts.sum())
     if coverage is None:  # the classifier's rule is stricter (confident predictions only)
         coverage = int(np.sum(counts >= max(1.0, 0.02 * n))) if n > 0 else 0
-    title = f"Generated digits by class: {coverage}/10 covered"
+    title = f"Generated {noun}s by class: {coverage}/10 covered"
     if _finite(mean_confidence):
         title += f", confidence {float(mean_confidence):.2f}"
+    names = [str(c) for c in class_names][:10] if class_names is not None else [str(d) for d in range(10)]
     data = [
         {
             "type": "bar",
-            "x": [str(d) for d in range(10)],
+            "x": names,
             "y": counts,
             "name": "generated",
             "marker": {"color": FAKE},
@@ -535,11 +541,11 @@ def class_histogram_figure(
     ]
     layout = _layout(
         title,
-        "digit (reference classifier)",
+        f"{noun} (reference classifier)",
         "samples",
         "class_hist",
         legend=False,
-        xaxis=_axis("digit (reference classifier)", type="category"),
+        xaxis=_axis(f"{noun} (reference classifier)", type="category"),
         hovermode="closest",
     )
     if n > 0:
@@ -547,8 +553,9 @@ def class_histogram_figure(
     return {"data": data, "layout": layout}
 
 
-def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
-    """Digit classes covered (0-10) and the classifier's confidence over training."""
+def digits_quality_figure(metric_history: dict[str, np.ndarray], noun: str = "digit") -> dict:
+    """Classes covered (0-10) and the reference classifier's confidence over training; `noun`
+    names a sample ("digit", "item")."""
     xc, cov = _series(metric_history, "class_coverage", False)
     xm, conf = _series(metric_history, "mean_confidence", False)
     data = [
@@ -556,7 +563,7 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
         _line(xm, conf, "mean confidence", QUALITY, dash="dash", width=2.0, yaxis="y2"),
     ]
     layout = _layout(
-        "Digit classes covered and classifier confidence",
+        f"{noun.capitalize()} classes covered and classifier confidence",
         "training step",
         "classes covered",
         "digits_quality",
@@ -564,7 +571,7 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
         yaxis2=_axis("confidence", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
     )
     layout["margin"]["r"] = 64
-    _with_lines(layout, _hline(10, "all 10 digits", label_side="left"))
+    _with_lines(layout, _hline(10, f"all 10 {noun}s" if noun == "digit" else "all 10 classes", label_side="left"))
     return {"data": data, "layout": layout}
 
 

@@ -578,3 +578,12 @@ def test_trusted_figure_does_not_modify_the_dict():
     before = json.dumps(fig, cls=PlotlyJSONEncoder)
     _streamlit_spec(viz.trusted_figure(fig))
     assert json.dumps(fig, cls=PlotlyJSONEncoder) == before
+
+
+def test_class_histogram_names_the_classes_of_its_data_set():
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    fig = viz.class_histogram_figure([3] * 10, 0.85, class_names=names, noun="item")
+    assert list(fig["data"][0]["x"]) == names
+    assert title_of(fig).startswith("Generated items by class") and "item" in fig["layout"]["xaxis"]["title"]["text"]
+    assert list(viz.class_histogram_figure([3] * 10)["data"][0]["x"]) == [str(d) for d in range(10)]
+    assert title_of(viz.digits_quality_figure(make_metric_history(5), noun="item")).startswith("Item classes")
