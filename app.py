@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 from gan_core.runner import live_training_threads
 from gan_core.scheduler import default_scheduler
 from ui.controls import hyperparameter_controls, live, run_buttons, status_messages, status_text
+from ui.images import preset_missing_reason
 from ui.pages import BY_URL, PAGES, PageInfo
 from ui.state import WAITING_REFRESH_SECONDS, load_preset, run_for, session_runs
 from ui.urls import apply_query_params
@@ -25,18 +27,32 @@ def sidebar(page: PageInfo) -> None:
     st.subheader("Training")
     if page.preset_choices and len(page.slots) == 1:
         current = session_runs().presets.get(slot, page.presets[0])
+        # Presets whose data is not on this computer (Fashion-MNIST without its files) are left out
+        # and named below, with what to do: choosing one could only fail.
+        missing = {n: reason for n in page.preset_choices if (reason := preset_missing_reason(n))}
+        choices = [n for n in page.preset_choices if n not in missing]
         choice = st.selectbox(
             "Preset",
-            page.preset_choices,
-            index=page.preset_choices.index(current) if current in page.preset_choices else 0,
+            choices,
+            index=choices.index(current) if current in choices else 0,
             format_func=lambda n: f"{n} — {PRESETS[n].summary}",
             key=f"{slot}:preset-picker",
         )
+        if missing:
+            st.caption(
+                f"Also here once Fashion-MNIST is on this computer: {', '.join(missing)}. "
+                "`sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu) installs it offline for every "
+                "user; or use the Image GAN page's **Train on** switch to download it."
+            )
         if choice != current:
             was_active = runs[0].snapshot().is_active
-            load_preset(slot, choice, start=was_active)
-            st.query_params["preset"] = choice
-            st.rerun()
+            try:
+                load_preset(slot, choice, start=was_active)
+            except DatasetUnavailable as exc:  # its files vanished since the list was made
+                st.error(f"Cannot load {choice}: {exc}", icon="⚠️")
+            else:
+                st.query_params["preset"] = choice
+                st.rerun()
     run_buttons(runs, slot)
 
     def status() -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 from gan_core import checkpoint, viz
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
+from gan_core.presets import PRESETS
 from gan_core.runner import Snapshot, TrainingRun
 from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
 from ui.charts import live_chart
@@ -14,22 +15,24 @@ from ui.controls import live
 from ui.images import (
     download_dataset,
     history_csv,
+    missing_reason,
     sample_grid_png,
     shared_dataset,
     show_grid,
     timeline_gif_bytes,
     what_to_notice,
 )
-from ui.state import run_for
+from ui.state import load_preset, run_for, session_runs
 
 SLOT = "images"
 DATASET_LABELS = {
     "digits": "✍️ Digits 8×8 (built in)",
     "shapes": "🔷 Shapes 16×16 (built in)",
-    "mnist": "🔢 MNIST 28×28 (download)",
-    "fashion": "👕 Fashion-MNIST 28×28 (download)",
+    "mnist": "🔢 MNIST 28×28",
+    "fashion": "👕 Fashion-MNIST 28×28",
     "custom-images": "📁 Your own images",
 }
+FILE_DATASETS = ("mnist", "fashion")  # found on this computer, or downloaded once
 NAMES = {
     "digits": "digits",
     "shapes": "shapes",
@@ -55,6 +58,21 @@ def _reset_with(run: TrainingRun, name: str, dataset) -> None:
         run.start()
 
 
+def _train_on(run: TrainingRun, name: str, dataset) -> None:
+    """Train on `name` from step 0. Where a preset for that data exists (digits, fashion; keeping a
+    `-collapse` choice) it is loaded, so the network suits the data and the sidebar's preset
+    matches; otherwise the settings stay and only the data changes."""
+    preset = session_runs().presets.get(SLOT, "")
+    for candidate in ([f"{name}-collapse"] if preset.endswith("-collapse") else []) + [name]:
+        if candidate in PRESETS:
+            load_preset(SLOT, candidate, start=run.snapshot().is_active)
+            # The sidebar's picker (app.py) would otherwise come back with its old value and switch back.
+            st.session_state[f"{SLOT}:preset-picker"] = candidate
+            st.session_state[KEY_DATASET] = name
+            return
+    _reset_with(run, name, dataset)
+
+
 def _switch_dataset(run: TrainingRun) -> None:
     name = st.session_state[KEY_DATASET]
     st.session_state.pop(KEY_NOTICE, None)
@@ -67,7 +85,7 @@ def _switch_dataset(run: TrainingRun) -> None:
         st.session_state[KEY_MISSING] = name
         st.session_state[KEY_DATASET] = run.snapshot().dataset_name  # the run did not change
         return
-    _reset_with(run, name, dataset)
+    _train_on(run, name, dataset)
 
 
 def _download(run: TrainingRun, name: str) -> None:
@@ -78,7 +96,7 @@ def _download(run: TrainingRun, name: str) -> None:
         return
     st.session_state.pop(KEY_MISSING, None)
     st.session_state[KEY_DATASET] = name
-    _reset_with(run, name, dataset)
+    _train_on(run, name, dataset)
 
 
 def _use_uploads(run: TrainingRun) -> None:
@@ -134,32 +152,54 @@ st.markdown(
     "A GAN learns to draw by playing a game. The **generator G** turns random noise *z* into an "
     "image; the **discriminator D** sees real images and G's fakes and learns to tell them apart; "
     "G learns from D's verdict how to make its fakes more convincing. Neither is ever shown what a "
-    "digit *is*. Here a small convolutional GAN (DCGAN) trains live on this computer: press "
-    "**▶ Start** in the sidebar and watch the same 64 noise vectors turn into handwriting."
+    "digit or a shirt *is*. Here a small convolutional GAN (DCGAN) trains live on this computer: press "
+    "**▶ Start** in the sidebar and watch the same 64 noise vectors turn into handwriting or clothes."
 )
 
 if KEY_DATASET not in st.session_state:
     st.session_state[KEY_DATASET] = run.snapshot().dataset_name
+
+
+def _dataset_label(name: str) -> str:
+    if name in FILE_DATASETS:
+        return DATASET_LABELS[name] + (" (download)" if missing_reason(name) else " (on this computer)")
+    return DATASET_LABELS[name]
+
+
 st.radio(
     "Train on",
     list(DATASET_LABELS),
-    format_func=DATASET_LABELS.get,
+    format_func=_dataset_label,
     horizontal=True,
     key=KEY_DATASET,
     on_change=_switch_dataset,
     args=(run,),
-    help="Switching starts a fresh run; the network is sized to the images (8, 16 or 28 px).",
+    help="Switching starts a fresh run (with the data's preset where there is one: digits, Fashion-MNIST); "
+    "the network is sized to the images (8, 16 or 28 px).",
 )
+# Where the images come from: built in, a system package (Debian's dataset-fashion-mnist), a folder…
+st.caption(f"Training on {run.snapshot().dataset_description}")
 
 missing = st.session_state.get(KEY_MISSING)
 if missing:
+    debian = (
+        " On Debian or Ubuntu, `sudo apt-get install dataset-fashion-mnist` installs it for every user, offline "
+        "from then on; the app finds it in `/usr/share/datasets/fashion-mnist/`."
+        if missing == "fashion"
+        else ""
+    )
     st.info(
-        f"**{NAMES[missing]} is not on this computer yet.** It is downloaded once (about 10 MB) and "
-        "then works offline. Without internet, copy the files `train-images-idx3-ubyte.gz` and "
-        f"`train-labels-idx1-ubyte.gz` into `~/.cache/gan_explainer/{missing}/` — or keep training on "
-        "the built-in digits or shapes.",
+        f"**{NAMES[missing]} is not on this computer yet.**{debian} It can also be downloaded once (about "
+        "30 MB) and then works offline. Without internet, copy the original files `train-images-idx3-ubyte.gz` "
+        f"and `train-labels-idx1-ubyte.gz` (gzipped or not) into `~/.cache/gan_explainer/{missing}/`, or into "
+        f"a folder `{missing}/` inside the folder named by `$GAN_EXPLAINER_DATA` — or keep training on the "
+        "built-in digits or shapes.",
         icon="📦",
     )
+    reason = missing_reason(missing)
+    if reason:
+        with st.expander("Where the app looked"):
+            st.text(reason)
     st.button(f"⬇ Download {NAMES[missing]} now", key=f"{SLOT}:btn:download", on_click=_download, args=(run, missing))
 
 if st.session_state[KEY_DATASET] == "custom-images":
@@ -214,15 +254,21 @@ def live_view() -> None:
     live_chart(viz.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
     live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
     if "class_hist" in snap.views:
-        # The reference classifier's verdict on exactly the 64 digits in the grid above,
+        # The reference classifier's verdict on exactly the 64 samples in the grid above,
         # computed by the training thread with the rest of the evaluation (not here).
         hist_col, quality_col = st.columns(2)
+        noun = snap.views.get("class_noun", "digit")
         live_chart(
-            viz.class_histogram_figure(snap.views["class_hist"], snap.views["class_confidence"]),
+            viz.class_histogram_figure(
+                snap.views["class_hist"],
+                snap.views["class_confidence"],
+                class_names=snap.views.get("class_names"),
+                noun=noun,
+            ),
             f"{SLOT}:chart:classes",
             hist_col,
         )
-        live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
+        live_chart(viz.digits_quality_figure(snap.metric_history, noun=noun), f"{SLOT}:chart:quality", quality_col)
 
 
 live([run], live_view)
@@ -326,7 +372,8 @@ what_to_notice(
         "the goal, not a broken discriminator.",
         "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
         "loss goes up. Read the samples, not the loss.",
-        "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "
-        "modes G dropped; pick the *digits-collapse* preset in the sidebar to see mode collapse happen.",
+        "**Class histogram (digits, Fashion-MNIST):** a fixed classifier, trained on the real images, sorts "
+        "the 64 samples. Missing bars are modes G dropped; pick the *digits-collapse* or *fashion-collapse* "
+        "preset in the sidebar to see mode collapse happen.",
     ]
 )

@@ -52,6 +52,26 @@ _HEALTHY = dict(
     g_ema=0.99,
 )
 
+# Fashion-MNIST (28x28, Debian's dataset-fashion-mnist): a DCGAN sized for one CPU core. Tuning notes
+# and the time-to-quality table are in BENCHMARKS.md ("Fashion-MNIST in a minute").
+_FASHION = dict(
+    dataset="fashion",
+    model="dcgan",
+    noise_dim=32,
+    g_width=64,
+    d_width=64,
+    activation="relu",
+    loss="nonsaturating",
+    lr_g=1e-3,
+    lr_d=5e-4,
+    beta1=0.5,
+    batch_size=64,
+    batchnorm=True,
+    g_ema=0.99,
+)
+_FASHION_STEPS = 2000
+_FASHION_COLLAPSE = dict(batchnorm=False, lr_d=2e-4, g_ema=0.0, steps=1000)
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -210,6 +230,21 @@ PRESETS: dict[str, Preset] = {
                 g_ema=0.0,
                 steps=2000,
             ),
+        ),
+        Preset(
+            "fashion",
+            "Images: 28×28 Fashion-MNIST clothes, fast small DCGAN",
+            "Grey smudges become silhouettes within seconds, then trousers, shoes, bags and shirts of every "
+            "class. The classifier's histogram fills up; its confidence climbs as the outlines sharpen.",
+            TrainConfig(**_FASHION, steps=_FASHION_STEPS),
+        ),
+        Preset(
+            "fashion-collapse",
+            "Images: Fashion-MNIST with a generator that collapses",
+            "The grid fills with copies of one or two garments: the variety is gone. G has no batch norm and "
+            "D learns more slowly than in the healthy fashion preset: G finds a shape this D calls real and "
+            "puts every sample there.",
+            TrainConfig(**{**_FASHION, **_FASHION_COLLAPSE}),
         ),
     ]
 }

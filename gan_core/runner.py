@@ -130,6 +130,7 @@ class Snapshot:
     last_phase: str  # "d", "g" or "both": what the most recent update trained
     has_checkpoint: bool
     wall_time: float = 0.0  # seconds spent training
+    dataset_description: str = ""  # what the run trains on and, for files, where they were found
     created: float = field(default_factory=time.monotonic)
 
     @property
@@ -634,4 +635,5 @@ class TrainingRun:
             last_phase=self._last_phase,
             has_checkpoint=self._last_good is not None,
             wall_time=self._wall,
+            dataset_description=trainer.dataset.description,
         )

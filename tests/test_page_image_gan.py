@@ -159,3 +159,94 @@ def test_what_to_notice_says_what_the_accuracy_chart_shows(at):
     assert abs(acc[0] - 0.5) < 0.15  # the first step: D untrained
     assert acc[20:200].max() > 0.7  # the climb
     assert acc[300:].mean() < acc[20:200].max() - 0.1  # and back down
+
+
+# --- Fashion-MNIST: found where Debian installs it, or explained when it is not there -----------
+
+
+def sidebar_presets(at) -> list[str]:
+    """The preset names the sidebar offers (its options read "name — summary")."""
+    return [option.split(" — ")[0] for option in at.sidebar.selectbox(key="images:preset-picker").options]
+
+
+@pytest.fixture
+def no_fashion_files(monkeypatch, tmp_path):
+    """A laptop without the Debian package: no system folder, no $GAN_EXPLAINER_DATA, an empty cache
+    (the `at` fixture's HOME). The server-wide caches forget what they found, before and after."""
+    from gan_core.data import idx_files
+    from ui.images import missing_reason, shared_dataset
+
+    monkeypatch.setattr(idx_files, "SYSTEM_DIRS", {"mnist": (), "fashion": ()})
+    monkeypatch.delenv(idx_files.DATA_ENV, raising=False)
+    shared_dataset.clear()
+    missing_reason.clear()
+    yield
+    shared_dataset.clear()
+    missing_reason.clear()
+
+
+def test_fashion_presets_train_on_the_debian_files(at, fashion_mnist):
+    assert {"fashion", "fashion-collapse"} <= set(sidebar_presets(at))
+    at.sidebar.selectbox(key="images:preset-picker").set_value("fashion").run()
+    assert not at.exception
+    run = session_run(at, "images")
+    snap = run.snapshot()
+    assert snap.dataset_name == "fashion" and snap.config == PRESETS["fashion"].config
+    assert snap.samples.shape == (64, 28, 28)
+    assert at.radio(key="images:dataset").value == "fashion"
+    source = fashion_mnist.extra["source"]
+    assert source in texts(at) and "Fashion-MNIST clothes" in texts(at)  # where the data was found
+    for _ in range(3):
+        run.step_once("both")
+    at.run()
+    figures = chart_figures(at)
+    assert len(figures) == 4  # losses, D accuracy, class histogram, quality
+    hist = next(f for key, f in figures.items() if key.endswith("chart:classes"))
+    assert list(hist["data"][0]["x"]) == [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
+    assert "item" in hist["layout"]["title"]["text"]
+    assert timeline_gif_bytes(run.snapshot()).startswith(b"GIF89a")
+
+
+def test_switching_the_data_to_fashion_loads_its_preset(at, fashion_mnist):
+    at.radio(key="images:dataset").set_value("fashion").run()
+    assert not at.exception
+    snap = session_run(at, "images").snapshot()
+    assert snap.dataset_name == "fashion" and snap.config == PRESETS["fashion"].config
+    assert at.sidebar.selectbox(key="images:preset-picker").value == "fashion"
+
+
+def test_without_fashion_files_the_presets_are_explained_not_offered(no_fashion_files, at):
+    assert "fashion" not in sidebar_presets(at) and "digits-collapse" in sidebar_presets(at)
+    sidebar_text = " ".join(str(c.value) for c in at.sidebar.caption)
+    assert "fashion, fashion-collapse" in sidebar_text and "apt-get install dataset-fashion-mnist" in sidebar_text
+    at.radio(key="images:dataset").set_value("fashion").run()
+    assert not at.exception
+    assert "Fashion-MNIST is not on this computer yet" in texts(at) and "dataset-fashion-mnist" in texts(at)
+    assert session_run(at, "images").snapshot().dataset_name == "digits"
+
+
+def test_a_link_to_the_fashion_preset_without_its_files_says_so(no_fashion_files, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    from apptest_utils import ROOT, TIMEOUT
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    app.query_params["preset"] = "fashion"
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "not on this computer" in warnings and "dataset-fashion-mnist" in warnings
+    assert session_run(app, "images").snapshot().dataset_name == "digits"
+    session_run(app, "images").stop()

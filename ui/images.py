@@ -28,11 +28,13 @@ from gan_core import imaging
 from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
-from gan_core.data.images import assets_dir, image_dataset
+from gan_core.data.images import MNIST_LIMIT, DatasetUnavailable, assets_dir, image_dataset
 from gan_core.runner import COUNTER_FIELDS, Snapshot
 
-PRETRAINED_FILE = "digits_generator.pt"
-MNIST_LIMIT = 10_000  # a random 10k of the 60k: plenty for a CPU GAN, 31 MB instead of 188 MB
+# The generators shipped for the Latent space page (scripts/make_pretrained.py), by data set.
+PRETRAINED_FILES = {"digits": "digits_generator.pt", "fashion": "fashion_generator.pt"}
+PRETRAINED_FILE = PRETRAINED_FILES["digits"]
+FILE_DATASETS = ("mnist", "fashion")  # read from files found on this computer (or downloaded)
 STRIP_WIDTH = 1100  # a strip of frames fills the wide layout's main column
 GRID_WIDTH = 460  # two sample grids side by side, and the title above them, fit a 1600x900 projector
 
@@ -83,25 +85,55 @@ def show_strip(
 @st.cache_resource(show_spinner=False, max_entries=8)
 def shared_dataset(name: str) -> Dataset:
     """A built-in data set, loaded once per server and shared read-only by every session's runs
-    (60 students on MNIST would otherwise hold 60 copies). MNIST / Fashion-MNIST are only read
-    from the local cache here; `download_dataset` fetches them. Failures are not cached."""
-    if name in ("mnist", "fashion"):
+    (60 students on MNIST would otherwise hold 60 copies). MNIST / Fashion-MNIST are read from
+    where they already are (a system package, $GAN_EXPLAINER_DATA, the cache), never downloaded
+    here; `download_dataset` fetches them. Failures are not cached."""
+    if name in FILE_DATASETS:
         return image_dataset(name, download=False, limit=MNIST_LIMIT)
     return get_dataset(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=60)
+def missing_reason(name: str) -> str | None:
+    """None when `name` can be trained on here, else why not (DatasetUnavailable's message).
+    Remembered for a minute, so a page that asks on every rerun does not re-read a broken copy;
+    `download_dataset` forgets it."""
+    try:
+        shared_dataset(name)
+    except DatasetUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def preset_missing_reason(preset: str) -> str | None:
+    """None when `preset`'s data can be trained on here, else why not."""
+    from gan_core.presets import get_preset
+
+    dataset = get_preset(preset).config.dataset
+    return missing_reason(dataset) if dataset in FILE_DATASETS else None
+
+
+def dataset_for(config: TrainConfig) -> Dataset | None:
+    """The shared copy of a file data set a config trains on (None: the run loads its own, cheap
+    data). Raises DatasetUnavailable when the files are not on this computer: the app never
+    downloads behind a student's back."""
+    return shared_dataset(config.dataset) if config.dataset in FILE_DATASETS else None
 
 
 def download_dataset(name: str, timeout: float = 15.0) -> Dataset:
     """Fetch MNIST / Fashion-MNIST into the local cache (raises DatasetUnavailable offline)."""
     image_dataset(name, download=True, limit=MNIST_LIMIT, timeout=timeout)
     shared_dataset.clear()
+    missing_reason.clear()
     return shared_dataset(name)
 
 
-@st.cache_resource(show_spinner=False)
-def pretrained_generator() -> tuple[TrainConfig, torch.nn.Module, int]:
-    """The shipped digits generator (config, frozen G, training steps): loaded once per server.
-    Safe to share: it is in eval mode, without gradients, and only ever run forward."""
-    state = load_checkpoint(assets_dir() / PRETRAINED_FILE)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def pretrained_generator(dataset: str = "digits") -> tuple[TrainConfig, torch.nn.Module, int]:
+    """A shipped generator (config, frozen G, training steps) for `dataset` ("digits", "fashion"):
+    loaded once per server. Safe to share: it is in eval mode, without gradients, and only ever
+    run forward."""
+    state = load_checkpoint(assets_dir() / PRETRAINED_FILES[dataset])
     cfg, generator = generator_from_checkpoint(state)
     return cfg, generator, int(state.get("step", 0))
 

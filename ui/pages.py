@@ -18,6 +18,10 @@ class PageInfo:
     slot_labels: tuple[str, ...] = ()  # how the sidebar names each run when a page has several
 
 
+# The image pages' presets. The Fashion-MNIST ones are offered only where its files are on the
+# computer (app.py's sidebar asks ui.images.preset_missing_reason and says what to do otherwise).
+IMAGE_PRESETS = ("digits", "digits-collapse", "fashion", "fashion-collapse")
+
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
         "app_pages/overview.py",
@@ -39,7 +43,13 @@ PAGES: tuple[PageInfo, ...] = (
         ("ring8", "ring8-collapse", "grid25", "grid25-collapse", "spiral"),
     ),
     PageInfo(
-        "app_pages/image_gan.py", "Image GAN", "🖼️", "image-gan", ("images",), ("digits",), ("digits", "digits-collapse")
+        "app_pages/image_gan.py",
+        "Image GAN",
+        "🖼️",
+        "image-gan",
+        ("images",),
+        ("digits",),
+        IMAGE_PRESETS,
     ),
     PageInfo(
         "app_pages/latent_space.py",
@@ -48,7 +58,7 @@ PAGES: tuple[PageInfo, ...] = (
         "latent-space",
         ("images",),
         ("digits",),
-        ("digits", "digits-collapse"),
+        IMAGE_PRESETS,
     ),
     PageInfo(
         "app_pages/mode_collapse.py",

@@ -20,6 +20,8 @@ from gan_core.data import Dataset
 from gan_core.presets import get_preset
 from gan_core.runner import TrainingRun
 
+from .images import dataset_for
+
 LIVE_REFRESH_SECONDS = 0.5  # 2 refreshes/s: smooth enough to watch, cheap enough to train
 # A run waiting for a training slot: only its queue position changes. Measured with 30 sessions
 # on 2 cores: 28 waiting pages rerunning every chart twice a second held the GIL so long that
@@ -94,22 +96,26 @@ def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> TrainingR
 
     def make() -> TrainingRun:
         runs.presets[slot] = preset
-        return TrainingRun(get_preset(preset).config, dataset)
+        config = get_preset(preset).config
+        return TrainingRun(config, dataset if dataset is not None else dataset_for(config))
 
     return runs.get(slot, make)
 
 
 def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> TrainingRun:
-    """Replace the slot's run with a fresh run of `preset` (a one-click preset button)."""
+    """Replace the slot's run with a fresh run of `preset` (a one-click preset button). A preset on
+    a file data set (Fashion-MNIST) raises DatasetUnavailable, and changes nothing, when its files
+    are not on this computer."""
     runs = session_runs()
     cfg: TrainConfig = get_preset(preset).config
     if overrides:
         cfg = cfg.replace(**overrides)
+    dataset = dataset_for(cfg)
     run = runs.runs.get(slot)
     if run is None:
-        run = runs.get(slot, lambda: TrainingRun(cfg))
+        run = runs.get(slot, lambda: TrainingRun(cfg, dataset))
     else:
-        run.reset(cfg)
+        run.reset(cfg, dataset)
     runs.presets[slot] = preset
     clear_widget_state(slot)
     if start:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gan_core.config import LIVE_FIELDS
+from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 
 from .pages import PageInfo
@@ -33,7 +34,13 @@ def apply_query_params(page: PageInfo) -> list[str]:
     if preset is not None:
         if preset in PRESETS:
             if session_runs().presets.get(slot) != preset:  # the sidebar picker already loaded it
-                load_preset(slot, preset)
+                try:
+                    load_preset(slot, preset)
+                except DatasetUnavailable as exc:
+                    messages.append(
+                        f"The link asks for preset “{preset}”, but its data is not on this computer; "
+                        f"showing {session_runs().presets.get(slot, page.presets[0])} instead. {exc}"
+                    )
         else:
             messages.append(
                 f"The link asks for preset “{preset}”, which does not exist; "
