@@ -47,6 +47,25 @@ def test_dcgan_uses_transposed_convolutions_and_a_convolutional_discriminator():
     assert d(x).shape == (6,)
 
 
+def test_dcgan_discriminator_has_as_many_strided_convolutions_as_d_layers():
+    """28x28 -> 14 -> 7 -> 4 with d_layers=3 (the fashion preset's D); d_layers=2 (every earlier
+    preset and checkpoint) builds the very same module as before, so old checkpoints load."""
+    cfg = TrainConfig(dataset="fashion", model="dcgan", d_width=64, d_layers=3)
+    d = build_models(cfg, (1, 28, 28))[1]
+    convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs] == [(1, 32, 4), (32, 64, 4), (64, 128, 3)]
+    sides, h = [], torch.zeros(2, 1, 28, 28)
+    for layer in d.conv:
+        h = layer(h)
+        if isinstance(layer, nn.Conv2d):
+            sides.append(h.shape[-1])
+    assert sides == [14, 7, 4] and d.head.in_features == 128 * 4 * 4
+    two = build_models(cfg.replace(d_layers=2), (1, 28, 28))[1]
+    assert list(two.state_dict()) == ["conv.0.weight", "conv.0.bias", "conv.2.weight", "conv.2.bias", "head.weight",
+                                      "head.bias"]  # fmt: skip
+    assert two.head.in_features == 64 * 7 * 7
+
+
 def test_dcgan_rejects_shapes_it_cannot_build():
     cfg = TrainConfig(dataset="digits", model="dcgan")
     with pytest.raises(ValueError, match="square"):
