@@ -14,9 +14,11 @@ from ui.state import run_for
 SLOT = "images"
 SOURCES = {
     "pretrained": "📦 Pretrained digits generator (ready at once)",
+    "pretrained-fashion": "👕 Pretrained Fashion-MNIST generator (ready at once)",
     "run": "🏃 The Image GAN run (live)",
     "upload": "📂 A checkpoint you saved",
 }
+PRETRAINED = {"pretrained": "digits", "pretrained-fashion": "fashion"}  # source -> shipped generator
 KEY_SOURCE = "latent:source"
 KEY_UPLOAD = "latent:checkpoint-file"
 KEY_UPLOADED = "latent:uploaded"  # (config, frozen generator, step, file name)
@@ -75,9 +77,14 @@ if source == "upload":
         st.info("Save a checkpoint on the Image GAN page (💾 Save, load and export), then drop it here.", icon="📂")
         st.stop()
 
-if source == "pretrained":
-    config, _, trained_steps = pretrained_generator()
-    st.caption(f"A DCGAN trained on the built-in 8×8 digits for {trained_steps:,} steps, shipped with the app.")
+if source in PRETRAINED:
+    config, _, trained_steps = pretrained_generator(PRETRAINED[source])
+    st.caption(
+        f"A DCGAN trained on the built-in 8×8 digits for {trained_steps:,} steps, shipped with the app."
+        if source == "pretrained"
+        else f"A DCGAN trained on 28×28 Fashion-MNIST clothes for {trained_steps:,} steps, shipped with the app "
+        "(it needs no data on this computer)."
+    )
 elif source == "upload":
     config, _, trained_steps, name = st.session_state[KEY_UPLOADED]
     st.caption(f"{name}: trained on {config.dataset} for {trained_steps:,} step{'' if trained_steps == 1 else 's'}.")
@@ -97,8 +104,8 @@ intro.markdown(INTRO.format(noise=f"for this generator {latent.describe_noise(di
 
 def current_generator():
     """The frozen generator being explored (a fresh copy of the run's G on every refresh)."""
-    if source == "pretrained":
-        return pretrained_generator()[1]
+    if source in PRETRAINED:
+        return pretrained_generator(PRETRAINED[source])[1]
     if source == "upload":
         return st.session_state[KEY_UPLOADED][1]
     return run.generator_copy()  # a frozen copy: exploring never touches the training G

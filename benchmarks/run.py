@@ -7,6 +7,7 @@ BENCHMARKS.md for what each benchmark measures and the targets.
     engine          Trainer.step() vs a plain PyTorch loop, same G/D, alternating blocks
     streaming       steps/s while headless Chromium shows each live page / headless steps/s
     quality         seconds and steps until ring8 / grid25 / digits reach their goals
+    fashion         Fashion-MNIST: the fashion preset (as the app trains) vs the tutorial DCGAN, time to quality
     responsiveness  ▶ Start → moving picture; lr slider → trainer (in the browser)
     memory          server RSS over 10 minutes of training with a browser attached
 
@@ -26,7 +27,7 @@ from typing import Any
 
 from .common import DEFAULT_OUT, load_average, log, machine_info, write_json
 
-ALL = ("engine", "streaming", "quality", "responsiveness", "memory")
+ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory")
 NEEDS_BROWSER = {"streaming", "responsiveness", "memory"}
 
 
@@ -49,6 +50,10 @@ def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) 
         from . import quality
 
         return quality.run(quick=quick)
+    if name == "fashion":
+        from . import fashion
+
+        return fashion.run(quick=quick)
     if name == "streaming":
         from . import streaming
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from benchmarks.engine import engine_configs, make_contestants, measure_config
@@ -47,3 +48,24 @@ def test_engine_is_at_least_as_fast_as_the_plain_pytorch_loop(name):
         f"{name}: Trainer.step() does {r['ours_steps_per_cpu_s']:.0f} steps per CPU second, the plain loop "
         f"{r['ref_steps_per_cpu_s']:.0f} (ratio {r['cpu_ratio']:.2f} < {ENGINE_MIN_RATIO})"
     )
+
+
+def test_the_plain_dcgan_is_the_tutorials_shape_and_learns():
+    """benchmarks/fashion.py's yardstick: the tutorial's networks scaled to 28x28, its init, its loop."""
+    import torch
+
+    from benchmarks.plain_dcgan import BATCH, NZ, PlainDCGAN
+    from gan_core.data.images import images_from_arrays
+
+    data = images_from_arrays(np.random.default_rng(0).integers(0, 256, (256, 28, 28)).astype(np.uint8), "noise")
+    plain = PlainDCGAN(data, seed=0)
+    convs = [m for m in plain.netG.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    shapes = [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs]
+    assert shapes == [(NZ, 256, 7), (256, 128, 4), (128, 1, 4)]
+    assert plain.generate(torch.randn(3, NZ)).shape == (3, 1, 28, 28)
+    assert plain.netD(torch.zeros(BATCH, 1, 28, 28)).shape == (BATCH,)
+    before = [p.clone() for p in plain.netG.parameters()]
+    losses = plain.step()
+    assert all(math.isfinite(x) for x in losses) and plain.steps == 1
+    assert all(not torch.equal(a, b) for a, b in zip(before, plain.netG.parameters()) if a.ndim > 1)
+    assert plain.netG.training  # generate() puts it back in training mode

@@ -122,3 +122,14 @@ def test_texts_follow_the_generators_own_noise(at):
     assert "radius ≈ √(12/3) = 2.0" in text and "Gaussian noise in" not in text
     assert at.slider(key="latent:walk-range:uniform").value == 1.0  # the walk stays in the noise's range
     assert at.slider(key="latent:plane-extent:uniform").value == 1.0
+
+
+def test_pretrained_fashion_generator_shows_clothes_with_no_training(at):
+    digits_urls = urls(at)
+    at.radio(key="latent:source").set_value("pretrained-fashion").run()
+    assert not at.exception
+    assert len(at.image) == 8 and urls(at)[0] != digits_urls[0]
+    assert "trained on 28×28 Fashion-MNIST clothes" in " ".join(c.value for c in at.caption)
+    assert session_run(at, "images").snapshot().step == 0  # nothing trained to get here
+    at.slider(key="latent:t").set_value(1.0).run()  # the walk works on it as on the digits
+    assert not at.exception and urls(at)[1] == urls(at)[3]
