@@ -214,10 +214,9 @@ class Evaluator:
         real = self.real[:n].to(trainer.device)
         fake = trainer.generate(self.eval_noise[:n])
         s_real, s_fake = d(real).float(), d(fake).float()
-        if loss.probabilistic:
-            on_real, on_fake = torch.sigmoid(s_real).mean(), torch.sigmoid(s_fake).mean()
-        else:
-            on_real, on_fake = s_real.mean(), s_fake.mean()
+        spread = d.batch_spread(fake)
+        mean = (lambda s: torch.sigmoid(s).mean()) if loss.probabilistic else (lambda s: s.mean())
+        on_real, on_fake = mean(s_real), mean(s_fake)
         centre = loss.decision_point
         if centre is None:  # a Wasserstein critic: the midpoint, as its accuracy counts
             centre = float((on_real + on_fake) / 2)
@@ -227,7 +226,11 @@ class Evaluator:
             "probabilistic": loss.probabilistic,
             "batch_size": n,
         }
-        return verdicts, d.batch_spread(fake), centre
+        if spread is not None:
+            # What the map shows at the real points: the same real points scored as if they came in
+            # G's batch. It differs from "real" by what D reads from a batch's spread alone.
+            verdicts["real_in_fake_batch"] = float(mean(d(real, spread=spread).float()))
+        return verdicts, spread, centre
 
     @torch.no_grad()
     def _views_1d(self, points: np.ndarray) -> dict[str, Any]:

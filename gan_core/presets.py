@@ -101,11 +101,12 @@ PRESETS: dict[str, Preset] = {
             "around the tight modes instead of settling on them.",
             # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
             # steps). With a constant lr 1e-3 G itself never settles: at step 3,000 its samples jitter
-            # around all 8 modes with only 8-72 % high quality (seeds 0-5, AMD EPYC; its weight average
-            # showed 84-91 %). Halving the rates every 1,500 steps lets G itself settle: 8/8 modes and
-            # 83-88 % HQ on seeds 0-5 at step 6,000 (benchmarks/seeds.py, BENCHMARKS.md). Tried and
-            # dropped: lr 2e-4 or 3e-4 constant (10,000 steps for 80-86 %), beta1 0.9, TTUR lr_g < lr_d
-            # (modes left empty), faster decays (halflife 500-1,000: G froze before it sharpened).
+            # around all 8 modes with only 8-72 % high quality (seeds 0-5, AMD EPYC). The rates halve
+            # every 1,500 steps (a staircase): at step 6,000 G itself has 8/8 modes (8/8 strict) and
+            # 89-92 % HQ on seeds 0-5 of an Intel Xeon; the smooth decay it replaced gave 83-88 % there
+            # and on AMD EPYC (benchmarks/seeds.py, BENCHMARKS.md). Tried and dropped: lr 2e-4 or 3e-4
+            # constant (10,000 steps for 80-86 %), beta1 0.9, TTUR lr_g < lr_d (modes left empty),
+            # faster decays (halflife 500-1,000: G froze before it sharpened).
             TrainConfig(dataset="ring8", steps=6000, minibatch_std=True, lr_halflife=1500, **_HEALTHY),
         ),
         Preset(
@@ -119,7 +120,9 @@ PRESETS: dict[str, Preset] = {
             "grid25",
             "2D: 25 Gaussians on a grid, healthy training",
             "Harder than the ring: watch the modes fill in one after another. D also sees each "
-            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed.",
+            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed. The learning "
+            "rates halve every 3,000 steps, so G's points settle onto the small modes instead of jittering "
+            "around them.",
             TrainConfig(
                 dataset="grid25",
                 g_layers=3,
@@ -128,15 +131,18 @@ PRESETS: dict[str, Preset] = {
                 d_width=256,
                 activation="relu",
                 loss="nonsaturating",
-                lr_g=5e-4,
-                lr_d=5e-4,
+                # lr 1e-3 halved every 3,000 steps: G itself (not its weight average) covers 25/25
+                # (strict 24-25) with 87-91 % HQ at step 9,000 on seeds 0-5 of an Intel Xeon, and 24-25
+                # already at 6,000. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late
+                # (24 at 9,000, 23 at 12,000 with 67 % HQ on Intel; on AMD 25 at 11,000-13,000), so a
+                # bar held at one step on one CPU broke at another.
+                lr_g=1e-3,
+                lr_d=1e-3,
+                lr_halflife=3000,
                 batch_size=512,
                 g_ema=0.99,
                 minibatch_std=True,
-                # G itself (not its weight average) covers 25/25 with 76-91 % HQ at every 1,000 steps
-                # from 11,000 to 13,000 on seeds 0-5 (AMD EPYC); at 9,000 seed 1 had 24 and seed 5 57 %
-                # HQ. A decaying lr (halflife 5,000) slowed coverage (20-25 modes at 12,000).
-                steps=12000,
+                steps=9000,
             ),
         ),
         Preset(

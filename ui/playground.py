@@ -74,6 +74,11 @@ def _lag(decay: float) -> int:
     return round(1 / max(1 - decay, 1e-9))
 
 
+# The map and D's verdict on a real batch differ by less than this (in D's output units) on
+# a run whose batches are spread like the data: below it the caption need not explain a gap.
+SPREAD_SHOWN_ABOVE = 0.05
+
+
 def field_caption(snap: Snapshot) -> str:
     """What the 2D field shows, as one caption: which generator drew the purple points, and what
     D's map is when D also judges each batch's spread (a map of single points cannot show that)."""
@@ -85,6 +90,14 @@ def field_caption(snap: Snapshot) -> str:
             f"cannot show: the map scores every spot as if it came in {heat['batch_statistic']} of G's points, "
             "the batch G is judged with."
         )
+        verdict = snap.views.get("d_verdict") or {}
+        real, in_fake = verdict.get("real"), verdict.get("real_in_fake_batch")
+        if _finite(real) and _finite(in_fake) and abs(real - in_fake) > SPREAD_SHOWN_ABOVE:
+            parts.append(
+                f"So at the green rings the map reads {in_fake:.2f}, while D gives a batch of real points "
+                f"{real:.2f}: the difference is what D reads from a batch's spread alone, because G's batch is "
+                "still spread differently from the data's."
+            )
     return " ".join(parts)
 
 
