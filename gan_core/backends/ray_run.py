@@ -318,6 +318,7 @@ class RayRun:
         self._state_time = 0.0
         self._want_run = False
         self._admitted_at: float | None = None
+        self._training_since: float | None = None  # a turn counts from the actor's first step, not its start-up
         self._queue_position = 0
         self._queue_message = ""
         self._pending: tuple[str, str] | None = None  # (status, message) shown until the actor confirms
@@ -632,6 +633,7 @@ class RayRun:
     def _admit(self, now: float) -> None:
         """The scheduler gave this run a CPU: make sure it has an actor, and train."""
         self._admitted_at = now
+        self._training_since = None
         self._queue_position, self._queue_message = 0, ""
         if self._actor is None:
             self.monitor.claim_cpu(self, evict=True)  # admitted runs <= CPUs: a paused actor makes room
@@ -709,8 +711,9 @@ class RayRun:
             else:
                 self._queue_position = position
         elif self._admitted_at is not None:
-            if self.scheduler.turn_over(self, now - self._admitted_at):
-                self._admitted_at = None
+            since = self._training_since
+            if since is not None and self.scheduler.turn_over(self, now - since):
+                self._admitted_at = self._training_since = None
                 self._queue_position = self.scheduler.requeue(self)
                 self._queue_message = (
                     f"{TURN_MESSAGE_PREFIX} this run trained for its {self.scheduler.turn_seconds:.0f} s "
@@ -756,6 +759,8 @@ class RayRun:
             self._leave_slot()
         if self._base.status == RUNNING:
             self._last_active = now
+            if self._admitted_at is not None and self._training_since is None:
+                self._training_since = now
 
     def _take_export(self, ref, now: float) -> None:
         if ref is not self._export_ref:
