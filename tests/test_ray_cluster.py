@@ -108,6 +108,20 @@ def test_lifecycle_start_live_lr_pause_resume_in_order_reset_step_once(cluster):
     assert wait_for(lambda: live_actors() == 0 and _free_cpus() == 2, timeout=30)
 
 
+def test_a_run_whose_snapshots_stop_arriving_says_reconnecting_over_its_last_picture(cluster):
+    run = RayRun(SMALL, scheduler=Scheduler(2, turn_seconds=None))
+    run.step_once("both", times=5)
+    picture = run.snapshot()
+    # 10,000 steps by hand keep the actor busy for a while: its snapshot requests go unanswered.
+    run.step_once("both", wait=None, times=10_000)
+    assert wait_for(lambda: run.snapshot().message.startswith("Reconnecting…"), timeout=30)
+    stalled = run.snapshot()
+    assert stalled.step == picture.step and stalled.samples is picture.samples  # the last picture, not a spinner
+    assert wait_for(lambda: run.snapshot().step == 10_005, timeout=120)  # answers again: the notice goes
+    assert not run.snapshot().message.startswith("Reconnecting")
+    run.stop()
+
+
 def test_a_third_run_queues_while_two_train_and_starts_when_one_stops(cluster):
     scheduler = Scheduler(2, turn_seconds=None)
     runs = [RayRun(SMALL, scheduler=scheduler) for _ in range(3)]

@@ -89,9 +89,9 @@ def live_workers() -> tuple[int, str]:
     """(how many, what): the training threads in this process, or the run actors alive on the
     cluster; the sidebar's server line shows them (and the classroom benchmark reads them)."""
     if ray_address():
-        from .ray_run import live_actors
+        from .ray_run import live_actors, training_actors
 
-        return live_actors(), "training actors"
+        return training_actors(), f"training actors ({live_actors()} alive)"
     from ..runner import live_training_threads
 
     return live_training_threads(), "training threads"

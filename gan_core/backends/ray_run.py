@@ -38,6 +38,13 @@ import weakref
 from typing import Any
 
 import numpy as np
+
+try:  # Ray imports pandas on its own threads; plotly's JSON encoder looks it up in sys.modules, and a
+    # half-imported pandas there fails a page's chart ("partially initialized module"). Importing it
+    # here, before any page can get past its first run, makes it whole before anyone looks.
+    import pandas  # noqa: F401
+except ImportError:
+    pass
 import ray
 import torch
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
@@ -120,7 +127,15 @@ def actor_class():
 
 
 def live_actors() -> int:
+    """Actors alive on the cluster for this server's runs (training or paused, not yet evicted)."""
     return _monitor.actors_alive() if _monitor is not None else 0
+
+
+def training_actors() -> int:
+    """Actors whose run holds a training slot (the counterpart of the thread backend's threads)."""
+    if _monitor is None:
+        return 0
+    return sum(1 for r in _monitor.all_runs() if r._actor is not None and r._admitted_at is not None)
 
 
 def cluster_stats() -> dict[str, Any]:
@@ -187,13 +202,20 @@ class ClusterMonitor:
     def actors_alive(self) -> int:
         return sum(1 for r in self.all_runs() if r._actor is not None)
 
+    @staticmethod
+    def _holds_cpu(run: RayRun) -> bool:
+        return run._actor is not None or run._reserved
+
     def claim_cpu(self, run: RayRun, evict: bool) -> bool:
         """Whether `run` may make an actor now; with `evict`, a paused run's actor (the one
         unused longest) makes room. Victims are only taken when their lock is free (no lock
         order to deadlock on)."""
         with self._lock:
-            alive = [r for r in self.runs if r._actor is not None]
+            alive = [r for r in self.runs if self._holds_cpu(r)]
+            if run in alive:
+                return True
             if len(alive) < self.cpus:
+                run._reserved = True  # counted at once: sessions opening together must not all take it
                 return True
             if not evict:
                 return False
@@ -206,6 +228,7 @@ class ClusterMonitor:
                     try:
                         if victim._actor is not None and victim._admitted_at is None:
                             victim._evict()
+                            run._reserved = True
                             return True
                     finally:
                         victim._lock.release()
@@ -220,8 +243,9 @@ class ClusterMonitor:
         while True:
             try:
                 self.tick()
-            except Exception:  # the monitor must outlive any one run's surprise
+            except Exception:  # the monitor must outlive any one run's surprise (or the cluster's)
                 log.exception("cluster monitor tick failed")
+                time.sleep(2.0)
             time.sleep(TICK)
 
     def tick(self) -> None:
@@ -300,6 +324,7 @@ class RayRun:
         self._config = config
         self._dataset = dataset
         self._actor = None
+        self._reserved = False  # a CPU claimed for an actor about to be made (ClusterMonitor.claim_cpu)
         self._holder: list = [None]  # the actor, for the finalizer (it must not hold self)
         weakref.finalize(self, _kill, self._holder)
         self._answered = False  # the current actor has answered a snapshot request
@@ -546,6 +571,7 @@ class RayRun:
         if state is None:
             state = self._export_ref if self._evicted_actor is not None else self._state
         self._actor = actor_class().remote(self._config, self._dataset_arg(), state, self.options, message)
+        self._reserved = True
         self._holder[0] = self._actor
         self._answered = False
         self._unavailable = False
@@ -566,6 +592,7 @@ class RayRun:
         if kill and self._actor is not None:
             _kill(self._holder)
         self._actor = None
+        self._reserved = False
         self._holder[0] = None
         self._poll_ref = None
         self._answered = False
@@ -672,29 +699,38 @@ class RayRun:
 
     # --- the monitor's work ---------------------------------------------------------------------
     def _tick(self, now: float, ready: set) -> None:
-        with self._lock:
-            before = (self._shown.status, self._shown.message, self._shown.queue_position)
-            if self._export_ref is not None and self._export_ref in ready:
-                self._take_export(self._export_ref, now)
-            base = self._base
-            if self._poll_ref is not None and self._poll_ref in ready:
-                self._take_poll(now)
-            if self._lost is None:
-                self._schedule(now)
-            if self._actor is not None and self._poll_ref is None and now - self._poll_sent_at >= self._poll_every(now):
-                self._send_poll(now)
-            if (
-                self._actor is not None
-                and self._export_ref is None
-                and self._base.status == RUNNING
-                and self._answered
-                and now - self._state_time >= CHECKPOINT_EVERY
-                and self._base.step != self._state_step
-            ):
-                self._export_ref = self._actor.export.remote()
-                self._export_sent_at = now
-            if self._view() != before or self._base is not base:
-                self._publish()
+        # A click that holds the lock (a stop taking the last state, a reset's new picture) must
+        # not hold up every other run: this run is looked at again on the next tick.
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._tick_locked(now, ready)
+        finally:
+            self._lock.release()
+
+    def _tick_locked(self, now: float, ready: set) -> None:
+        before = (self._shown.status, self._shown.message, self._shown.queue_position)
+        if self._export_ref is not None and self._export_ref in ready:
+            self._take_export(self._export_ref, now)
+        base = self._base
+        if self._poll_ref is not None and self._poll_ref in ready:
+            self._take_poll(now)
+        if self._lost is None:
+            self._schedule(now)
+        if self._actor is not None and self._poll_ref is None and now - self._poll_sent_at >= self._poll_every(now):
+            self._send_poll(now)
+        if (
+            self._actor is not None
+            and self._export_ref is None
+            and self._base.status == RUNNING
+            and self._answered
+            and now - self._state_time >= CHECKPOINT_EVERY
+            and self._base.step != self._state_step
+        ):
+            self._export_ref = self._actor.export.remote()
+            self._export_sent_at = now
+        if self._view() != before or self._base is not base:
+            self._publish()
 
     def _poll_every(self, now: float) -> float:
         training = self._admitted_at is not None or self._base.status == RUNNING
@@ -859,4 +895,4 @@ def _kill_all_at_exit() -> None:
             _kill(run._holder)
 
 
-__all__ = ["LOST", "IDLE", "RayRun", "cluster_stats", "connect", "live_actors"]
+__all__ = ["LOST", "IDLE", "RayRun", "cluster_stats", "connect", "live_actors", "training_actors"]
