@@ -96,6 +96,7 @@ def _ray_classroom(browser, env, sessions, seconds, out_dir) -> dict:
         "actor_rss_mib_p50": median(rss) if rss else float("nan"),
         "actor_rss_mib_max": max(rss, default=float("nan")),
         "actors_started": sum(r.get("actors_started", 0) for r in per_run),
+        "actors_handed_over": sum(r.get("actors_handed_over", 0) for r in per_run),
     }
     return results
 
@@ -267,7 +268,11 @@ def main(argv: list[str] | None = None) -> int:
             "–",
             f"{fmt(c.get('actor_rss_mib_p50'))} / {fmt(c.get('actor_rss_mib_max'))}",
         ),
-        ("actors started (turns hand CPUs over)", "–", fmt(c.get("actors_started"))),
+        (
+            "actors started / handed from a paused run to the next",
+            "–",
+            f"{fmt(c.get('actors_started'))} / {fmt(c.get('actors_handed_over'))}",
+        ),
         (
             "after closing every session: threads or actors, busy slots",
             f"{(t.get('after_close') or {}).get('threads')}, {(t.get('after_close') or {}).get('busy')}",

@@ -22,7 +22,7 @@ ray = require_ray()
 
 from gan_core.backends import LOST, RunHandle  # noqa: E402
 from gan_core.backends.ray_run import RayRun, live_actors  # noqa: E402
-from gan_core.checkpoint import checkpoint_bytes, load_checkpoint  # noqa: E402
+from gan_core.checkpoint import checkpoint_bytes, load_checkpoint, load_into_run  # noqa: E402
 from gan_core.config import TrainConfig  # noqa: E402
 from gan_core.runner import IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun  # noqa: E402
 from gan_core.scheduler import Scheduler  # noqa: E402
@@ -103,6 +103,13 @@ def test_lifecycle_start_live_lr_pause_resume_in_order_reset_step_once(cluster):
     assert not any(p.requires_grad for p in generator.parameters())
     state = load_checkpoint(checkpoint_bytes(run))  # the Image GAN page's download, via the actor
     assert state["step"] == 1 and state["d_updates"] == 2
+    with pytest.raises(ValueError):  # a bad upload is refused here, before anything reaches the actor
+        load_into_run(run, {**state, "generator": {}})
+    assert run.snapshot().step == 1
+    other = RayRun(SMALL.replace(seed=3), scheduler=Scheduler(2, turn_seconds=None))
+    load_into_run(other, state)  # the page's checkpoint upload, into another run's actor
+    assert other.snapshot().step == 1 and other.snapshot().d_updates == 2 and other.snapshot().status == PAUSED
+    other.stop()
     run.stop()
     assert run.snapshot().status == STOPPED
     assert wait_for(lambda: live_actors() == 0 and _free_cpus() == 2, timeout=30)
@@ -146,7 +153,7 @@ def test_runs_take_turns_across_the_cluster(cluster):
     for run in runs:
         run.start()
     assert wait_for(lambda: all(r.snapshot().step > 0 for r in runs), timeout=120)  # every run had a turn
-    assert any(r.stats["actors_started"] >= 2 for r in runs)  # a paused actor gave its CPU away...
+    assert sum(r.stats["actors_handed_over"] for r in runs) >= 1  # a paused run's actor went to the next...
     for run in runs:  # ...and its run went on from where it was, not from step 0
         run.pause()
     steps = {r.run_id: r.snapshot().step for r in runs}

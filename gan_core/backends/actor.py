@@ -60,6 +60,24 @@ class RunActor:
         )
 
     # --- commands (in the caller's order) -------------------------------------------------------
+    def adopt(
+        self,
+        config: TrainConfig,
+        dataset: Dataset | None = None,
+        state: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        message: str = "",
+    ) -> None:
+        """Take over another run: the server hands this actor (its CPU, its warm process) from a
+        paused run to one whose turn came, instead of ending one process and starting another
+        (seconds of start-up on a busy machine). The paused run's state left with an export
+        called just before; this actor then trains only the new run."""
+        self.run.stop(timeout=5.0)
+        self.options = dict(options or {})
+        self.run = self._make(config, dataset)
+        if state is not None:
+            self.run.import_state(state, message)
+
     def start(self) -> None:
         self.run.start()
 

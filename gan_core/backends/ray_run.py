@@ -206,19 +206,20 @@ class ClusterMonitor:
     def _holds_cpu(run: RayRun) -> bool:
         return run._actor is not None or run._reserved
 
-    def claim_cpu(self, run: RayRun, evict: bool) -> bool:
-        """Whether `run` may make an actor now; with `evict`, a paused run's actor (the one
-        unused longest) makes room. Victims are only taken when their lock is free (no lock
-        order to deadlock on)."""
+    def claim_cpu(self, run: RayRun, evict: bool) -> tuple[bool, Any]:
+        """(whether `run` may have an actor now, a paused run's actor handed over to it or None).
+        With `evict`, the paused run unused longest gives up its actor: its state leaves first
+        (export), then the same warm process takes `run` (RunActor.adopt). Victims are only
+        taken when their lock is free (no lock order to deadlock on)."""
         with self._lock:
             alive = [r for r in self.runs if self._holds_cpu(r)]
             if run in alive:
-                return True
+                return True, None
             if len(alive) < self.cpus:
                 run._reserved = True  # counted at once: sessions opening together must not all take it
-                return True
+                return True, None
             if not evict:
-                return False
+                return False, None
             victims = sorted(
                 (r for r in alive if r is not run and r._admitted_at is None and r._lost is None),
                 key=lambda r: r._last_active,
@@ -227,12 +228,12 @@ class ClusterMonitor:
                 if victim._lock.acquire(blocking=False):
                     try:
                         if victim._actor is not None and victim._admitted_at is None:
-                            victim._evict()
+                            handle = victim._surrender()
                             run._reserved = True
-                            return True
+                            return True, handle
                     finally:
                         victim._lock.release()
-            return False
+            return False, None
 
     def register(self, run: RayRun) -> None:
         with self._lock:
@@ -337,7 +338,7 @@ class RayRun:
         self._unavailable = False
         self._export_ref = None
         self._export_sent_at = 0.0
-        self._evicted_actor = None
+        self._state_in_flight = False  # our export, asked for when we gave our actor away, is on its way
         self._state: dict[str, Any] | None = None  # the held checkpoint (RunActor.export)
         self._state_step = 0
         self._state_time = 0.0
@@ -361,13 +362,14 @@ class RayRun:
             "checkpoints": 0,
             "actor_rss_mib": math.nan,
             "actors_started": 0,
+            "actors_handed_over": 0,
         }
         self._base = self._preview(config, dataset)
         self._shown = self._base
         self._publish()
         self.monitor.register(self)
         with self._lock:
-            if self.monitor.claim_cpu(self, evict=False):
+            if self.monitor.claim_cpu(self, evict=False)[0]:
                 self._spawn()
 
     # --- RunHandle ---------------------------------------------------------------------------------
@@ -447,7 +449,7 @@ class RayRun:
             self._pending = None
             if self._actor is not None:
                 self._command("reset", cfg, self._dataset_arg())
-            elif self.monitor.claim_cpu(self, evict=False):
+            elif self.monitor.claim_cpu(self, evict=False)[0]:
                 self._spawn()
             self._publish()
 
@@ -565,28 +567,33 @@ class RayRun:
             return None
         return ds  # an upload or a data subset: Ray sends it through the object store
 
-    def _spawn(self, state: Any = None, message: str = "") -> None:
-        """A new actor (the caller checked a CPU is free): from `state` (the held one by default,
-        or an eviction's export still on its way)."""
+    def _spawn(self, state: Any = None, message: str = "", actor: Any = None) -> None:
+        """An actor for this run (the caller claimed a CPU): a new one, or `actor` handed over by
+        a paused run; from `state` (the held one by default, or our own export still on its way)."""
         if state is None:
-            state = self._export_ref if self._evicted_actor is not None else self._state
-        self._actor = actor_class().remote(self._config, self._dataset_arg(), state, self.options, message)
+            state = self._export_ref if self._state_in_flight else self._state
+        if actor is None:
+            self._actor = actor_class().remote(self._config, self._dataset_arg(), state, self.options, message)
+        else:
+            actor.adopt.remote(self._config, self._dataset_arg(), state, self.options, message)
+            self._actor = actor
         self._reserved = True
         self._holder[0] = self._actor
         self._answered = False
         self._unavailable = False
         self._decoder.forget()
-        self.stats["actors_started"] += 1
+        self.stats["actors_started" if actor is None else "actors_handed_over"] += 1
         self._last_active = time.monotonic()
         self._send_poll(time.monotonic())
 
     def _need_actor(self) -> None:
         if self._actor is None:
-            if not self.monitor.claim_cpu(self, evict=True):
+            ok, handed = self.monitor.claim_cpu(self, evict=True)
+            if not ok:
                 raise RuntimeError(
                     "Every CPU of the cluster is training someone's run right now: press ▶ Start to queue for one."
                 )
-            self._spawn()
+            self._spawn(actor=handed)
 
     def _drop_actor(self, kill: bool) -> None:
         if kill and self._actor is not None:
@@ -598,15 +605,16 @@ class RayRun:
         self._answered = False
         self._decoder.forget()
 
-    def _evict(self) -> None:
-        """Make room on the cluster (caller holds our lock): take the state, then the actor exits
-        after answering (graceful: calls already sent run first)."""
+    def _surrender(self):
+        """Give this paused run's actor to a run whose turn came (caller holds our lock): the
+        state leaves first (the export is answered before the new run's adopt, same caller),
+        and comes back when this run trains again."""
         actor = self._actor
         self._export_ref = actor.export.remote()
         self._export_sent_at = time.monotonic()
-        actor.__ray_terminate__.remote()
-        self._evicted_actor = actor
+        self._state_in_flight = True
         self._drop_actor(kill=False)
+        return actor
 
     def _command(self, name: str, *args: Any, **kwargs: Any) -> None:
         getattr(self._actor, name).remote(*args, **kwargs)
@@ -663,8 +671,8 @@ class RayRun:
         self._training_since = None
         self._queue_position, self._queue_message = 0, ""
         if self._actor is None:
-            self.monitor.claim_cpu(self, evict=True)  # admitted runs <= CPUs: a paused actor makes room
-            self._spawn()
+            _, handed = self.monitor.claim_cpu(self, evict=True)  # admitted runs <= CPUs: a paused run's actor
+            self._spawn(actor=handed)
         self._command("start")
         self._pending = (RUNNING, "")
 
@@ -684,8 +692,10 @@ class RayRun:
             self._base = self._preview(self._config, self._dataset)
         if was_active:
             self.start()
-        elif self.monitor.claim_cpu(self, evict=True):
-            self._spawn(message=message)
+        else:
+            ok, handed = self.monitor.claim_cpu(self, evict=True)
+            if ok:
+                self._spawn(message=message, actor=handed)
         self._publish()
         return held
 
@@ -694,7 +704,7 @@ class RayRun:
         self._lost = _lost_reason(exc)
         self._leave_slot()
         self._drop_actor(kill=True)
-        self._export_ref, self._evicted_actor, self._pending = None, None, None
+        self._export_ref, self._state_in_flight, self._pending = None, False, None
         self.monitor.refresh_capacity()  # a lost machine's CPUs are no longer slots
 
     # --- the monitor's work ---------------------------------------------------------------------
@@ -802,21 +812,15 @@ class RayRun:
         if ref is not self._export_ref:
             return
         self._export_ref = None
-        evicted, self._evicted_actor = self._evicted_actor, None
+        handed_over, self._state_in_flight = self._state_in_flight, False
         try:
             state = ray.get(ref, timeout=GET_TIMEOUT)
         except RayActorError as exc:
-            if evicted is None:
+            if not handed_over:
                 self._on_lost(exc)
             return
         except RayError:
             return
-        finally:
-            if evicted is not None:
-                try:
-                    ray.kill(evicted)  # it exits by itself after the export; this only makes sure
-                except RayError:
-                    pass
         size = _nbytes(state)
         self.stats["checkpoint_bytes"] += size
         self.stats["checkpoints"] += 1
