@@ -150,28 +150,37 @@ def _streaming(browser, env: dict[str, str], ray_backend: bool, out_dir: Path) -
 
 
 # --- simulation --------------------------------------------------------------------------------
-def simulate(students: int, slots: int, startup_s: float, turn_s: float) -> dict[str, float]:
+def simulate(
+    students: int, slots: int, startup_s: float, turn_s: float, handover_s: float | None = None
+) -> dict[str, float]:
     """Everyone presses ▶ Start at t=0; `slots` runs train at a time, each for a `turn_s` turn
-    counted from its first step, in FIFO order; a run's first step comes `startup_s` after it is
-    admitted (its actor starting, or taking a CPU from a paused one). Returns start → first step
-    p50 and max over the students (event simulation of the server's scheduler)."""
+    counted from its first step, in FIFO order. The first run on each slot starts an actor
+    (`startup_s`); every later one takes the actor a paused run hands over (`handover_s`, default
+    the same). Returns start → first step p50 and max over the students (an event simulation of
+    the server's scheduler)."""
+    handover_s = startup_s if handover_s is None else handover_s
     free_at = [0.0] * slots  # when each slot is free again
+    used = [False] * slots
     waits = []
     for _ in range(students):
         k = min(range(slots), key=lambda i: free_at[i])
-        first_step = free_at[k] + startup_s
+        first_step = free_at[k] + (handover_s if used[k] else startup_s)
+        used[k] = True
         waits.append(first_step)
         free_at[k] = first_step + turn_s
     waits.sort()
     return {"p50": waits[len(waits) // 2], "max": waits[-1]}
 
 
-def simulation_table(startup_s: float, server_cpu_per_session: float, per_cpu_steps: float) -> tuple[str, list[dict]]:
+def simulation_table(
+    startup_s: float, server_cpu_per_session: float, per_cpu_steps: float, handover_s: float | None = None
+) -> tuple[str, list[dict]]:
+    handover_s = startup_s if handover_s is None else handover_s
     rows, data = [], []
     for workers in SIM_WORKERS:
         slots = workers * WORKER_CPUS
         for students in SIM_STUDENTS:
-            r = simulate(students, slots, startup_s, TURN_SECONDS)
+            r = simulate(students, slots, startup_s, TURN_SECONDS, handover_s)
             training = min(students, slots)
             server_cores = students * server_cpu_per_session
             data.append({"workers": workers, "students": students, "slots": slots, **r, "server_cores": server_cores})
@@ -198,13 +207,57 @@ def simulation_table(startup_s: float, server_cpu_per_session: float, per_cpu_st
             "server CPU, every page open (cores)",
         ],
         rows,
-        note=f"from this run's measurements: actor start-up {startup_s:.1f} s (admission → first step), "
+        note=f"from this run's measurements: a new actor's start-up {startup_s:.1f} s and a handover from a "
+        f"paused run {handover_s:.1f} s (admission → first step, idle cluster), "
         f"{per_cpu_steps:.0f} steps/s per run per CPU, {server_cpu_per_session:.3f} server cores per open session "
         "(the Streamlit process on the Ray backend: pages and polling, scaled linearly); everyone presses Start "
         "at once, FIFO with turns as the server's scheduler does. The thread backend on one 2-core laptop is "
         "the 2-slot case with ~0 s start-up.",
     )
     return text, data
+
+
+def measure_startup(repeats: int = 3) -> dict[str, float]:
+    """On the idle cluster (this process is the driver): admission → first step for a run whose
+    actor must start (a fresh process: import torch, build the run), and for one that takes the
+    actor of a paused run (both CPUs held by paused runs: the handover of a turn)."""
+    from gan_core.backends.ray_run import RayRun
+    from gan_core.presets import get_preset
+    from gan_core.scheduler import Scheduler
+
+    config = get_preset(PRESET).config
+
+    def first_step(run: RayRun) -> float:
+        t0 = time.monotonic()
+        run.start()
+        while run.snapshot().step == 0 and time.monotonic() - t0 < 120:
+            time.sleep(0.05)
+        return time.monotonic() - t0
+
+    cold, handover = [], []
+    for _ in range(repeats):
+        import ray
+
+        scheduler = Scheduler(4, turn_seconds=None)
+        holders = [RayRun(config, scheduler=scheduler) for _ in range(2)]  # they take both CPUs...
+        fresh = RayRun(config, scheduler=scheduler)  # ...so this one has no actor yet
+        for h in holders:
+            h.stop()  # their actors end: the CPUs are free again
+        deadline = time.monotonic() + 30
+        while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        cold.append(first_step(fresh))
+        fresh.pause()
+        other = RayRun(config, scheduler=scheduler)
+        other.start()
+        while other.snapshot().step == 0:
+            time.sleep(0.05)
+        other.pause()
+        late = RayRun(config, scheduler=scheduler)  # both CPUs held by paused runs
+        handover.append(first_step(late))
+        for run in (fresh, other, late):
+            run.stop()
+    return {"cold_start_s": median(cold), "handover_s": median(handover), "cold": cold, "handovers": handover}
 
 
 # --- the whole run -------------------------------------------------------------------------------
@@ -214,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=75.0)
     parser.add_argument("--no-streaming", action="store_true")
     parser.add_argument("--only-ray", action="store_true", help="skip the thread backend (a quick look)")
+    parser.add_argument(
+        "--startup-only",
+        type=Path,
+        default=None,
+        help="only measure actor start-up and handover, then redo the simulation of this cluster.json",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     from tests.ray_cluster import local_cluster, require_ray
@@ -225,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{machine['cpu_model']} · {machine['cpu_count']} CPUs · Python {machine['python']} · torch {machine['torch']}"
     )
     threads_env = {"GAN_EXPLAINER_MAX_TRAINING": "2", "GAN_EXPLAINER_TURN_SECONDS": f"{TURN_SECONDS:g}"}
-    out: dict[str, Any] = {"machine": machine, "params": vars(args) | {"out": str(args.out)}}
+    out: dict[str, Any] = {"machine": machine, "params": {k: str(v) for k, v in vars(args).items()}}
+    if args.startup_only is not None:
+        return _startup_only(args.startup_only)
     with local_cluster(connect=True) as (_, _, ray_env), launch_chromium() as browser:
         ray_env = {**ray_env, **threads_env}
         log("cluster: classroom on threads …")
@@ -239,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             out["streaming_threads"] = _streaming(browser, threads_env, False, args.out)
             log("cluster: streaming on Ray …")
             out["streaming_ray"] = _streaming(browser, ray_env, True, args.out)
+        log("cluster: actor start-up and handover on the idle cluster …")
+        out["startup"] = measure_startup()
     t, r = out["threads"], out["ray"]
     rows = [
         ("page refresh p50 / p95 (s)", "refresh_interval_s_p50", "refresh_interval_s_p95"),
@@ -295,24 +358,34 @@ def main(argv: list[str] | None = None) -> int:
         note="One headless Chromium drives every session on the same 2 cores as the server and the cluster.",
     )
     print(text)
-    # Per-run costs for the simulation, from this run.
-    startup = r.get("start_to_first_step_s_p50") if args.sessions <= 2 else None
-    startup = _measured_startup(r) if startup is None else startup
-    per_cpu = r.get("steps_per_s_while_training_p50") or float("nan")
-    server_per_session = (r.get("server_cpu_cores") or 0.0) / max(1, args.sessions)
-    sim_text, sim = simulation_table(startup, server_per_session, per_cpu)
-    print(sim_text)
-    out.update(table=text, simulation=sim, simulation_table=sim_text, startup_s=startup)
+    out["table"] = text
+    _simulate(out, args.sessions)
     path = write_json(args.out, "cluster", out)
     log(f"cluster: wrote {os.path.relpath(path)}")
     return 0
 
 
-def _measured_startup(results: dict) -> float:
-    """Admission → first step on the Ray backend: the first two students wait for nothing but
-    their actor, so the smallest start → first step waits are the start-up."""
-    waits = sorted(p["start_to_first_step_s"] for p in results.get("per_session", []) if p.get("start_to_first_step_s"))
-    return median(waits[:2]) if waits else math.nan
+def _simulate(out: dict[str, Any], sessions: int) -> None:
+    """The simulation from this run's per-run costs (printed and kept in `out`)."""
+    r, st = out["ray"], out["startup"]
+    per_cpu = r.get("steps_per_s_while_training_p50") or math.nan
+    server_per_session = (r.get("server_cpu_cores") or 0.0) / max(1, sessions)
+    sim_text, sim = simulation_table(st["cold_start_s"], server_per_session, per_cpu, st["handover_s"])
+    print(sim_text)
+    out.update(simulation=sim, simulation_table=sim_text)
+
+
+def _startup_only(path: Path) -> int:
+    from tests.ray_cluster import local_cluster
+
+    out = json.loads(path.read_text())
+    with local_cluster(connect=True):
+        out["startup"] = measure_startup()
+    log(f"cluster: start-up {out['startup']}")
+    _simulate(out, int(out["params"].get("sessions", 10)))
+    path.write_text(json.dumps(out, indent=2, default=str))
+    log(f"cluster: updated {path}")
+    return 0
 
 
 if __name__ == "__main__":
