@@ -82,7 +82,12 @@ class RunActor:
         self.run.start()
 
     def pause(self, message: str = "") -> None:
+        """Pause, and let the chunk in progress end (~20 ms): the next snapshot the server asks
+        for is the paused run's last one, not one a step short of it."""
         self.run.pause(message)
+        thread = self.run._thread
+        if thread is not None:
+            thread.join(1.0)
 
     def reset(self, config: TrainConfig | None = None, dataset: Dataset | None = None) -> None:
         self.run.reset(config, dataset)
