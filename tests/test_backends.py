@@ -233,3 +233,36 @@ def test_a_1d_snapshot_survives_the_wire(preset):
     for key in ("x", "p_data", "p_g", "d", "d_optimal"):
         np.testing.assert_allclose(got.views[key], snap.views[key], rtol=1e-3, atol=1e-4, err_msg=key)
     assert got.views["js"] == snap.views["js"] and got.metrics == snap.metrics
+
+
+def test_a_lost_run_says_so_keeps_its_picture_and_offers_the_restart():
+    """What the sidebar shows for a run whose worker machine was lost (the Ray backend's LOST)."""
+    from streamlit.testing.v1 import AppTest
+
+    def sidebar_status() -> None:
+        import dataclasses
+
+        import streamlit as st
+
+        from gan_core.backends import LOST
+        from gan_core.config import TrainConfig
+        from gan_core.runner import TrainingRun
+        from gan_core.scheduler import Scheduler
+        from ui.controls import status_messages, status_text
+
+        class Restartable:
+            def restore_last_good(self) -> bool:
+                st.session_state["restarted"] = True
+                return True
+
+        snap = TrainingRun(TrainConfig(g_width=16, d_width=16), scheduler=Scheduler(1)).snapshot()
+        lost = dataclasses.replace(snap, status=LOST, message="The machine that trained this GAN was lost (x).")
+        st.markdown(status_text(lost))
+        status_messages(lost, Restartable(), "pg")
+
+    at = AppTest.from_function(sidebar_status, default_timeout=30).run()
+    assert not at.exception
+    assert "machine lost" in at.markdown[0].value
+    assert "machine that trained this GAN was lost" in at.error[0].value
+    at.button(key="pg:btn:restart").click().run()
+    assert at.session_state["restarted"] is True
