@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.backends import live_workers
 from gan_core.presets import PRESETS
-from gan_core.runner import live_training_threads
 from gan_core.scheduler import default_scheduler
 from ui.controls import hyperparameter_controls, live, run_buttons, status_messages, status_text
 from ui.pages import BY_URL, PAGES, PageInfo
@@ -48,9 +48,10 @@ def sidebar(page: PageInfo) -> None:
         sched = default_scheduler()
         queued = sched.queued_count
         turns = f" · runs take {sched.turn_seconds:.0f} s turns" if queued and sched.turn_seconds else ""
+        workers, what = live_workers()
         st.caption(
             f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
-            f"{queued} queued · {live_training_threads()} training threads{turns}"
+            f"{queued} queued · {workers} {what}{turns}"
         )
 
     live(runs, status, waiting_every=WAITING_REFRESH_SECONDS)

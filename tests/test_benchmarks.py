@@ -47,3 +47,12 @@ def test_engine_is_at_least_as_fast_as_the_plain_pytorch_loop(name):
         f"{name}: Trainer.step() does {r['ours_steps_per_cpu_s']:.0f} steps per CPU second, the plain loop "
         f"{r['ref_steps_per_cpu_s']:.0f} (ratio {r['cpu_ratio']:.2f} < {ENGINE_MIN_RATIO})"
     )
+
+
+def test_the_cluster_simulation_queues_runs_in_turns():
+    from benchmarks.cluster import simulate
+
+    # 2 slots, 5 s start-up, 30 s turns: students 1-2 at 5 s, 3-4 at 40 s, 5 at 75 s.
+    assert simulate(5, 2, 5.0, 30.0) == {"p50": 40.0, "max": 75.0}
+    assert simulate(5, 2, 5.0, 30.0, handover_s=1.0) == {"p50": 36.0, "max": 67.0}  # later turns: a warm actor
+    assert simulate(3, 4, 2.0, 30.0) == {"p50": 2.0, "max": 2.0}  # fewer students than slots: nobody waits

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from gan_core.backends import LOST
 from gan_core.config import LOSSES, TrainConfig
 from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
 
@@ -29,6 +30,7 @@ STATUS_BADGE = {
     "stopped": "⏹ stopped",
     "diverged": "🔴 diverged",
     "error": "🔴 error",
+    LOST: "🔴 machine lost",
 }
 
 
@@ -249,6 +251,12 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
             st.button("↩ Reset to last good checkpoint", key=f"{slot}:btn:restore", on_click=run.restore_last_good)
     elif snap.status == ERROR:
         st.error(snap.message, icon="⚠️")
+    elif snap.status == LOST:  # the cluster backend: the worker machine that trained it is gone
+        st.error(snap.message, icon="🔌")
+        if run is not None:
+            st.button(
+                "↻ Restart from the last good checkpoint", key=f"{slot}:btn:restart", on_click=run.restore_last_good
+            )
     elif snap.message:
         st.caption(snap.message)
 

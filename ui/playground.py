@@ -104,8 +104,7 @@ def field_caption(snap: Snapshot) -> str:
 # --- numbers ------------------------------------------------------------------------------------
 def n_modes(run: TrainingRun) -> int:
     """How many modes the run's data has (0 for shapes and user points)."""
-    mixture = run.trainer.dataset.mixture
-    return 0 if mixture is None or run.trainer.dataset.kind != "2d" else int(np.atleast_2d(mixture.centers).shape[0])
+    return run.mode_count
 
 
 def _finite(value) -> bool:

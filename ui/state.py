@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from gan_core.backends import RunHandle, make_run
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun
 
 LIVE_REFRESH_SECONDS = 0.5  # 2 refreshes/s: smooth enough to watch, cheap enough to train
 # A run waiting for a training slot: only its queue position changes. Measured with 30 sessions
@@ -29,19 +29,19 @@ WAITING_REFRESH_SECONDS = 2.0
 
 @dataclass
 class SessionRuns:
-    runs: dict[str, TrainingRun] = field(default_factory=dict)
+    runs: dict[str, RunHandle] = field(default_factory=dict)
     presets: dict[str, str] = field(default_factory=dict)  # slot -> preset the run came from
     auto_paused: set[str] = field(default_factory=set)  # paused by leaving the page
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, slot: str, factory: Callable[[], TrainingRun]) -> TrainingRun:
+    def get(self, slot: str, factory: Callable[[], RunHandle]) -> RunHandle:
         with self.lock:
             run = self.runs.get(slot)
             if run is None:
                 run = self.runs[slot] = factory()
             return run
 
-    def put(self, slot: str, run: TrainingRun) -> None:
+    def put(self, slot: str, run: RunHandle) -> None:
         with self.lock:
             old = self.runs.get(slot)
             self.runs[slot] = run
@@ -88,18 +88,19 @@ def session_runs() -> SessionRuns:
     return runs
 
 
-def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> TrainingRun:
-    """The session's run in `slot`, created from `preset` on first use."""
+def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle:
+    """The session's run in `slot`, created from `preset` on first use (on the configured
+    backend: threads here, or actors on a Ray cluster, see gan_core.backends)."""
     runs = session_runs()
 
-    def make() -> TrainingRun:
+    def make() -> RunHandle:
         runs.presets[slot] = preset
-        return TrainingRun(get_preset(preset).config, dataset)
+        return make_run(get_preset(preset).config, dataset)
 
     return runs.get(slot, make)
 
 
-def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> TrainingRun:
+def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> RunHandle:
     """Replace the slot's run with a fresh run of `preset` (a one-click preset button)."""
     runs = session_runs()
     cfg: TrainConfig = get_preset(preset).config
@@ -107,7 +108,7 @@ def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> Tra
         cfg = cfg.replace(**overrides)
     run = runs.runs.get(slot)
     if run is None:
-        run = runs.get(slot, lambda: TrainingRun(cfg))
+        run = runs.get(slot, lambda: make_run(cfg))
     else:
         run.reset(cfg)
     runs.presets[slot] = preset

@@ -31,7 +31,7 @@ def _missing(reason: str):
 
 
 @contextmanager
-def _streamlit_server(base_path: str = "", log_name: str = "server.log"):
+def _streamlit_server(base_path: str = "", log_name: str = "server.log", env: dict[str, str] | None = None):
     """`streamlit run app.py` on a free loopback port, under `base_path` (--server.baseUrlPath)
     if one is given; yields the app's URL, base path included."""
     port = free_port()
@@ -40,7 +40,7 @@ def _streamlit_server(base_path: str = "", log_name: str = "server.log"):
     options = ["--server.baseUrlPath", base_path] if base_path else []
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / log_name, "w")
-    env = dict(os.environ, GAN_EXPLAINER_MAX_TRAINING="4", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, GAN_EXPLAINER_MAX_TRAINING="4", PYTHONUNBUFFERED="1", **(env or {}))
     proc = subprocess.Popen(
         [
             sys.executable,
