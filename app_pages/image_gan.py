@@ -213,16 +213,28 @@ def live_view() -> None:
     loss_col, acc_col = st.columns(2)
     live_chart(viz.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
     live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
-    if "class_hist" in snap.views:
-        # The reference classifier's verdict on exactly the 64 digits in the grid above,
-        # computed by the training thread with the rest of the evaluation (not here).
-        hist_col, quality_col = st.columns(2)
+    if "classes" in snap.views:
+        # The reference classifier's verdict on all the samples the run scores (the grid shows the
+        # first 64), computed by the training thread with the rest of the evaluation (not here).
+        hist_col, quality_col, fd_col = st.columns(3)
+        m = snap.metrics
         live_chart(
-            viz.class_histogram_figure(snap.views["class_hist"], snap.views["class_confidence"]),
+            viz.class_histogram_figure(snap.views["classes"], m.get("class_coverage"), m.get("mean_confidence")),
             f"{SLOT}:chart:classes",
             hist_col,
         )
         live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
+        fd_floor = (snap.views.get("floors") or {}).get("frechet_distance")
+        live_chart(viz.frechet_figure(snap.metric_history, fd_floor), f"{SLOT}:chart:frechet", fd_col)
+        fd_col.caption(
+            "How far G's samples are from the real images as a whole: the distance between the mean and "
+            "spread of the reference classifier's features for each set (FID's formula). 0 would be the same "
+            + (
+                f"distribution; real images scored the same way read {fd_floor:.2g} (the dotted floor)."
+                if fd_floor is not None
+                else "distribution."
+            )
+        )
 
 
 live([run], live_view)
@@ -326,7 +338,10 @@ what_to_notice(
         "the goal, not a broken discriminator.",
         "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
         "loss goes up. Read the samples, not the loss.",
-        "**Class histogram (digits):** a fixed digit classifier sorts the 64 samples. Missing bars are "
-        "modes G dropped; pick the *digits-collapse* preset in the sidebar to see mode collapse happen.",
+        "**Class histogram (digits):** a fixed digit classifier sorts 1,000 of G's samples (the grid shows "
+        "64 of them). A class counts as covered when at least 20 of them are classified as it with at least "
+        "50 % confidence (the dotted line); pale bars are samples it is unsure about, which cover nothing, "
+        "so an untrained G's grey noise covers 0 of 10. Missing bars are modes G dropped; pick the "
+        "*digits-collapse* preset in the sidebar to see mode collapse happen.",
     ]
 )

@@ -22,6 +22,7 @@ from ui.lab import (
     format_setting,
     sample_spread,
 )
+from ui.playground import COVERAGE_LABEL
 
 PAGE = "app_pages/mode_collapse.py"
 
@@ -35,7 +36,7 @@ def test_lab_renders_its_controls_and_both_runs():
     assert at.segmented_control(key="lab:dataset").value == "ring8"
     assert at.toggle(key="lab:heatmap").value is False
     assert list(chart_figures(at)) == ["lab:scatter:0", "lab:scatter:1", "lab:coverage"]
-    covered = [m.value for m in at.metric if m.label == "Modes covered"]
+    covered = [m.value for m in at.metric if m.label == COVERAGE_LABEL]
     assert len(covered) == 2 and all(re.fullmatch(r"\d+/8", v) for v in covered)
     assert len([m for m in at.metric if m.label == "High-quality samples"]) == 2  # never one without the other
     assert any("Too early" in i.value for i in at.info)  # step 0: no verdict yet
