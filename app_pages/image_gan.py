@@ -9,9 +9,12 @@ from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.runner import Snapshot, TrainingRun
 from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
+from gan_core.viz_memorisation import memorisation_figure
 from ui.charts import live_chart
 from ui.controls import live
 from ui.images import (
+    MemorisationResult,
+    check_memorisation,
     download_dataset,
     history_csv,
     sample_grid_png,
@@ -20,6 +23,7 @@ from ui.images import (
     timeline_gif_bytes,
     what_to_notice,
 )
+from ui.playground import generator_label
 from ui.state import run_for
 
 SLOT = "images"
@@ -44,6 +48,8 @@ KEY_UPLOADS = f"{SLOT}:upload-files"
 KEY_UPLOAD_SIZE = f"{SLOT}:upload-size"
 KEY_CHECKPOINT = f"{SLOT}:checkpoint-file"
 KEY_TIMELINE = f"{SLOT}:timeline"
+KEY_MEMORISATION = f"{SLOT}:memorisation"  # the last MemorisationResult
+KEY_MEMORISATION_BUTTON = f"{SLOT}:btn:memorisation"
 
 
 # --- actions (widget callbacks: they run before the page, so widgets show their result) ---------
@@ -238,6 +244,55 @@ def live_view() -> None:
 
 
 live([run], live_view)
+
+
+@st.fragment
+def memorisation_check() -> None:
+    """On demand, outside the live view: sampling 1,000 images and searching the training set for
+    each one's nearest neighbour must never slow the live refresh."""
+    st.subheader("🔍 Does G copy its training images?")
+    snap = run.snapshot()
+    if snap.data_kind != "image" or run.trainer.dataset.data is None:
+        st.caption("This needs an image data set.")
+        return
+    text_col, button_col = st.columns([4, 1], vertical_alignment="center")
+    text_col.markdown(
+        "Good samples are not enough: G could be reproducing its training images. For 1,000 new samples, "
+        "find the nearest training image; real images are the yardstick. A G that copies sits far left of "
+        "the green curve."
+    )
+    if button_col.button("🔍 Check now", key=KEY_MEMORISATION_BUTTON, type="primary", width="stretch"):
+        with st.spinner("Comparing 1,000 samples with every training image…"):
+            st.session_state[KEY_MEMORISATION] = check_memorisation(run, generator_label(snap))
+    result: MemorisationResult | None = st.session_state.get(KEY_MEMORISATION)
+    if result is None or result.run_id != snap.run_id:
+        st.caption("Press **Check now** once G draws something (and again later: memorising takes time).")
+        return
+    report = result.report
+    (st.warning if report.copying else st.success)(report.sentence(), icon="⚠️" if report.copying else "✅")
+    pair_col, chart_col = st.columns([2, 3])
+    with pair_col:
+        distances = ", ".join(f"{d:.2f}" for d in result.pair_distances)
+        show_grid(
+            result.pairs,
+            ncols=len(result.pair_distances),
+            caption=f"Top: the {len(result.pair_distances)} samples closest to a training image; below: that "
+            f"image. Distances: {distances}.",
+        )
+    live_chart(memorisation_figure(report), f"{SLOT}:chart:memorisation", chart_col)
+    real = (
+        "real images G never trained on"
+        if report.held_out_kind == "held-out"
+        else "each real training image against all the others, as if it had been held out"
+    )
+    st.caption(
+        f"Checked {result.generator} at step {result.step:,}; press **Check now** again for the newest G. "
+        f"Green: {real}. Shaded: near-copies, closer than 95 % of real images are. Distance: root-mean-square "
+        "pixel difference (0 = identical, 0.1 = pixels a tenth of full brightness apart)."
+    )
+
+
+memorisation_check()
 
 
 @st.fragment

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 from PIL import Image
 
@@ -166,6 +167,40 @@ def test_what_to_notice_says_what_the_accuracy_chart_shows(at):
     assert abs(acc[0] - 0.5) < 0.15  # the first step: D untrained
     assert acc[20:200].max() > 0.7  # the climb
     assert acc[300:].mean() < acc[20:200].max() - 0.1  # and back down
+
+
+class _Copier(torch.nn.Module):
+    """A "generator" that hands back training images (picked by the noise): pure memorisation."""
+
+    def __init__(self, data: torch.Tensor) -> None:
+        super().__init__()
+        self.data = data
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        index = (z[:, 0].abs() * 1e4).long() % self.data.shape[0]
+        return self.data[index]
+
+
+def test_the_memorisation_check_runs_on_demand_and_flags_a_copier(at, monkeypatch):
+    """Issue 13 item 11: one button, one picture, one sentence. The live G (a few steps in) is not
+    flagged; a generator that returns training images is."""
+    run = session_run(at, "images")
+    run.step_once("both", times=5)
+    at.run()
+    assert "images:chart:memorisation" not in chart_figures(at)  # nothing computed until asked
+    at.button(key="images:btn:memorisation").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("No sign of copying") for s in at.success), [s.value for s in at.success]
+    figure = chart_figures(at)["images:chart:memorisation"]
+    assert [t["name"] for t in figure["data"]][1] == "G's samples"
+    assert any("closest to a training image" in c for img in at.image for c in img.captions)
+    assert any("at step 5" in c.value for c in at.caption)
+
+    monkeypatch.setattr(run, "generator_copy", lambda: _Copier(run.trainer.dataset.data).eval())
+    at.button(key="images:btn:memorisation").click().run()
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("G copies its training images: 100%") for w in warnings), warnings
+    assert "100%" in chart_figures(at)["images:chart:memorisation"]["layout"]["annotations"][0]["text"]
 
 
 def test_the_class_histogram_and_the_frechet_chart_say_what_they_count(at):
