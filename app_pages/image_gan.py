@@ -225,7 +225,7 @@ def live_view() -> None:
         hist_col, quality_col, fd_col = st.columns(3)
         m = snap.metrics
         live_chart(
-            viz.class_histogram_figure(snap.views["classes"], m.get("class_coverage"), m.get("mean_confidence")),
+            viz.class_histogram_figure(snap.views["classes"], m.get("class_coverage")),  # confidence: next chart
             f"{SLOT}:chart:classes",
             hist_col,
         )

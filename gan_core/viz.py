@@ -557,21 +557,21 @@ def class_histogram_figure(
     title = f"By class: {int(round(float(coverage)))}/{k} covered"
     note = f"{n:,.0f} scored samples · covered: ≥ {threshold:.0f} confident" if n > 0 else ""
     if _finite(mean_confidence):
-        note += f" · mean confidence {float(mean_confidence):.2f}"
+        note += f" · confidence {float(mean_confidence):.2f}"
     x = list(labels)
     data = [
         {
             "type": "bar",
             "x": x,
             "y": confident,
-            "name": f"classified with ≥ {CLASS_MIN_CONFIDENCE:.0%} confidence",
+            "name": f"confident (≥ {CLASS_MIN_CONFIDENCE:.0%})",
             "marker": {"color": FAKE},
         },
         {
             "type": "bar",
             "x": x,
             "y": unsure,
-            "name": "unsure (covers nothing)",
+            "name": "unsure: covers nothing",
             "marker": {"color": FAKE, "opacity": 0.3},
         },
     ]
@@ -585,8 +585,6 @@ def class_histogram_figure(
         hovermode="closest",
         barmode="stack",
     )
-    layout["legend"].update(y=-0.3, yanchor="top")  # below the axis: above, it covers the title
-    layout["margin"]["b"] = 110
     if n > 0:
         _with_lines(
             layout,

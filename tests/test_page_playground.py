@@ -297,6 +297,6 @@ def test_the_playground_and_the_lab_call_the_same_modes_covered(monkeypatch):
         tiles = [m for m in at.metric if m.label == COVERAGE_LABEL]
         assert tiles, [m.label for m in at.metric]
         shown[page] = {m.value for m in tiles}
-        assert all(m.delta == COVERAGE_RULE and "20 of 2,500" in COVERAGE_RULE for m in tiles)  # the rule, shown
+        assert all(m.delta == COVERAGE_RULE and "20 per 2,500" in COVERAGE_RULE for m in tiles)  # the rule, shown
         assert all("20 of the 2,500" in m.help and "VEEGAN" in m.help and "8/8" in m.help for m in tiles)
     assert shown == {PAGE: {"6/8"}, "app_pages/mode_collapse.py": {"6/8"}}
