@@ -6,6 +6,7 @@ import streamlit as st
 
 from gan_core import viz
 from gan_core.config import ACTIVATIONS, NOISE
+from gan_core.metrics import MODE_MIN_PER_2500
 from gan_core.presets import PRESETS
 from ui.controls import live
 from ui.pages import BY_PATH
@@ -14,6 +15,7 @@ from ui.playground import (
     apply_architecture,
     chart,
     field_caption,
+    floor,
     heart_points_text,
     history_rows,
     metric_tiles,
@@ -276,15 +278,23 @@ def _quality_curves() -> None:
                 height=320,
             )
             st.caption(
-                "%HQ alone rewards collapse (one perfect mode scores ~100 %): read it next to the modes covered."
+                f"Covered: at least {MODE_MIN_PER_2500} of the 2,500 scored samples within 3 std of the mode; "
+                "the dotted line counts a mode with a single sample. %HQ alone rewards collapse (one perfect "
+                "mode scores ~100 %): read it next to the modes covered."
             )
     with div_col:
+        js_floor = floor(snap, "js_grid")
         chart(
-            retitle(viz.divergence_figure(snap.metric_history), "Real vs fake: JS and KL", 100)
+            retitle(viz.divergence_figure(snap.metric_history, js_floor), "Real vs fake: JS (nats)", 100)
             if evaluated
-            else viz.empty_figure(WAITING, "Real vs fake: JS and KL"),
+            else viz.empty_figure(WAITING, "Real vs fake: JS (nats)"),
             "pg:divergence",
             height=320,
+        )
+        st.caption(
+            "A histogram estimate never reaches 0: two independent real samples of this size read "
+            + (f"{js_floor:.3f} nats" if js_floor is not None else "a little above 0")
+            + " (the dotted floor). A perfect G sits on that line, not on 0."
         )
 
 
