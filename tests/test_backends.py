@@ -143,7 +143,7 @@ def test_an_image_grid_arrives_as_the_png_the_page_would_draw():
     for a, b in zip(frames_got, frames_sent):
         diff = np.abs(a.astype(int) - b.astype(int))
         assert diff.max() <= 16 and (diff > 0).mean() < 0.05
-    assert got.views["class_hist"] == snap.views["class_hist"]
+    assert got.views["classes"] == snap.views["classes"]
     real_sent, real_got = snap.views["real"], got.views["real"]
     assert real_got.shape == real_sent.shape and np.abs(real_got - real_sent).max() <= 0.5 / 255 + 1e-6
 
