@@ -131,9 +131,9 @@ PRESETS: dict[str, Preset] = {
                 d_width=256,
                 activation="relu",
                 loss="nonsaturating",
-                # lr 1e-3 halved every 3,000 steps: G itself (not its weight average) covers 25/25
-                # (strict 24-25) with 87-91 % HQ at step 9,000 on seeds 0-5 of an Intel Xeon, and 24-25
-                # already at 6,000. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late
+                # lr 1e-3 halved every 3,000 steps: G itself (not its weight average) covers 25/25 with
+                # >= 20 HQ samples each (the pages' rule) and 87-92 % HQ at step 10,500 on seeds 0-5 of an
+                # Intel Xeon; at 9,000 one seed still had a mode with fewer than 20 (24/25), at 6,000 24-25. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late
                 # (24 at 9,000, 23 at 12,000 with 67 % HQ on Intel; on AMD 25 at 11,000-13,000), so a
                 # bar held at one step on one CPU broke at another.
                 lr_g=1e-3,
@@ -142,7 +142,7 @@ PRESETS: dict[str, Preset] = {
                 batch_size=512,
                 g_ema=0.99,
                 minibatch_std=True,
-                steps=9000,
+                steps=10500,
             ),
         ),
         Preset(
