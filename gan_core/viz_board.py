@@ -80,7 +80,7 @@ def board_figure(view: BoardView) -> dict:
         axis = _axis(CHALLENGE_CONTROLS.get(name, name))
         axis.update(domain=[i * (width + PANEL_GAP), i * (width + PANEL_GAP) + width], anchor="y")
         if name in LOG_AXES:
-            axis["type"] = "log"
+            axis.update(type="log", dtick=1, tickformat=".0e" if name != "batch_size" else "d")
         elif categorical:
             axis["type"] = "category"
         layout[f"xaxis{suffix}"] = axis

@@ -20,6 +20,8 @@ from .charts import live_chart
 from .state import load_preset, session_runs
 
 ARCHITECTURE_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "noise_dim", "noise", "activation")
+LAYER_KEYS = ("real", "fake", "heatmap", "manifold", "arrows")  # the field's layers, in drawing order
+DEFAULT_LAYERS = ("real", "fake", "heatmap", "arrows")
 
 
 # --- charts -------------------------------------------------------------------------------------
