@@ -64,7 +64,7 @@ def sidebar(page: PageInfo) -> None:
     runs = [run_for(slot, preset) for slot, preset in zip(page.slots, page.presets)]
     teacher.reserve(runs)
     slot = page.slots[0]
-    if teacher.is_teacher():
+    if teacher.is_teacher() and not present.presenting():
         st.caption("🧑‍🏫 Teacher: your runs train in a reserved slot, never in the queue.")
     if page.preset_choices and len(page.slots) == 1 and not present.hidden("preset"):
         current = session_runs().presets.get(slot, page.presets[0])

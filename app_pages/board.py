@@ -137,6 +137,10 @@ elif challenge is not None and not board_ui.joined() and view.is_open:
             max_chars=20,
         )
         st.form_submit_button("Join the challenge", type="primary", on_click=_join)
+        st.caption(
+            "Your place on the board belongs to this browser tab: after a reload, join again with another "
+            "nickname (your earlier results stay on the board)."
+        )
     if st.session_state.get(KEY_JOIN_ERROR):
         st.error(st.session_state[KEY_JOIN_ERROR], icon="⚠️")
 

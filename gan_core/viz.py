@@ -1135,6 +1135,9 @@ def scale_fonts(fig: dict, scale: float) -> dict:
     for name, axis in layout.items():
         if name[1:5] == "axis" and name[0] in "xy" and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
             axis["title"].setdefault("font", {}).setdefault("size", round(AXIS_TITLE_SIZE * scale, 1))
+    legend = layout.get("legend")
+    if isinstance(legend, dict) and isinstance(legend.get("y"), (int, float)) and legend["y"] < 0:
+        legend["y"] = round(legend["y"] * scale**2, 3)  # a legend under the axis: clear of its larger labels
     margin = layout.get("margin")
     if isinstance(margin, dict) and isinstance(margin.get("t"), (int, float)):
         extra = round(margin["t"] * (scale - 1))

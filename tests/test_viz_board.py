@@ -56,5 +56,7 @@ def test_scale_fonts_enlarges_every_font_and_keeps_the_plot_area():
     assert fig["layout"]["title"]["font"]["size"] == viz.TITLE_SIZE  # the original is untouched
     assert big["data"][0]["y"] is fig["data"][0]["y"]  # arrays shared, not copied
     assert viz.scale_fonts(fig, 1) is fig
+    field = viz.scale_fonts(viz.playground_figure(np.zeros((4, 2)), np.ones((4, 2)), {}, ("real", "fake")), 1.5)
+    assert field["layout"]["legend"]["y"] < -0.2 * 1.5  # a legend under the plot moves clear of the axis title
     with pytest.raises(ValueError, match="font scale"):
         viz.scale_fonts(fig, 10)

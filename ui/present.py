@@ -64,7 +64,7 @@ button .stMarkdownEllipsis, button .stMarkdownEllipsis p {
 [data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stMetric"]) { min-width: min(100%, 6.5rem); }
 /* A row of metric tiles in a narrow column: two per line rather than three and a lonely fourth. */
 [data-testid="stMain"] [data-testid="stColumn"] { container-type: inline-size; }
-@container (max-width: 34rem) {
+@container (max-width: 30rem) {
   [data-testid="stColumn"]:has([data-testid="stMetric"]):not(:has([data-testid="stHorizontalBlock"])) {
     min-width: calc(50% - 1rem);
   }
@@ -85,6 +85,9 @@ PRESENT_CSS = """
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p {
   font-size: 1.15rem !important; color: rgb(49, 51, 63) !important; line-height: 1.45;
   opacity: 1 !important;  /* Streamlit greys captions with opacity 0.6 */
+}
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: inherit !important; line-height: inherit;  /* the number keeps its big size */
 }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem; }

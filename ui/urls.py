@@ -257,6 +257,21 @@ def _shown(value: str) -> str:
     return f"“{_escape(value if len(value) <= 40 else value[:39] + '…')}”"
 
 
+SEEN = "_url_seen"
+SEEN_MAX = 64
+
+
+def _seen() -> list[tuple]:
+    return st.session_state.setdefault(SEEN, [])
+
+
+def _remember(signature: tuple) -> None:
+    seen = _seen()
+    if signature not in seen:
+        seen.append(signature)
+        del seen[:-SEEN_MAX]
+
+
 def _current_params() -> dict[str, str]:
     return {k: st.query_params.get(k) for k in st.query_params.keys()}
 
@@ -306,9 +321,14 @@ def apply_query_params(page: PageInfo) -> list[str]:
     last = st.session_state.get(SIGNATURE)
     if last == signature:
         return messages + st.session_state.get(MESSAGES, [])
+    if signature in _seen():
+        # A query string this session already applied or wrote: a rerun that raced the address bar's
+        # update (a click right after the page rewrote its URL) must not undo the click.
+        return messages
     if last is not None and last[0] != page.url_path and last[1] == signature[1]:
         params = {}  # another page's parameters, left in the URL by a page switch: not a link
     st.session_state[SIGNATURE] = signature
+    _remember(signature)
     messages += _apply_global(params)
     known = _known(page)
     for name, value in params.items():
@@ -518,6 +538,7 @@ def write_query_params(page: PageInfo) -> tuple[dict[str, str], list[str]]:
     if _current_params() != params:
         st.query_params.from_dict(params)
     st.session_state[SIGNATURE] = (page.url_path, _signature(params))
+    _remember(st.session_state[SIGNATURE])
     return params, notes
 
 

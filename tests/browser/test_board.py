@@ -60,6 +60,17 @@ def test_three_students_reach_the_board_live_and_stay_after_closing_their_tab(br
         page.wait_for_selector(f"{SIDEBAR} >> text=/step [0-9]/", timeout=60_000)
         contexts.append(ctx)
         students.append(page)
+    # Each tries other settings with the controls the challenge allows; the others are locked.
+    for page, (name, presses, key) in zip(
+        students[1:], (("D steps per G step", 4, "ArrowRight"), ("Generator learning rate (lr_g)", 1, "ArrowLeft"))
+    ):
+        slider = page.locator(SIDEBAR).get_by_role("slider", name=name)
+        slider.focus()
+        for _ in range(presses):
+            slider.press(key)
+        page.wait_for_timeout(300)
+        wait_idle(page)
+    assert students[1].locator(SIDEBAR).get_by_role("slider", name="Batch size").is_disabled()  # locked
     started = time.monotonic()
     for page in students:
         click_sidebar_button(page, "▶ Start")
@@ -70,6 +81,8 @@ def test_three_students_reach_the_board_live_and_stay_after_closing_their_tab(br
     assert wait_until(lambda: sorted(board_rows(board)) == sorted(STUDENTS), timeout=90), board_rows(board)
     print(f"\nall {len(STUDENTS)} students on the board {time.monotonic() - started:.1f} s after they pressed start")
     assert board.locator(".gx-live-chart .main-svg").count() >= 1  # settings against result, drawn
+    table = board.locator("[data-testid='stTable']").inner_text()
+    assert "d_steps 5" in table and "lr_g 5e-5" in table, table  # the settings that got each result
 
     contexts[0].close()  # Ada closes her tab: her run stops, her entry stays
     board.wait_for_timeout(6000)  # three refreshes of the board

@@ -14,6 +14,8 @@ from .helpers import (
     exceptions,
     layout_problems,
     open_page,
+    screenshot_whole_page,
+    status,
     wait_idle,
     wait_until,
     whole_page_in_view,
@@ -103,6 +105,11 @@ def test_presentation_mode_from_the_link_composes_with_embed(browser, app_url, s
     body = page.evaluate(BODY_SIZE_JS)
     assert body >= 19, body  # 1.22rem explanations
     assert layout_problems(page) == []
-    page.screenshot(path=str(screenshot_dir / "present-embed-mode-collapse.png"))
+    # What the class sees on the projector once both runs have trained a little (docs/presentation.png).
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: "step 0 " not in status(page) and "training" in status(page), timeout=60)
+    page.wait_for_timeout(8000)
     assert not exceptions(page)
+    screenshot_whole_page(page, str(screenshot_dir / "presentation.png"), width=1280)
+    click_sidebar_button(page, "⏸ Pause")
     context.close()
