@@ -109,6 +109,7 @@ runs = session_runs()
 runs.pause_others(set(info.slots))
 runs.resume_returning(set(info.slots))
 messages = apply_query_params(info)  # takes a teacher key off the URL first
+teacher.reserve(list(runs.runs.values()))  # every run of a teacher's session, also one resumed above
 seed_widget_defaults(info)
 present.inject_css()
 for message in messages:

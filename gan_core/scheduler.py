@@ -99,8 +99,12 @@ class Scheduler:
         """Mark `run` as the teacher's: from now on it trains in the reserved pool."""
         with self._lock:
             self._priority.add(run)
-            if run in self._queue and len(self._active_reserved) < self.reserved_capacity:
-                # Already waiting: it gets its reserved slot at its next request, so it moves up.
+            if len(self._active_reserved) >= self.reserved_capacity:
+                return
+            if run in self._active:  # training in a shared slot: it moves to its own, freeing that one
+                self._active.discard(run)
+                self._active_reserved.add(run)
+            elif run in self._queue:  # waiting: it gets its reserved slot at its next request
                 self._queue.remove(run)
                 self._queue.insert(0, run)
 

@@ -114,3 +114,13 @@ def test_reserved_pool_size_from_environment(monkeypatch):
             default_reserved()
     monkeypatch.delenv("GAN_EXPLAINER_TEACHER_SLOTS")
     assert default_reserved() == 2
+
+
+def test_a_run_marked_while_it_trains_moves_to_the_reserved_pool_and_frees_its_shared_slot():
+    s = Scheduler(1, turn_seconds=1, reserved=1)
+    teacher, student = _Run(), _Run()
+    assert s.request(teacher) == 0 and s.request(student) == 1
+    s.reserve(teacher)
+    assert s.reserved_active_count == 1 and s.active_count == 0
+    assert not s.turn_over(teacher, 100)
+    assert s.request(student) == 0

@@ -20,6 +20,8 @@ def test_the_copied_link_reproduces_the_lab_in_another_browser(browser, app_url)
     page.wait_for_selector(f"{APP} >> text=5 D steps per G step", timeout=60_000)
     # The page has written the whole setup (the link left the data out: the default, ring8).
     assert wait_until(lambda: "pairing=dsteps&dataset=ring8" in page.url, timeout=15), page.url
+    wait_idle(page)
+    page.wait_for_timeout(500)  # settled, as a person would click (see the report on issue 15)
     page.get_by_role("radio", name="Grid: 25 modes").click()  # the lab's data control
     wait_idle(page)
     assert wait_until(lambda: "dataset=grid25" in page.url and "pairing=dsteps" in page.url, timeout=15), page.url
