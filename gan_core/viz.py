@@ -1135,6 +1135,9 @@ def scale_fonts(fig: dict, scale: float) -> dict:
     for name, axis in layout.items():
         if name[1:5] == "axis" and name[0] in "xy" and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
             axis["title"].setdefault("font", {}).setdefault("size", round(AXIS_TITLE_SIZE * scale, 1))
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("yref") == "container" and isinstance(title.get("y"), (int, float)):
+        title["y"] = round(1 - (1 - title["y"]) * scale, 4)  # the gap above a title grows with its font
     legend = layout.get("legend")
     if isinstance(legend, dict) and isinstance(legend.get("y"), (int, float)) and legend["y"] < 0:
         legend["y"] = round(legend["y"] * scale**2, 3)  # a legend under the axis: clear of its larger labels

@@ -130,11 +130,12 @@ function wrapLines(text, size, weight, width) {
   return lines;
 }
 
-function fitTexts(layout, width) {
+function fitTexts(layout, width, data) {
   if (!(width > 0)) return;
   const base = (layout.font && layout.font.size) || 12;
   const margin = layout.margin || (layout.margin = {});
   let added = 0;
+  let titleShift = 0;  // px: Plotly centres a title's extra lines on its anchor, so a top-anchored one moves up
   const title = layout.title;
   if (title && typeof title === 'object') {
     const left = (typeof title.x === 'number' ? title.x : 0.5) * width;
@@ -147,6 +148,7 @@ function fitTexts(layout, width) {
       if (lines.length > before) {
         part.text = lines.join('<br>');
         added += (lines.length - before) * size * 1.3;
+        if (part === title) titleShift = (lines.length - before) * size * 0.65 + 4;
       }
     }
   }
@@ -170,9 +172,32 @@ function fitTexts(layout, width) {
       note.text = wrapLines(note.text, size, 400, room).join('<br>');
     }
   }
+  // A legend above the plot wraps onto more rows in a narrow chart: room for them, too, or the
+  // rows cover the title and the top of the plot.
+  const legend = layout.legend;
+  if (layout.showlegend !== false && legend && legend.orientation === 'h' && legend.yanchor === 'bottom'
+      && typeof legend.y === 'number' && legend.y >= 1) {
+    const size = (legend.font && legend.font.size) || base;
+    const names = (data || []).filter((t) => t && t.name && t.showlegend !== false
+      && !['heatmap', 'contour', 'histogram2d'].includes(t.type)).map((t) => String(t.name));
+    // Each entry: its text, the symbol, padding and the gap to the next. Entries that do not fit on one
+    // line go into a grid as wide as the widest entry (that is how Plotly wraps a horizontal legend).
+    const items = names.map((name) => textWidth(name, size, 400) + 50);
+    const room = plotWidth;  // Plotly wraps a legend at the plot's width
+    let rows = 1;
+    if (items.length && items.reduce((a, b) => a + b, 0) > room) {
+      const perRow = Math.max(1, Math.floor(room / Math.max(...items)));
+      rows = Math.ceil(items.length / perRow);
+    }
+    if (rows > 1) added += (rows - 1) * size * 1.45;
+  }
   if (added > 0) {
     margin.t = (margin.t === undefined ? 100 : margin.t) + Math.ceil(added);
     if (typeof layout.height === 'number') layout.height += Math.ceil(added);
+  }
+  if (titleShift && title.yanchor === 'top' && title.yref === 'container' && typeof title.y === 'number'
+      && typeof layout.height === 'number') {
+    title.y -= titleShift / layout.height;
   }
 }
 
@@ -198,7 +223,7 @@ function draw(Plotly, div) {
       axis.title.font = Object.assign({size: 14}, axis.title.font || {});
     }
   }
-  fitTexts(layout, width);
+  fitTexts(layout, width, fig.data);
   return Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
 }
 
@@ -228,6 +253,25 @@ function observer() {
   return window.__gxObserver;
 }
 
+// After the window is resized (a projector, presentation mode's columns), every chart is drawn again
+// once Plotly's own resize has settled: the titles re-wrap to the new width, and the figure's height
+// comes back (Plotly's responsive resize drops the layout's height, which left a chart whose figure
+// did not change, on a paused page, 0 px high with its plot spilling over the text below).
+function redrawOnResize() {
+  if (window.__gxResizeHooked) return;
+  window.__gxResizeHooked = true;
+  let timer;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      document.querySelectorAll('div.gx-live-chart').forEach((div) => {
+        div.__gxDrawn = undefined;
+        schedule(div);
+      });
+    }, 300);
+  });
+}
+
 export default function(component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector('div.gx-live-chart');
@@ -242,22 +286,13 @@ export default function(component) {
     div.__gxObserved = true;
     seen.observe(div);
   }
-  if (window.ResizeObserver && !div.__gxResize) {  // a new width re-wraps the titles (draw checks it)
-    div.__gxResize = new ResizeObserver(() => {
-      if (Math.round(div.clientWidth) !== div.__gxWidth) schedule(div);
-    });
-    div.__gxResize.observe(div);
-  }
+  redrawOnResize();
   div.__gxPending = data;  // only the newest figure matters if several arrive while one draws
   schedule(div);
   // On unmount: free Plotly's listeners (responsive charts hold a window resize handler), after
   // any redraw in flight; a later mount draws afresh.
   return () => {
     if (seen) seen.unobserve(div);
-    if (div.__gxResize) {
-      div.__gxResize.disconnect();
-      div.__gxResize = undefined;
-    }
     div.__gxObserved = false;
     div.__gxVisible = undefined;
     enqueue(div, () => {

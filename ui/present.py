@@ -55,19 +55,21 @@ button .stMarkdownEllipsis, button .stMarkdownEllipsis p {
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
-/* Side by side only while there is room: a column with a chart or a metric keeps a minimum width,
-   and columns that no longer fit move below each other. */
+/* Side by side only while there is room: a column with a chart, a metric, a choice or a formula keeps
+   a minimum width, and columns that no longer fit move below each other. The rules go from the
+   smallest minimum to the largest, so a column holding several kinds keeps the largest. */
 [data-testid="stMain"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
-[data-testid="stMain"] [data-testid="stColumn"]:has(.gx-live-chart, [data-testid="stPlotlyChart"]) {
-  min-width: min(100%, 17rem);
-}
+[data-testid="stMain"] [data-testid="stColumn"] { container-type: inline-size; }
 [data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stMetric"]) { min-width: min(100%, 6.5rem); }
 /* A row of metric tiles in a narrow column: two per line rather than three and a lonely fourth. */
-[data-testid="stMain"] [data-testid="stColumn"] { container-type: inline-size; }
 @container (max-width: 30rem) {
   [data-testid="stColumn"]:has([data-testid="stMetric"]):not(:has([data-testid="stHorizontalBlock"])) {
     min-width: calc(50% - 1rem);
   }
+}
+[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stPageLink"]) { min-width: min(100%, 8.5rem); }
+[data-testid="stMain"] [data-testid="stColumn"]:has(.gx-live-chart, [data-testid="stPlotlyChart"]) {
+  min-width: min(100%, 17rem);
 }
 [data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stButtonGroup"]) { min-width: min(100%, 20rem); }
 [data-testid="stMain"] [data-testid="stColumn"]:has(.katex-display) { min-width: min(100%, 28rem); }

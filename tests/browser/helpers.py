@@ -183,11 +183,46 @@ LAYOUT_PROBLEMS_JS = r"""
     const box = gd.getBoundingClientRect();
     for (const t of gd.querySelectorAll(chartTexts)) {
       const r = t.getBoundingClientRect();
-      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
+      // (a text's box holds the font's whole ascent: a title 2 px above the top still shows whole)
+      const out = r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 3 || r.bottom > box.bottom + 3;
+      if (r.width && out) {
         problems.push(`chart text outside its chart: "${text(t)}"`);
       }
     }
+    // A legend that wrapped onto more rows than its chart made room for covers the title or the plot.
+    const overlap = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 2 && b.left < a.right - 2
+      && a.top < b.bottom - 2 && b.top < a.bottom - 2;
+    const legend = gd.querySelector('.legend .bg') || gd.querySelector('.legend');
+    const title = gd.querySelector('.gtitle');
+    const plot = gd.querySelector('.draglayer .nsewdrag');
+    if (legend) {
+      const l = legend.getBoundingClientRect();
+      if (title && overlap(l, title.getBoundingClientRect())) {
+        problems.push(`chart text: a legend covers the title "${text(title)}"`);
+      }
+      if (plot && overlap(l, plot.getBoundingClientRect())) {
+        problems.push(`chart text: a legend covers the plot of "${title ? text(title) : 'a chart'}"`);
+      }
+    }
   }
+  // Charts keep to their own place on the page: none spills over what follows it or over another.
+  const charts = Array.from(document.querySelectorAll('.js-plotly-plot'))  // (a chart 0 px high is one)
+    .filter((gd) => gd.querySelector('svg.main-svg') && shown(gd.querySelector('svg.main-svg')));
+  charts.forEach((gd, i) => {
+    const svg = gd.querySelector('svg.main-svg');
+    const place = gd.closest("[data-testid='stElementContainer']");
+    if (svg && place && svg.getBoundingClientRect().bottom > place.getBoundingClientRect().bottom + 2) {
+      const name = text(gd.querySelector('.gtitle') || gd);
+      problems.push(`chart text: a chart spills out of its place on the page (${name})`);
+    }
+    for (const other of charts.slice(i + 1)) {
+      const a = gd.getBoundingClientRect();
+      const b = other.getBoundingClientRect();
+      if (a.left < b.right - 2 && b.left < a.right - 2 && a.top < b.bottom - 2 && b.top < a.bottom - 2) {
+        problems.push('chart text: two charts overlap');
+      }
+    }
+  });
   return [...new Set(problems)];
 }
 """

@@ -61,6 +61,7 @@ def _look(page, screenshot_dir, name: str, width: int, height: int, mode: str) -
             return [p for p in layout_problems(page) if "chart text" in p]
 
         wait_until(lambda: not chart_problems(), timeout=8)
+        page.wait_for_timeout(800)  # the charts' redraw after the resize has settled
         problems += [f"{width}x{height} {mode}, whole page: {p}" for p in chart_problems()]
         page.screenshot(path=str(screenshot_dir / f"layout-{name}-{width}-{mode}.png"))
     return problems
@@ -71,8 +72,9 @@ def test_nothing_is_cut_off_at_projector_sizes_in_both_modes(browser, app_url, s
     context = browser.new_context(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
     page = context.new_page()
     open_page(page, f"{app_url}/{PAGES[name]}")
-    if page.locator(SIDEBAR).get_by_role("button", name="Step both").count():
-        click_sidebar_button(page, "Step both")  # tiles and charts with numbers in them
+    page.locator(SIDEBAR).get_by_role("button", name="Step both").first.wait_for(timeout=30_000)
+    click_sidebar_button(page, "Step both")  # tiles and charts with numbers in them
+    assert wait_until(lambda: "step 1" in page.locator(SIDEBAR).inner_text(), timeout=30)
     problems: list[str] = []
     for mode in ("normal", "present"):
         _set_presenting(page, mode == "present")
