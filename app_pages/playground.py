@@ -43,7 +43,6 @@ LAYERS = {
     "manifold": ":material/grid_4x4: G's manifold",
     "arrows": ":orange[➜] G's gradients",
 }
-DEFAULT_LAYERS = ["real", "fake", "heatmap", "arrows"]
 WIDTHS = (8, 16, 32, 64, 128, 256, 512)
 NOTICE, POINTS_ERROR = "pg:notice", "pg:points-error"
 QUALITY_REFRESH_SECONDS = 1.5
@@ -119,8 +118,7 @@ with layer_col:
             "Show",
             list(LAYERS),
             selection_mode="multi",
-            default=DEFAULT_LAYERS,
-            format_func=LAYERS.get,
+            format_func=LAYERS.get,  # shown by default: ui.playground.DEFAULT_LAYERS (set with the URL's)
             key="pg:layers",
             help="Real points, G's samples of the fixed noise, D's verdict on every spot, the grid of "
             "noise space as G warps it, and the direction G's gradient pushes each fake point.",

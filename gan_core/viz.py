@@ -1179,3 +1179,55 @@ def trusted_figure(fig: dict) -> Any:
     a training thread waits). Safe because the tests validate every figure this module makes;
     a plain dict also works, only slower."""
     return _trusted_figure_class()(fig)
+
+
+# --- projector sizes ----------------------------------------------------------------------------
+_FONT_KEYS = ("font", "tickfont", "textfont", "titlefont", "insidetextfont", "outsidetextfont")
+AXIS_TITLE_SIZE = 14  # what the live-chart component gives an axis title without a size
+PROJECTOR_FONT_SCALE = 1.35  # presentation mode: readable from the back of a classroom
+
+
+def scale_fonts(fig: dict, scale: float) -> dict:
+    """`fig` with every font `scale` times larger (presentation mode on a projector): titles,
+    ticks, legends, annotations, colour bars, hover labels. The top margin, where the title,
+    subtitle and legend sit, grows with them, and the figure grows by as much, so the plot area
+    keeps its size. Returns a new figure (data arrays shared, not copied); scale 1 returns `fig`."""
+    if scale == 1:
+        return fig
+    if not (math.isfinite(scale) and 0.5 <= scale <= 3):
+        raise ValueError(f"font scale must be between 0.5 and 3, got {scale!r}")
+    out = _copy_containers(fig)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key in _FONT_KEYS and isinstance(value, dict) and isinstance(value.get("size"), (int, float)):
+                value["size"] = round(value["size"] * scale, 1)
+            walk(value)
+
+    walk(out)
+    layout = out.setdefault("layout", {})
+    font = layout.setdefault("font", {})
+    if "size" not in font:
+        font["size"] = round(FONT_SIZE * scale, 1)
+    for name, axis in layout.items():
+        if name[1:5] == "axis" and name[0] in "xy" and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
+            axis["title"].setdefault("font", {}).setdefault("size", round(AXIS_TITLE_SIZE * scale, 1))
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("yref") == "container" and isinstance(title.get("y"), (int, float)):
+        title["y"] = round(1 - (1 - title["y"]) * scale, 4)  # the gap above a title grows with its font
+    legend = layout.get("legend")
+    if isinstance(legend, dict) and isinstance(legend.get("y"), (int, float)) and legend["y"] < 0:
+        legend["y"] = round(legend["y"] * scale**2, 3)  # a legend under the axis: clear of its larger labels
+    margin = layout.get("margin")
+    if isinstance(margin, dict) and isinstance(margin.get("t"), (int, float)):
+        extra = round(margin["t"] * (scale - 1))
+        margin["t"] += extra
+        if isinstance(layout.get("height"), (int, float)):
+            layout["height"] += extra
+    return out

@@ -165,8 +165,8 @@ def current_pairing(config_a: TrainConfig, config_b: TrainConfig) -> tuple[str |
     dataset = config_a.dataset if config_a.dataset in LAB_DATA else None
     if dataset is None:
         return None, None
-    for pairing in PAIRINGS.values():
-        if pairing.configs(dataset) == (config_a, config_b):
+    for pairing in PAIRINGS.values():  # both runs on one seed (a fair race), whichever seed
+        if tuple(c.replace(seed=config_a.seed) for c in pairing.configs(dataset)) == (config_a, config_b):
             return pairing.key, dataset
     return None, dataset
 
@@ -315,9 +315,10 @@ def n_modes(dataset: str) -> int:
 SLOTS = ("lab-a", "lab-b")
 
 
-def load_pairing(key: str, dataset: str, start: bool = False) -> None:
-    """Load both runs of a pairing (fresh weights, same seed), starting them if asked."""
+def load_pairing(key: str, dataset: str, start: bool = False, seed: int | None = None) -> None:
+    """Load both runs of a pairing (fresh weights, one seed for both: the presets' unless `seed`
+    is given), starting them if asked."""
     from .state import load_preset  # Streamlit import kept out of the pure part above
 
     for slot, (preset, overrides) in zip(SLOTS, PAIRINGS[key].sides(dataset)):
-        load_preset(slot, preset, start=start, **overrides)
+        load_preset(slot, preset, start=start, **overrides, **({} if seed is None else {"seed": seed}))

@@ -24,6 +24,8 @@ from .state import load_preset, session_runs
 COVERAGE_LABEL = "Modes covered"
 COVERAGE_RULE = f"≥ {MODE_MIN_PER_2500} per 2,500"  # samples on the mode; longer is cut off in the lab
 ARCHITECTURE_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "noise_dim", "noise", "activation")
+LAYER_KEYS = ("real", "fake", "heatmap", "manifold", "arrows")  # the field's layers, in drawing order
+DEFAULT_LAYERS = ("real", "fake", "heatmap", "arrows")
 
 
 # --- charts -------------------------------------------------------------------------------------

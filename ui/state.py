@@ -100,17 +100,18 @@ def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle
     return runs.get(slot, make)
 
 
-def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> RunHandle:
-    """Replace the slot's run with a fresh run of `preset` (a one-click preset button)."""
+def load_preset(slot: str, preset: str, start: bool = False, data: Dataset | None = None, **overrides) -> RunHandle:
+    """Replace the slot's run with a fresh run of `preset` (with `overrides`, on `data` if given:
+    a data set already loaded, e.g. MNIST from the shared cache)."""
     runs = session_runs()
     cfg: TrainConfig = get_preset(preset).config
     if overrides:
         cfg = cfg.replace(**overrides)
     run = runs.runs.get(slot)
     if run is None:
-        run = runs.get(slot, lambda: make_run(cfg))
+        run = runs.get(slot, lambda: make_run(cfg, data))
     else:
-        run.reset(cfg)
+        run.reset(cfg, data)
     runs.presets[slot] = preset
     clear_widget_state(slot)
     if start:
