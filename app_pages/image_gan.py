@@ -252,7 +252,7 @@ def memorisation_check() -> None:
     each one's nearest neighbour must never slow the live refresh."""
     st.subheader("🔍 Does G copy its training images?")
     snap = run.snapshot()
-    if snap.data_kind != "image" or run.trainer.dataset.data is None:
+    if snap.data_kind != "image":
         st.caption("This needs an image data set.")
         return
     text_col, button_col = st.columns([4, 1], vertical_alignment="center")

@@ -133,9 +133,10 @@ PRESETS: dict[str, Preset] = {
                 loss="nonsaturating",
                 # lr 1e-3 halved every 3,000 steps: G itself (not its weight average) covers 25/25 with
                 # >= 20 HQ samples each (the pages' rule) and 87-92 % HQ at step 10,500 on seeds 0-5 of an
-                # Intel Xeon; at 9,000 one seed still had a mode with fewer than 20 (24/25), at 6,000 24-25. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late
-                # (24 at 9,000, 23 at 12,000 with 67 % HQ on Intel; on AMD 25 at 11,000-13,000), so a
-                # bar held at one step on one CPU broke at another.
+                # Intel Xeon; at 9,000 one seed still had a mode with fewer than 20 (24/25), at 6,000
+                # 24-25. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late (24 at 9,000,
+                # 23 at 12,000 with 67 % HQ on Intel; on AMD 25 at 11,000-13,000), so a bar held at one
+                # step on one CPU broke at another.
                 lr_g=1e-3,
                 lr_d=1e-3,
                 lr_halflife=3000,

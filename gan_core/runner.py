@@ -376,6 +376,10 @@ class TrainingRun:
     def config(self) -> TrainConfig:
         return self.trainer.config
 
+    def training_data(self) -> Dataset:
+        """The data set this run trains on (read-only: the trainer samples from it)."""
+        return self.trainer.dataset
+
     @property
     def mode_count(self) -> int:
         """How many modes the run's 2D data has (0 for data without separate modes)."""

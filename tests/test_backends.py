@@ -42,6 +42,7 @@ PROTOCOL = (
     "snapshot",
     "generator_copy",
     "checkpoint",
+    "training_data",
 )
 
 

@@ -55,6 +55,9 @@ def test_the_ray_handle_offers_what_a_training_run_offers(cluster):
         assert list(inspect.signature(getattr(RayRun, name)).parameters) == list(
             inspect.signature(getattr(TrainingRun, name)).parameters
         ), name
+    # The memorisation check's nearest training images come from the data the run trains on.
+    data = run.training_data()
+    assert data.name == SMALL.dataset and data.kind == TrainingRun(SMALL).training_data().kind
     run.stop()
 
 

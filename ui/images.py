@@ -126,7 +126,7 @@ def check_memorisation(run: TrainingRun, generator_name: str, k: int = 8) -> Mem
     cfg, snap = run.config, run.snapshot()
     generator = run.generator_copy()
     images = memorisation.generated_images(generator, cfg.noise_dim, cfg.noise, seed=cfg.seed)
-    data = run.trainer.dataset.data  # read-only: (n, 1, H, W) in [-1, 1]
+    data = run.training_data().data  # read-only: (n, 1, H, W) in [-1, 1]
     training = ((data.detach().float().cpu().clamp(-1, 1) + 1) / 2).squeeze(1).numpy()
     report = memorisation.memorisation_check(images, training, seed=cfg.seed)
     pairs, distances = report.pairs(images, training, k)

@@ -51,7 +51,7 @@ from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
 from torch import nn
 
 from ..config import LIVE_FIELDS, TrainConfig
-from ..data import Dataset
+from ..data import Dataset, get_dataset
 from ..data.toy import TOY_BUILDERS
 from ..runner import (
     DIVERGED,
@@ -324,6 +324,7 @@ class RayRun:
         self._lock = threading.RLock()
         self._config = config
         self._dataset = dataset
+        self._local_data: Dataset | None = None  # built-in data loaded here on demand (training_data)
         self._actor = None
         self._reserved = False  # a CPU claimed for an actor about to be made (ClusterMonitor.claim_cpu)
         self._holder: list = [None]  # the actor, for the finalizer (it must not hold self)
@@ -385,6 +386,16 @@ class RayRun:
     def dataset(self) -> Dataset | None:
         """The data set this server sent the actor (an upload), None for built-in data."""
         return self._dataset
+
+    def training_data(self) -> Dataset:
+        """The data set the actor trains on, as this server has it: the upload it sent, or the
+        built-in set of that name loaded here (e.g. for the memorisation check's nearest images)."""
+        if self._dataset is not None:
+            return self._dataset
+        name = self._config.dataset
+        if self._local_data is None or self._local_data.name != name:
+            self._local_data = get_dataset(name)
+        return self._local_data
 
     def snapshot(self) -> Snapshot:
         """The newest snapshot the server has (never waits): also the page heartbeat."""
