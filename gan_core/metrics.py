@@ -58,7 +58,7 @@ class CoverageRule:
 
 MODE_COVERAGE = CoverageRule(
     key="modes_covered_strict",
-    label=f"modes covered (≥ {MODE_MIN_PER_2500} of 2,500 samples each)",
+    label=f"modes covered (≥ {MODE_MIN_PER_2500} of 2,500 each)",
     help=f"A mode counts as covered when at least {MODE_MIN_PER_2500} of the 2,500 scored samples "
     f"({MODE_MIN_PER_2500 / 2500:.1%}) lie within {HQ_STDS:g} standard deviations of its centre, so a few stray "
     "samples do not count as generating it.",
@@ -67,7 +67,7 @@ MODE_COVERAGE = CoverageRule(
 )
 CLASS_COVERAGE = CoverageRule(
     key="class_coverage",
-    label=f"classes covered (≥ {CLASS_MIN_SHARE * 1000:.0f} of 1,000 samples each, confident)",
+    label=f"classes covered (≥ {CLASS_MIN_SHARE * 1000:.0f} confident of 1,000)",
     help=f"A class counts as covered when at least {CLASS_MIN_SHARE:.0%} of the samples scored (20 of 1,000) "
     f"are classified as it with at least {CLASS_MIN_CONFIDENCE:.0%} confidence by the reference classifier: "
     "a blob the classifier is unsure about covers nothing.",
