@@ -1,31 +1,75 @@
 """GAN Explainer: `streamlit run app.py`.
 
-The entrypoint: page navigation, the shared sidebar (run controls, live hyperparameters,
-status line) and session wiring. Pages are thin; the engine is gan_core.
+The entrypoint: page navigation, the shared sidebar (run controls, known states, live
+hyperparameters, status line, presentation mode, the link to this setup) and session wiring:
+the URL is applied before a page runs and written back after it (ui.urls). Pages are thin; the
+engine is gan_core.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from gan_core.backends import RunHandle, live_workers
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
-from gan_core.runner import live_training_threads
 from gan_core.scheduler import default_scheduler
-from ui.controls import hyperparameter_controls, live, run_buttons, status_messages, status_text
+from ui import board as board_ui
+from ui import present, teacher
+from ui.controls import (
+    hyperparameter_controls,
+    known_state_controls,
+    live,
+    run_buttons,
+    status_messages,
+    status_text,
+)
+from ui.copy_link import copy_link
 from ui.images import preset_missing_reason
+from ui.lab import DEFAULT_PAIRING, current_pairing, load_pairing
 from ui.pages import BY_URL, PAGES, PageInfo
 from ui.state import WAITING_REFRESH_SECONDS, load_preset, run_for, session_runs
-from ui.urls import apply_query_params
+from ui.urls import apply_query_params, link, seed_widget_defaults, write_query_params
 
 st.set_page_config(page_title="GAN Explainer", page_icon="🎭", layout="wide")
 
 
+def restore_preset(page: PageInfo, runs: list[RunHandle]) -> None:
+    """Every setting back to the preset's, step 0 (the lab: its pairing's two presets)."""
+    was_active = any(r.snapshot().is_active for r in runs)
+    if page.url_path == "mode-collapse":
+        key, dataset = current_pairing(runs[0].config, runs[1].config)
+        load_pairing(key or DEFAULT_PAIRING, dataset or "ring8", start=was_active)
+    elif page.url_path == "board":
+        board_ui.restore_challenge_run(start=was_active)
+    else:
+        slot = page.slots[0]
+        load_preset(slot, session_runs().presets.get(slot, page.presets[0]), start=was_active)
+
+
+def server_line() -> str:
+    sched = default_scheduler()
+    queued = sched.queued_count
+    turns = f" · runs take {sched.turn_seconds:.0f} s turns" if queued and sched.turn_seconds else ""
+    reserved = f" · teacher: {sched.reserved_active_count} reserved" if sched.reserved_active_count else ""
+    workers, what = live_workers()
+    return (
+        f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
+        f"{queued} queued · {workers} {what}{reserved}{turns}"
+    )
+
+
 def sidebar(page: PageInfo) -> None:
-    runs = [run_for(slot, preset) for slot, preset in zip(page.slots, page.presets)]
-    slot = page.slots[0]
     st.subheader("Training")
-    if page.preset_choices and len(page.slots) == 1:
+    if page.url_path == "board" and not board_ui.joined():
+        st.caption("Join the class challenge on this page: your run and its controls appear here.")
+        return
+    runs = [run_for(slot, preset) for slot, preset in zip(page.slots, page.presets)]
+    teacher.reserve(runs)
+    slot = page.slots[0]
+    if teacher.is_teacher() and not present.presenting():
+        st.caption("🧑‍🏫 Teacher: your runs train in a reserved slot, never in the queue.")
+    if page.preset_choices and len(page.slots) == 1 and not present.hidden("preset"):
         current = session_runs().presets.get(slot, page.presets[0])
         # Presets whose data is not on this computer (Fashion-MNIST without its files) are left out
         # and named below, with what to do: choosing one could only fail.
@@ -35,9 +79,10 @@ def sidebar(page: PageInfo) -> None:
             "Preset",
             choices,
             index=choices.index(current) if current in choices else 0,
-            format_func=lambda n: f"{n} — {PRESETS[n].summary}",
             key=f"{slot}:preset-picker",
         )
+        if choice in PRESETS:
+            st.caption(PRESETS[choice].summary)
         if missing:
             st.caption(
                 f"Also here once Fashion-MNIST is on this computer: {', '.join(missing)}. "
@@ -51,9 +96,11 @@ def sidebar(page: PageInfo) -> None:
             except DatasetUnavailable as exc:  # its files vanished since the list was made
                 st.error(f"Cannot load {choice}: {exc}", icon="⚠️")
             else:
-                st.query_params["preset"] = choice
                 st.rerun()
-    run_buttons(runs, slot)
+    run_buttons(runs, slot, steps=not present.hidden("steps"))
+    if not present.hidden("known"):
+        locked = board_ui.locked_settings() if page.url_path == "board" else set()
+        known_state_controls(runs, slot, lambda: restore_preset(page, runs), seed_locked="seed" in locked)
 
     def status() -> None:
         for i, run in enumerate(runs):
@@ -61,18 +108,15 @@ def sidebar(page: PageInfo) -> None:
             label = f"**{page.slot_labels[i]}** · " if i < len(page.slot_labels) else ""
             st.markdown(label + status_text(snap))
             status_messages(snap, run, slot)
-        sched = default_scheduler()
-        queued = sched.queued_count
-        turns = f" · runs take {sched.turn_seconds:.0f} s turns" if queued and sched.turn_seconds else ""
-        st.caption(
-            f"Server: {sched.active_count} of {sched.capacity} training slots busy · "
-            f"{queued} queued · {live_training_threads()} training threads{turns}"
-        )
+        if not present.presenting():  # server internals are not for the projector
+            st.caption(server_line())
 
     live(runs, status, waiting_every=WAITING_REFRESH_SECONDS)
     if len(runs) == 1:
         st.subheader("Hyperparameters (live)")
-        hyperparameter_controls(runs[0], slot)
+        locked = board_ui.locked_settings() if page.url_path == "board" else ()
+        hidden = tuple(n for n in present.HIDEABLE if present.hidden(n))
+        hyperparameter_controls(runs[0], slot, hide=hidden, locked=locked)
 
 
 pages = {p.url_path: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default) for p in PAGES}
@@ -81,8 +125,22 @@ info = BY_URL.get(current.url_path) or PAGES[0]
 runs = session_runs()
 runs.pause_others(set(info.slots))
 runs.resume_returning(set(info.slots))
-for message in apply_query_params(info):
+messages = apply_query_params(info)  # takes a teacher key off the URL first
+teacher.reserve(list(runs.runs.values()))  # every run of a teacher's session, also one resumed above
+seed_widget_defaults(info)
+present.inject_css()
+for message in messages:
     st.warning(message, icon="🔗")
 with st.sidebar:
     sidebar(info)
-current.run()
+    share = st.container()
+try:
+    current.run()
+finally:  # also after st.stop(): the address bar always shows the page as it is
+    params, notes = write_query_params(info)
+    with share:
+        st.subheader("Share and present")
+        present.sidebar_toggle()
+        copy_link(link(info, params))
+        for note in notes:
+            st.caption(note)

@@ -10,9 +10,12 @@ from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 from gan_core.runner import Snapshot, TrainingRun
 from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
+from gan_core.viz_memorisation import memorisation_figure
 from ui.charts import live_chart
 from ui.controls import live
 from ui.images import (
+    MemorisationResult,
+    check_memorisation,
     download_dataset,
     history_csv,
     missing_reason,
@@ -22,6 +25,7 @@ from ui.images import (
     timeline_gif_bytes,
     what_to_notice,
 )
+from ui.playground import generator_label
 from ui.state import load_preset, run_for, session_runs
 
 SLOT = "images"
@@ -47,6 +51,8 @@ KEY_UPLOADS = f"{SLOT}:upload-files"
 KEY_UPLOAD_SIZE = f"{SLOT}:upload-size"
 KEY_CHECKPOINT = f"{SLOT}:checkpoint-file"
 KEY_TIMELINE = f"{SLOT}:timeline"
+KEY_MEMORISATION = f"{SLOT}:memorisation"  # the last MemorisationResult
+KEY_MEMORISATION_BUTTON = f"{SLOT}:btn:memorisation"
 
 
 # --- actions (widget callbacks: they run before the page, so widgets show their result) ---------
@@ -253,25 +259,80 @@ def live_view() -> None:
     loss_col, acc_col = st.columns(2)
     live_chart(viz.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
     live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
-    if "class_hist" in snap.views:
-        # The reference classifier's verdict on exactly the 64 samples in the grid above,
-        # computed by the training thread with the rest of the evaluation (not here).
-        hist_col, quality_col = st.columns(2)
-        noun = snap.views.get("class_noun", "digit")
+    if "classes" in snap.views:
+        # The reference classifier's verdict on all the samples the run scores (the grid shows the
+        # first 64), computed by the training thread with the rest of the evaluation (not here).
+        hist_col, quality_col, fd_col = st.columns(3)
+        m = snap.metrics
         live_chart(
-            viz.class_histogram_figure(
-                snap.views["class_hist"],
-                snap.views["class_confidence"],
-                class_names=snap.views.get("class_names"),
-                noun=noun,
-            ),
+            viz.class_histogram_figure(snap.views["classes"], m.get("class_coverage")),  # confidence: next chart
             f"{SLOT}:chart:classes",
             hist_col,
         )
-        live_chart(viz.digits_quality_figure(snap.metric_history, noun=noun), f"{SLOT}:chart:quality", quality_col)
+        live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
+        fd_floor = (snap.views.get("floors") or {}).get("frechet_distance")
+        live_chart(viz.frechet_figure(snap.metric_history, fd_floor), f"{SLOT}:chart:frechet", fd_col)
+        fd_col.caption(
+            "How far G's samples are from the real images as a whole: the distance between the mean and "
+            "spread of the reference classifier's features for each set (FID's formula). 0 would be the same "
+            + (
+                f"distribution; real images scored the same way read {fd_floor:.2g} (the dotted floor)."
+                if fd_floor is not None
+                else "distribution."
+            )
+        )
 
 
 live([run], live_view)
+
+
+@st.fragment
+def memorisation_check() -> None:
+    """On demand, outside the live view: sampling 1,000 images and searching the training set for
+    each one's nearest neighbour must never slow the live refresh."""
+    st.subheader("🔍 Does G copy its training images?")
+    snap = run.snapshot()
+    if snap.data_kind != "image":
+        st.caption("This needs an image data set.")
+        return
+    text_col, button_col = st.columns([4, 1], vertical_alignment="center")
+    text_col.markdown(
+        "Good samples are not enough: G could be reproducing its training images. For 1,000 new samples, "
+        "find the nearest training image; real images are the yardstick. A G that copies sits far left of "
+        "the green curve."
+    )
+    if button_col.button("🔍 Check now", key=KEY_MEMORISATION_BUTTON, type="primary", width="stretch"):
+        with st.spinner("Comparing 1,000 samples with every training image…"):
+            st.session_state[KEY_MEMORISATION] = check_memorisation(run, generator_label(snap))
+    result: MemorisationResult | None = st.session_state.get(KEY_MEMORISATION)
+    if result is None or result.run_id != snap.run_id:
+        st.caption("Press **Check now** once G draws something (and again later: memorising takes time).")
+        return
+    report = result.report
+    (st.warning if report.copying else st.success)(report.sentence(), icon="⚠️" if report.copying else "✅")
+    pair_col, chart_col = st.columns([2, 3])
+    with pair_col:
+        distances = ", ".join(f"{d:.2f}" for d in result.pair_distances)
+        show_grid(
+            result.pairs,
+            ncols=len(result.pair_distances),
+            caption=f"Top: the {len(result.pair_distances)} samples closest to a training image; below: that "
+            f"image. Distances: {distances}.",
+        )
+    live_chart(memorisation_figure(report), f"{SLOT}:chart:memorisation", chart_col)
+    real = (
+        "real images G never trained on"
+        if report.held_out_kind == "held-out"
+        else "each real training image against all the others, as if it had been held out"
+    )
+    st.caption(
+        f"Checked {result.generator} at step {result.step:,}; press **Check now** again for the newest G. "
+        f"Green: {real}. Shaded: near-copies, closer than 95 % of real images are. Distance: root-mean-square "
+        "pixel difference (0 = identical, 0.1 = pixels a tenth of full brightness apart)."
+    )
+
+
+memorisation_check()
 
 
 @st.fragment
@@ -373,7 +434,10 @@ what_to_notice(
         "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
         "loss goes up. Read the samples, not the loss.",
         "**Class histogram (digits, Fashion-MNIST):** a fixed classifier, trained on the real images, sorts "
-        "the 64 samples. Missing bars are modes G dropped; pick the *digits-collapse* or *fashion-collapse* "
-        "preset in the sidebar to see mode collapse happen.",
+        "1,000 of G's samples (the grid shows 64 of them). A class counts as covered when at least 20 of them "
+        "are classified as it with at least 50 % confidence (the dotted line); pale bars are samples it is "
+        "unsure about, which cover nothing, so an untrained G's grey noise covers 0 of 10. Missing bars are "
+        "modes G dropped; pick the *digits-collapse* or *fashion-collapse* preset in the sidebar to see mode "
+        "collapse happen.",
     ]
 )

@@ -141,12 +141,11 @@ if run is not None:
 # --- 1. interpolation -------------------------------------------------------------------------
 st.subheader("1 · Walk from seed A to seed B")
 a_col, b_col, n_col = st.columns(3)
-seed_a = int(a_col.number_input("Seed A", min_value=0, max_value=100_000, value=1, step=1, key="latent:seed-a"))
-seed_b = int(b_col.number_input("Seed B", min_value=0, max_value=100_000, value=2, step=1, key="latent:seed-b"))
-n_frames = int(n_col.slider("Frames in the strips", min_value=5, max_value=15, value=9, key="latent:frames"))
-t = float(
-    st.slider("t: how far from A (0) to B (1)", min_value=0.0, max_value=1.0, value=0.5, step=0.05, key="latent:t")
-)
+# Defaults of these controls: ui.urls.WIDGET_PARAMS (set before the page, with a link's values).
+seed_a = int(a_col.number_input("Seed A", min_value=0, max_value=100_000, step=1, key="latent:seed-a"))
+seed_b = int(b_col.number_input("Seed B", min_value=0, max_value=100_000, step=1, key="latent:seed-b"))
+n_frames = int(n_col.slider("Frames in the strips", min_value=5, max_value=15, key="latent:frames"))
+t = float(st.slider("t: how far from A (0) to B (1)", min_value=0.0, max_value=1.0, step=0.05, key="latent:t"))
 z_a = latent.noise_for_seed(seed_a, dim, config.noise)
 z_b = latent.noise_for_seed(seed_b, dim, config.noise)
 
@@ -188,7 +187,6 @@ walk_dim = int(
         "Dimension to change",
         min_value=0,
         max_value=dim - 1,
-        value=0,
         step=1,
         key="latent:walk-dim",
         help=f"z has {dim} dimensions (0 to {dim - 1}).",
@@ -199,7 +197,6 @@ walk_range = float(
         "Range (± around 0)",
         min_value=0.5,
         max_value=4.0,
-        value=3.0 if config.noise == "gaussian" else 1.0,
         step=0.5,
         key=f"latent:walk-range:{config.noise}",  # its own default per noise: a keyed slider keeps its value
         help="This generator's noise: "
@@ -236,24 +233,21 @@ else:
     )
 if plane_mode == "seeds":
     c_col, _ = st.columns([1, 2])
-    seed_c = int(c_col.number_input("Seed C", min_value=0, max_value=100_000, value=3, step=1, key="latent:seed-c"))
+    seed_c = int(c_col.number_input("Seed C", min_value=0, max_value=100_000, step=1, key="latent:seed-c"))
     z_c = latent.noise_for_seed(seed_c, dim, config.noise)
 else:
     p1_col, p2_col, e_col = st.columns(3)
     plane_d1 = int(
-        p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, value=0, key="latent:plane-d1")
+        p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, key="latent:plane-d1")
     )
     plane_d2 = int(
-        p2_col.number_input(
-            "Vertical (↑): dimension", min_value=0, max_value=dim - 1, value=min(1, dim - 1), key="latent:plane-d2"
-        )
+        p2_col.number_input("Vertical (↑): dimension", min_value=0, max_value=dim - 1, key="latent:plane-d2")
     )
     extent = float(
         e_col.slider(
             "Extent (±)",
             min_value=0.5,
             max_value=4.0,
-            value=2.5 if config.noise == "gaussian" else 1.0,
             step=0.5,
             key=f"latent:plane-extent:{config.noise}",
         )

@@ -29,6 +29,7 @@ from ui.lab import (
     sample_spread,
 )
 from ui.pages import BY_URL
+from ui.playground import coverage_tile, generator_label
 from ui.state import run_for
 
 SCATTER_HEIGHT = 420  # both scatters, their numbers and verdicts fit one 900 px projector screen
@@ -124,12 +125,7 @@ def body() -> None:
             live_chart(_scatter(snap, names[i]), f"lab:scatter:{i}", chart)
             m = snap.metrics
             # Always together: %HQ alone rewards collapse (a GAN on one perfect mode scores ~99 %).
-            numbers.metric(
-                "Modes covered",
-                f"{m.get('modes_covered_strict', 0):.0f}/{n}",
-                help="Modes with at least 20 of 2,500 samples within 3 std of their centre "
-                f"(lenient rule, ≥ 1 sample: {m.get('modes_covered', 0):.0f}/{n}).",
-            )
+            coverage_tile(numbers, m, n, generator_label(snap))  # the playground's tile and rule
             numbers.metric(
                 "High-quality samples",
                 f"{100 * m.get('hq_fraction', 0):.0f} %",
@@ -137,9 +133,10 @@ def body() -> None:
                 "read it next to modes covered.",
             )
             _verdict_box(snap, n)
-    # The strict count: the lenient one credits a blur with every mode it sprays a stray sample on.
+    # The count every page calls covered (metrics.MODE_COVERAGE): VEEGAN's looser one credits a blur
+    # with every mode it sprays a stray sample on.
     coverage = [(name, s.metric_history) for name, s in zip(names, snaps)]
-    fig = viz.multi_run_modes_figure(coverage, n, key="modes_covered_strict")
+    fig = viz.multi_run_modes_figure(coverage, n)
     fig["layout"]["height"] = COVERAGE_HEIGHT
     # the "all N modes" label sits on the left: keep the legend clear of it
     fig["layout"].setdefault("legend", {}).update(x=1.0, xanchor="right")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from gan_core import viz
 from gan_core.config import ACTIVATIONS, NOISE
+from gan_core.metrics import MODE_MIN_PER_2500
 from gan_core.presets import PRESETS
 from ui.controls import live
 from ui.pages import BY_PATH
@@ -14,6 +15,7 @@ from ui.playground import (
     apply_architecture,
     chart,
     field_caption,
+    floor,
     heart_points_text,
     history_rows,
     metric_tiles,
@@ -41,7 +43,6 @@ LAYERS = {
     "manifold": ":material/grid_4x4: G's manifold",
     "arrows": ":orange[➜] G's gradients",
 }
-DEFAULT_LAYERS = ["real", "fake", "heatmap", "arrows"]
 WIDTHS = (8, 16, 32, 64, 128, 256, 512)
 NOTICE, POINTS_ERROR = "pg:notice", "pg:points-error"
 QUALITY_REFRESH_SECONDS = 1.5
@@ -117,8 +118,7 @@ with layer_col:
             "Show",
             list(LAYERS),
             selection_mode="multi",
-            default=DEFAULT_LAYERS,
-            format_func=LAYERS.get,
+            format_func=LAYERS.get,  # shown by default: ui.playground.DEFAULT_LAYERS (set with the URL's)
             key="pg:layers",
             help="Real points, G's samples of the fixed noise, D's verdict on every spot, the grid of "
             "noise space as G warps it, and the direction G's gradient pushes each fake point.",
@@ -276,15 +276,23 @@ def _quality_curves() -> None:
                 height=320,
             )
             st.caption(
-                "%HQ alone rewards collapse (one perfect mode scores ~100 %): read it next to the modes covered."
+                f"Covered: at least {MODE_MIN_PER_2500} of the 2,500 scored samples within 3 std of the mode; "
+                "the dotted line counts a mode with a single sample. %HQ alone rewards collapse (one perfect "
+                "mode scores ~100 %): read it next to the modes covered."
             )
     with div_col:
+        js_floor = floor(snap, "js_grid")
         chart(
-            retitle(viz.divergence_figure(snap.metric_history), "Real vs fake: JS and KL", 100)
+            retitle(viz.divergence_figure(snap.metric_history, js_floor), "Real vs fake: JS (nats)", 100)
             if evaluated
-            else viz.empty_figure(WAITING, "Real vs fake: JS and KL"),
+            else viz.empty_figure(WAITING, "Real vs fake: JS (nats)"),
             "pg:divergence",
             height=320,
+        )
+        st.caption(
+            "A histogram estimate never reaches 0: two independent real samples of this size read "
+            + (f"{js_floor:.3f} nats" if js_floor is not None else "a little above 0")
+            + " (the dotted floor). A perfect G sits on that line, not on 0."
         )
 
 
@@ -302,8 +310,9 @@ st.info(
     "previous steps' direction). A Step always draws G itself, also in the smoothed view.\n"
     "- D's accuracy starts near 50 % (an untrained D guesses), climbs while D learns to spot G's first "
     "fakes, then falls back as G catches up. D's map fades to pale (≈ 0.5) where real and fake overlap, "
-    "and the accuracy heads for the dashed 50 % line. On these presets it levels off a little above "
-    "it (about 55–70 %): D still notices the few fakes between the modes. The *on real* and *on fake* "
+    "and the accuracy heads for the dashed 50 % line. On the healthy presets it ends a little above "
+    "it (53–60 % over a full run's last 500 steps): D still notices the few fakes between the modes. "
+    "The *on real* and *on fake* "
     "curves swing in opposite directions while the overall one stays level: D keeps moving its "
     "threshold, and its feedback to G is mostly noise.\n"
     "- **Modes covered** and **high-quality %** only mean something together: a collapsed G puts all its "

@@ -106,16 +106,24 @@ def _numbers(snap: Snapshot) -> None:
     st.caption(f"{snap.d_updates:,} D updates · {snap.g_updates:,} G updates")
     if "js" in views:
         js = float(views["js"])
+        js_floor = (views.get("floors") or {}).get("js_kde")
+        floor_note = (
+            f" The estimate has a floor: the real data's own samples, smoothed the same way, read "
+            f"{js_floor:.3f} nats against p_data, so a perfect G reads about that, not 0."
+            if js_floor is not None
+            else ""
+        )
         st.metric(
             "JS(p_data ‖ p_g)",
-            f"{round(js, 3) + 0.0:.3f}",
-            help="0 when p_g = p_data; log 2 ≈ 0.693 when they do not overlap at all. "
-            "From the two densities drawn on the left.",
+            f"{round(js, 3) + 0.0:.3f} nats",
+            help="0 when p_g = p_data; log 2 ≈ 0.693 nats when they do not overlap at all. "
+            "From the two densities drawn on the left (p_g smoothed from 2,500 of G's samples); mass that G "
+            "puts beyond the drawn window counts too." + floor_note,
         )
         st.metric(
             "C(G) = −log 4 + 2·JS",
-            f"{round(float(views['value_at_optimum']), 3) + 0.0:.3f}",
-            help=f"What V would be if D were optimal. It cannot go below −log 4 = {-LOG4:.3f}.",
+            f"{round(float(views['value_at_optimum']), 3) + 0.0:.3f} nats",
+            help=f"What V would be if D were optimal. It cannot go below −log 4 = {-LOG4:.3f} nats.",
         )
     last = snap.last
     if last is not None and LOSSES[snap.config.loss].probabilistic and math.isfinite(last.d_fake):
@@ -203,10 +211,11 @@ def body() -> None:
             "V = −log 4."
         )
     with c2:
-        live_chart(criterion_figure(snap.metric_history), "theory:criterion")
+        live_chart(criterion_figure(snap.metric_history, views.get("floors")), "theory:criterion")
         st.caption(
-            "The generator's real objective: C(G) falls towards the floor −log 4 as JS shrinks. It starts "
-            "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2). The x-axis counts D's "
+            "The generator's real objective: C(G) falls towards −log 4 as JS shrinks. It starts "
+            "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2). Estimated from samples, it "
+            "levels off on the dotted line, where real samples themselves read: a perfect G. The x-axis counts D's "
             "updates: a head start for D is the shaded stretch, flat because C(G) depends on G only; "
             "Step G alone moves the curve up or down in place."
         )

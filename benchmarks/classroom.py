@@ -81,7 +81,7 @@ _WS_RECORDER_JS = r"""
 """
 
 PROBE_RE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
-QUEUE_RE = re.compile(r"(\d+) of (\d+) training slots busy · (\d+) queued · (\d+) training thread")
+QUEUE_RE = re.compile(r"(\d+) of (\d+) training slots busy · (\d+) queued · (\d+) training (?:thread|actor)")
 
 
 def _percentile(values: list[float], q: float) -> float:

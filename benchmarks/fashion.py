@@ -38,14 +38,24 @@ from .common import DEFAULT_OUT, load_average, log, machine_info, median, table,
 from .plain_dcgan import NZ, PlainDCGAN
 
 PRESET = "fashion"
+# Two bars: the issue's goal, and what the preset reliably reaches in a lesson (its slow test's bar).
+BARS = {"goal": (9, 0.80), "lesson": (9, 0.75)}
 BAR = "≥ 9/10 classes, mean confidence ≥ 0.8"
 TARGET_SECONDS = 60.0
 PLAIN_EVAL_EVERY = 50
 N_EVAL = 1000
 
 
-def reached(metrics: dict[str, float]) -> bool:
-    return metrics.get("class_coverage", 0) >= 9 and metrics.get("mean_confidence", 0) >= 0.8
+def reached(metrics: dict[str, float], bar: str = "goal") -> bool:
+    classes, confidence = BARS[bar]
+    return metrics.get("class_coverage", 0) >= classes and metrics.get("mean_confidence", 0) >= confidence
+
+
+def _note_bars(times: dict[str, Any], metrics: dict[str, float], seconds: float, steps: int) -> None:
+    """Record the first time each bar was reached."""
+    for bar in BARS:
+        if bar not in times and reached(metrics, bar):
+            times[bar] = {"seconds": seconds, "steps": steps}
 
 
 def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, Any]:
@@ -59,6 +69,7 @@ def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, An
     seen = len(run.snapshot().metric_history.get("step", ()))
     best: dict[str, float] = {}
     result: dict[str, Any] = {"reached": False}
+    bars: dict[str, Any] = {}
     started = time.perf_counter()
     run.start()
     try:
@@ -69,6 +80,7 @@ def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, An
             for i in range(seen, len(steps)):
                 metrics = {k: float(v[i]) for k, v in history.items()}
                 best = max(best, metrics, key=lambda m: m.get("mean_confidence", 0.0)) if best else metrics
+                _note_bars(bars, metrics, now - started, int(steps[i]))
                 if reached(metrics):
                     result = {"reached": True, "seconds": now - started, "steps": int(steps[i]), "metrics": metrics}
                     break
@@ -79,7 +91,7 @@ def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, An
         snap = run.snapshot()
         result.setdefault("seconds", time.perf_counter() - started)
         result.setdefault("steps", snap.step)
-        result.update(train_s=snap.wall_time, final_step=snap.step, best=best)
+        result.update(train_s=snap.wall_time, final_step=snap.step, best=best, bars=bars)
     finally:
         run.stop()
     return result
@@ -93,6 +105,7 @@ def plain_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, A
     z = torch.randn(N_EVAL, NZ, generator=torch.Generator().manual_seed(seed + 1))
     train_s = 0.0
     best: dict[str, float] = {}
+    bars: dict[str, Any] = {}
     while train_s < max_seconds:
         t0 = time.perf_counter()
         for _ in range(PLAIN_EVAL_EVERY):
@@ -101,11 +114,19 @@ def plain_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, A
         m = digits_metrics(plain.generate(z), classifier=classifier)
         metrics = {k: float(m[k]) for k in ("class_coverage", "mean_confidence", "frechet_distance")}
         best = max(best, metrics, key=lambda m: m["mean_confidence"]) if best else metrics
+        _note_bars(bars, metrics, train_s, plain.steps)
         if reached(metrics):
-            return {"reached": True, "seconds": train_s, "steps": plain.steps, "metrics": metrics, "best": best}
+            return {
+                "reached": True,
+                "seconds": train_s,
+                "steps": plain.steps,
+                "metrics": metrics,
+                "best": best,
+                "bars": bars,
+            }
         if not all(math.isfinite(x) for x in losses):
             break
-    return {"reached": False, "seconds": train_s, "steps": plain.steps, "best": best}
+    return {"reached": False, "seconds": train_s, "steps": plain.steps, "best": best, "bars": bars}
 
 
 # --- speed variants: what a small DCGAN's step is made faster (or not) with on a CPU -----------
@@ -217,9 +238,23 @@ def run(
             return "–"
         return f"{r['seconds']:.1f}" if r["reached"] else f"> {r['seconds']:.0f} (not reached)"
 
+    def lesson(r: dict[str, Any]) -> str:
+        if r.get("skipped"):
+            return "–"
+        t = r.get("bars", {}).get("lesson")
+        return f"{t['seconds']:.1f} ({t['steps']} steps)" if t else f"> {r['seconds']:.0f}"
+
+    def best(r: dict[str, Any]) -> str:
+        b = r.get("best") or {}
+        return f"{b['class_coverage']:.0f}/10, {b['mean_confidence']:.3f}" if b else "–"
+
     rows = [
         (
             p["seed"],
+            lesson(p["ours"]),
+            lesson(p["plain"]),
+            best(p["ours"]),
+            best(p["plain"]),
             cell(p["ours"]),
             p["ours"]["steps"],
             cell(p["plain"]),
@@ -242,7 +277,18 @@ def run(
     }
     text = table(
         f"Fashion-MNIST to quality ({BAR}): the fashion preset as the app trains it vs the tutorial DCGAN",
-        ["seed", "ours: wall s", "ours: steps", "plain loop: train s", "plain loop: steps", "plain / ours"],
+        [
+            "seed",
+            "ours to ≥ 9/10, conf ≥ 0.75: s",
+            "plain to ≥ 9/10, conf ≥ 0.75: s",
+            "ours best: classes, conf",
+            "plain best",
+            "ours to the goal: wall s",
+            "ours: steps",
+            "plain loop: train s",
+            "plain loop: steps",
+            "plain / ours",
+        ],
         rows,
         note=f"ours: a TrainingRun (quality scored every 1 s in its thread, evaluations included), target ≤ "
         f"{TARGET_SECONDS:g} s on every seed: {'met' if summary['meets_target'] else 'NOT met'}; plain: the "

@@ -44,9 +44,9 @@ PROMISES: dict[str, Promise] = {
     for p in (
         Promise(
             "ring8",
-            "8/8 modes, ≥ 80 % HQ",
-            lambda m: m.get("modes_covered", 0) == 8 and m.get("hq_fraction", 0) >= 0.80,
-            lambda m: min(m.get("modes_covered", 0) - 8, m.get("hq_fraction", 0) - 0.80),
+            "8/8 modes (≥ 20 HQ each), ≥ 80 % HQ",
+            lambda m: m.get("modes_covered_strict", 0) == 8 and m.get("hq_fraction", 0) >= 0.80,
+            lambda m: min(m.get("modes_covered_strict", 0) - 8, m.get("hq_fraction", 0) - 0.80),
         ),
         Promise(
             "ring8-collapse",
@@ -56,9 +56,9 @@ PROMISES: dict[str, Promise] = {
         ),
         Promise(
             "grid25",
-            "≥ 24/25 modes, ≥ 70 % HQ",
-            lambda m: m.get("modes_covered", 0) >= 24 and m.get("hq_fraction", 0) >= 0.70,
-            lambda m: min(m.get("modes_covered", 0) - 24, m.get("hq_fraction", 0) - 0.70),
+            "≥ 24/25 modes (≥ 20 HQ each), ≥ 70 % HQ",
+            lambda m: m.get("modes_covered_strict", 0) >= 24 and m.get("hq_fraction", 0) >= 0.70,
+            lambda m: min(m.get("modes_covered_strict", 0) - 24, m.get("hq_fraction", 0) - 0.70),
         ),
         Promise(
             "grid25-collapse",

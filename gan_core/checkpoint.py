@@ -49,6 +49,8 @@ def checkpoint_state(trainer_or_state: Any, *, discriminator: bool = True, optim
     if hasattr(source, "checkpoint") and hasattr(source, "trainer"):  # a TrainingRun
         data_shape = source.trainer.dataset.shape
         state = source.checkpoint()  # already a deep copy taken under the run's lock
+    elif hasattr(source, "checkpoint"):  # another run handle (a Ray actor's run): its state says the shape
+        state = dict(source.checkpoint())
     elif isinstance(source, Trainer):
         data_shape = source.dataset.shape
         state = copy.deepcopy(source.state_dict())
@@ -291,8 +293,8 @@ def load_into_run(run: Any, state: dict[str, Any], dataset: Dataset | None = Non
     """
     cfg = validate_checkpoint(state)
     shape = data_shape_of(state, cfg)
-    current = run.trainer.dataset
-    if dataset is None and current.name == cfg.dataset:
+    current = run.trainer.dataset if hasattr(run, "trainer") else getattr(run, "dataset", None)
+    if dataset is None and current is not None and current.name == cfg.dataset:
         dataset = current
     if dataset is None:
         if cfg.dataset in ("custom", "custom-images"):

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from gan_core.data.images import DIGIT_NAMES, FASHION_NAMES, assets_dir, load_digits_arrays
+from gan_core.metrics import CLASS_MIN_CONFIDENCE, CLASS_MIN_SHARE
 
 WEIGHTS_FILE = "digits_classifier.pt"
 N_CLASSES = 10
@@ -252,7 +253,7 @@ def digits_metrics(
     images: torch.Tensor | np.ndarray,
     classifier: ReferenceClassifier | None = None,
     real_stats: tuple[np.ndarray, np.ndarray] | None = None,
-    min_share: float = 0.02,
+    min_share: float = CLASS_MIN_SHARE,
 ) -> dict:
     """Judge a batch of generated images with a reference classifier (default: the digits one; pass
     another data set's, e.g. `ReferenceClassifier.for_dataset("fashion")`). Formats: see the module
@@ -260,9 +261,12 @@ def digits_metrics(
 
     Returns:
       class_hist: 10 ints, how many images the classifier assigns to each class (argmax).
-      class_coverage: how many classes are really produced: a class counts when the images
-        assigned to it *with probability >= 0.5* make up at least `min_share` of the batch
-        (and at least one image). Unsure predictions on blobs thus cover nothing.
+      confident_hist: 10 ints, the same counting only images it assigns with probability
+        >= CLASS_MIN_CONFIDENCE (0.5).
+      class_coverage: how many classes are really produced (metrics.CLASS_COVERAGE, the one rule every
+        page uses): a class counts when its confident images make up at least `min_share` of the
+        batch (and at least one image). Unsure predictions on blobs thus cover nothing.
+      coverage_threshold: that many confident images, for this batch size.
       mean_confidence: mean of the top class probability (blurry or odd samples score low).
       frechet_distance: between Gaussian fits of classifier features of the batch and of the
         real images (`real_stats`, default: the classifier's `real_stats()`). 0 = same distribution.
@@ -272,15 +276,17 @@ def digits_metrics(
     n_classes = classifier.n_classes
     proba, features = classifier.probabilities_and_features(x)
     predicted, confidence = proba.argmax(axis=1), proba.max(axis=1)
-    confident_counts = np.bincount(predicted[confidence >= 0.5], minlength=n_classes)
+    confident_counts = np.bincount(predicted[confidence >= CLASS_MIN_CONFIDENCE], minlength=n_classes)
     threshold = max(1.0, min_share * len(x))
     mu, sigma = gaussian_stats(features)
     real_mu, real_sigma = real_stats if real_stats is not None else classifier.real_stats()
     return {
-        "predicted": predicted,  # per image, in input order (the page's histogram uses the first 64)
+        "predicted": predicted,  # per image, in input order
         "confidence": confidence,
         "class_hist": [int(c) for c in np.bincount(predicted, minlength=n_classes)],
+        "confident_hist": [int(c) for c in confident_counts],
         "class_coverage": int(np.sum(confident_counts >= threshold)),
+        "coverage_threshold": float(threshold),
         "mean_confidence": float(confidence.mean()),
         "frechet_distance": frechet_distance(mu, sigma, real_mu, real_sigma),
     }

@@ -24,6 +24,7 @@ N_EVAL = 2500  # the VEEGAN/PacGAN protocol scores 2,500 samples
 GRID_UNIFORM, GRID_QUANTILES = 32, 32
 N_ARROWS = 96
 MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
+FLOOR_DRAWS = 3  # fresh real samples per estimator floor (the median is shown)
 
 
 def map_axis(lo: float, hi: float, data: np.ndarray) -> np.ndarray:
@@ -84,6 +85,28 @@ class Evaluator:
             from .classifier import ReferenceClassifier
 
             self._classifier = ReferenceClassifier.for_dataset(ds.name)
+        self.floors: dict[str, float] = self._floors()
+
+    def _floors(self) -> dict[str, float]:
+        """Each estimate's floor: what it reads for real data against real data of the same size,
+        i.e. for a perfect G. Finite samples keep a histogram JS, a density estimate and a Fréchet
+        distance above 0 even then, so a chart shows the floor beside the estimate. Grid and density
+        estimates take the median over FLOOR_DRAWS fresh real samples; the Fréchet distance scores
+        the evaluation's real images exactly as it scores G's."""
+        ds, seed = self.trainer.dataset, self.trainer.config.seed
+        if self.kind == "image":
+            if self._classifier is None:
+                return {}
+            from .classifier import digits_metrics
+
+            fd = digits_metrics(_to_unit(self.real), classifier=self._classifier)["frechet_distance"]
+            return {"frechet_distance": float(fd)}
+        n = self.real.shape[0]
+        draws = [ds.sample(n, torch.Generator().manual_seed(seed + 10 + i)).numpy() for i in range(FLOOR_DRAWS)]
+        floors = {"js_grid": float(np.median([self._grid_js(d) for d in draws]))}
+        if self.kind == "1d":
+            floors["js_kde"] = float(np.median([self._density_js(d[:, 0])["js"] for d in draws]))
+        return floors
 
     def _has_classifier(self) -> bool:
         """A labelled data set with a shipped reference classifier (digits, Fashion-MNIST)."""
@@ -94,7 +117,9 @@ class Evaluator:
     def _metric_fields(self) -> tuple[str, ...]:
         if self.kind == "image":
             return ("class_coverage", "mean_confidence", "frechet_distance") if self._has_classifier() else ()
-        fields = ("js_grid", "kl_grid")
+        # No KL(real || fake) on the grid: where G leaves a cell empty that the data fills, it is
+        # the log of the smoothing epsilon (metrics.GRID_EPSILON), not a property of G.
+        fields: tuple[str, ...] = ("js_grid",)
         if self.kind == "1d":
             fields += ("js_kde",)  # the smoother estimate the Theory page shows beside its curves
         if self.mixture is not None:
@@ -134,25 +159,31 @@ class Evaluator:
             if self._classifier is not None and finite:
                 from .classifier import digits_metrics
 
-                # One classifier pass over all evaluation images; the fixed-noise samples come
-                # first, so the page's class histogram (the 64 digits on screen) is a slice.
+                # One classifier pass over all evaluation images. The page's histogram counts all of
+                # them, split by the classifier's confidence: the same samples and the same rule as
+                # the coverage number (metrics.CLASS_COVERAGE), not the 64 on screen.
                 r = digits_metrics(images, classifier=self._classifier)
-                shown = r["predicted"][: self.n_fixed]
-                views["class_hist"] = np.bincount(shown, minlength=self._classifier.n_classes).tolist()
-                views["class_names"] = self._classifier.spec.class_names
-                views["class_noun"] = self._classifier.spec.noun
-                views["class_confidence"] = float(r["confidence"][: self.n_fixed].mean())
+                confident = np.asarray(r["confident_hist"])
+                views["classes"] = {
+                    "confident": confident.tolist(),
+                    "unsure": (np.asarray(r["class_hist"]) - confident).tolist(),
+                    "threshold": r["coverage_threshold"],
+                    "n": int(images.shape[0]),
+                    "labels": list(self._classifier.spec.class_names),
+                }
                 metrics = {
                     "class_coverage": float(r["class_coverage"]),
                     "mean_confidence": float(r["mean_confidence"]),
                     "frechet_distance": float(r["frechet_distance"]),
                 }
             views["generator"] = self._generator_label()
+            views["floors"] = self.floors
             self._last = (views, metrics)
             return images[: self.n_fixed], views, metrics
         points = torch.nan_to_num(fake).float().cpu().numpy()
         views = dict(self.static)
         views["generator"] = self._generator_label()
+        views["floors"] = self.floors
         metrics = self._toy_metrics(points) if finite else {}
         if finite:
             views.update(self._views_1d(points) if self.kind == "1d" else self._views_2d())
@@ -187,14 +218,42 @@ class Evaluator:
                 hq_fraction=float(mm.hq_fraction),
                 kl_modes=float(mm.kl_to_uniform),
             )
+        out["js_grid"] = self._grid_js(points)
+        return out
+
+    def _grid_js(self, points: np.ndarray) -> float:
+        """JS between the evaluation's real points and `points` on the fixed histogram grid."""
         div = m.grid_divergences(
             self.real.numpy(),
             points,
             bins=50 if self.kind == "2d" else 100,
             bounds=tuple(map(tuple, self.bounds)) if self.kind == "2d" else tuple(self.bounds[0]),
         )
-        out.update(js_grid=float(div["js"]), kl_grid=float(div["kl"]))
-        return out
+        return float(div["js"])
+
+    def _density_js(self, samples: np.ndarray) -> dict[str, Any]:
+        """p_data and the KDE of 1D `samples` on a window that covers both (metrics.density_window),
+        and their JS with the mass beyond the window counted, not renormalised away: a G that puts
+        half its samples far off must not read as if that half were not there."""
+        lo, hi = m.density_window(self.bounds[0], samples)
+        x = np.linspace(lo, hi, 300)
+        p_g = m.kde_1d(samples, x)
+        h = m.scott_bandwidth(samples)
+        finite = samples[np.isfinite(samples)]
+        if h is not None:
+            g_out = m.kde_mass_outside(finite, lo, hi, h)
+        else:  # no spread: kde_1d draws a narrow spike, inside the window or not at all
+            g_out = float(np.mean((finite < lo) | (finite > hi))) if finite.size else 0.0
+        if self.mixture is not None:
+            p_data = m.gaussian_mixture_pdf(x, self.mixture)
+            data_out = m.mixture_mass_outside(self.mixture, lo, hi)
+        else:
+            real = self.real.numpy()[:, 0]
+            p_data = m.kde_1d(real, x)
+            h_real = m.scott_bandwidth(real)
+            data_out = m.kde_mass_outside(real, lo, hi, h_real) if h_real is not None else 0.0
+        js = m.js_divergence_from_densities(p_data, p_g, x, outside=(data_out, g_out))
+        return {"x": x, "p_data": p_data, "p_g": p_g, "js": js, "p_g_outside": g_out}
 
     # --- views -------------------------------------------------------------------------------
     def _d_prob(self, x: torch.Tensor, spread: torch.Tensor | None = None) -> torch.Tensor:
@@ -218,10 +277,9 @@ class Evaluator:
         real = self.real[:n].to(trainer.device)
         fake = trainer.generate(self.eval_noise[:n])
         s_real, s_fake = d(real).float(), d(fake).float()
-        if loss.probabilistic:
-            on_real, on_fake = torch.sigmoid(s_real).mean(), torch.sigmoid(s_fake).mean()
-        else:
-            on_real, on_fake = s_real.mean(), s_fake.mean()
+        spread = d.batch_spread(fake)
+        mean = (lambda s: torch.sigmoid(s).mean()) if loss.probabilistic else (lambda s: s.mean())
+        on_real, on_fake = mean(s_real), mean(s_fake)
         centre = loss.decision_point
         if centre is None:  # a Wasserstein critic: the midpoint, as its accuracy counts
             centre = float((on_real + on_fake) / 2)
@@ -231,24 +289,23 @@ class Evaluator:
             "probabilistic": loss.probabilistic,
             "batch_size": n,
         }
-        return verdicts, d.batch_spread(fake), centre
+        if spread is not None:
+            # What the map shows at the real points: the same real points scored as if they came in
+            # G's batch. It differs from "real" by what D reads from a batch's spread alone.
+            verdicts["real_in_fake_batch"] = float(mean(d(real, spread=spread).float()))
+        return verdicts, spread, centre
 
     @torch.no_grad()
     def _views_1d(self, points: np.ndarray) -> dict[str, Any]:
-        lo, hi = self.bounds[0]
-        x = np.linspace(lo, hi, 300)
+        dens = self._density_js(points[:, 0])
+        x, p_data, p_g, js = dens["x"], dens["p_data"], dens["p_g"], dens["js"]
         xt = torch.as_tensor(x, dtype=torch.float32).unsqueeze(1)
         d = self._d_prob(xt).cpu().numpy().astype(np.float64)
-        p_g = m.kde_1d(points[:, 0], x)
-        if self.mixture is not None:
-            p_data = m.gaussian_mixture_pdf(x, self.mixture)
-        else:
-            p_data = m.kde_1d(self.real.numpy()[:, 0], x)
-        js = m.js_divergence_from_densities(p_data, p_g, x)
         return {
             "x": x,
             "p_data": p_data,
             "p_g": p_g,
+            "p_g_outside": dens["p_g_outside"],  # share of p_g beyond the drawn window
             "d": d,
             "d_optimal": m.optimal_discriminator(p_data, p_g),
             "js": js,
@@ -326,8 +383,8 @@ def summarise(metrics: dict[str, float]) -> str:
     parts = []
     if "modes_covered" in metrics:
         parts.append(
-            f"modes {metrics['modes_covered']:.0f} (strict {metrics['modes_covered_strict']:.0f}), "
-            f"HQ {100 * metrics['hq_fraction']:.1f}%"
+            f"modes covered {metrics['modes_covered_strict']:.0f} (≥ {m.MODE_MIN_PER_2500} per 2,500 samples; "
+            f"≥ 1 sample: {metrics['modes_covered']:.0f}), HQ {100 * metrics['hq_fraction']:.1f}%"
         )
     if "class_coverage" in metrics:
         parts.append(
@@ -335,5 +392,5 @@ def summarise(metrics: dict[str, float]) -> str:
             f"FD {metrics['frechet_distance']:.2f}"
         )
     if "js_grid" in metrics and math.isfinite(metrics["js_grid"]):
-        parts.append(f"JS {metrics['js_grid']:.3f}")
+        parts.append(f"JS {metrics['js_grid']:.3f} nats")
     return "; ".join(parts)

@@ -55,3 +55,26 @@ class DecimatingHistory:
         self.stride = 1
         self._bin[:] = 0
         self._bin_count = 0
+
+    def state(self) -> dict[str, object]:
+        """Everything needed to continue this history in another process (a run moved to
+        another machine keeps its curves): rows, stride and the half-filled bin."""
+        return {
+            "fields": self.fields,
+            "capacity": self.capacity,
+            "rows": self._rows[: self._n].copy(),
+            "stride": self.stride,
+            "bin": self._bin.copy(),
+            "bin_count": self._bin_count,
+        }
+
+    def load_state(self, state: dict[str, object]) -> None:
+        """Continue from `state()` of a history with the same fields and capacity."""
+        if tuple(state["fields"]) != tuple(self.fields) or int(state["capacity"]) != self.capacity:
+            raise ValueError("history state has other fields or another capacity")
+        rows = np.asarray(state["rows"], dtype=np.float64)
+        self._n = rows.shape[0]
+        self._rows[: self._n] = rows
+        self.stride = int(state["stride"])
+        self._bin[:] = np.asarray(state["bin"], dtype=np.float64)
+        self._bin_count = int(state["bin_count"])

@@ -7,6 +7,7 @@ runs in float64: divergences of nearly equal histograms are differences of small
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,52 @@ MODE_KL_EPSILON = 1e-12
 # Probability mass added to every histogram cell in `grid_divergences`: an empty cell would
 # otherwise make KL(real || fake) infinite. It caps KL at about log(1 / 1e-8) ≈ 18 nats.
 GRID_EPSILON = 1e-8
+
+# --------------------------------------------------------------------------------------------
+# What "covered" means: one rule per kind of data, used by every page, chart and test.
+# --------------------------------------------------------------------------------------------
+
+# 2D (and 1D) mixtures: a mode is covered when at least this many of every 2,500 samples are high
+# quality on it (0.8 %). With 2,500 samples a blur that sprays a stray sample or two near most modes
+# would otherwise read "8/8" while generating none of them.
+MODE_MIN_PER_2500 = 20
+# Image classes: covered when at least this share of the samples is classified as the class with at
+# least this confidence (20 of the 1,000 scored). Argmax alone gives every blob a class: an untrained
+# G's grey noise is all "8" to the classifier, at 10 % confidence.
+CLASS_MIN_SHARE = 0.02
+CLASS_MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class CoverageRule:
+    """The one meaning of "covered" for a kind of data, and how the pages say it.
+
+    `key` is the metric whose value is the count; `second_key`, where set, is a looser count shown
+    beside it where the gap teaches something."""
+
+    key: str
+    label: str  # short, for tile labels, legends and axes: names the rule
+    help: str  # one or two sentences for help texts
+    second_key: str | None = None
+    second_label: str = ""
+
+
+MODE_COVERAGE = CoverageRule(
+    key="modes_covered_strict",
+    label=f"modes covered (≥ {MODE_MIN_PER_2500} of 2,500 each)",
+    help=f"A mode counts as covered when at least {MODE_MIN_PER_2500} of the 2,500 scored samples "
+    f"({MODE_MIN_PER_2500 / 2500:.1%}) lie within {HQ_STDS:g} standard deviations of its centre, so a few stray "
+    "samples do not count as generating it.",
+    second_key="modes_covered",
+    second_label="≥ 1 sample (VEEGAN's count)",
+)
+CLASS_COVERAGE = CoverageRule(
+    key="class_coverage",
+    label=f"classes covered (≥ {CLASS_MIN_SHARE * 1000:.0f} confident of 1,000)",
+    help=f"A class counts as covered when at least {CLASS_MIN_SHARE:.0%} of the samples scored (20 of 1,000) "
+    f"are classified as it with at least {CLASS_MIN_CONFIDENCE:.0%} confidence by the reference classifier: "
+    "a blob the classifier is unsure about covers nothing.",
+)
 
 # numpy >= 2.0 renamed trapz to trapezoid; pyproject allows numpy 1.24.
 _trapezoid = getattr(np, "trapezoid", None) or np.trapz
@@ -88,22 +135,22 @@ class ModeMetrics:
     """
 
     n_modes: int
-    modes_covered: int  # modes with >= 1 HQ sample (the papers' rule)
-    modes_covered_strict: int  # modes with >= `min_hq_per_mode` HQ samples
+    modes_covered: int  # modes with >= 1 HQ sample (VEEGAN's count; the pages show it second)
+    modes_covered_strict: int  # modes with >= `min_hq_per_mode` HQ samples: "covered" (MODE_COVERAGE)
     hq_fraction: float  # share of samples within 3 std of their nearest centre
     mode_counts: np.ndarray  # (k,) int: HQ samples per mode (read-only)
     kl_to_uniform: float  # KL(HQ mode histogram || uniform) in nats; 0 = perfect spread
     min_hq_per_mode: float  # the strict threshold used, already scaled to the sample count
 
 
-def mode_metrics(samples: Any, mixture: Mixture, min_share_per_2500: int = 20) -> ModeMetrics:
+def mode_metrics(samples: Any, mixture: Mixture, min_share_per_2500: int = MODE_MIN_PER_2500) -> ModeMetrics:
     """Score samples the way VEEGAN and PacGAN do on the ring and grid mixtures.
 
     A sample is high quality (HQ) when it lies within 3 std of its nearest mode centre; it then
-    counts for that mode. A mode is covered under the papers' rule if it has any HQ sample, and
-    strictly covered if it has at least `min_share_per_2500` HQ samples per 2,500 samples
+    counts for that mode. A mode is covered (`modes_covered_strict`, the count every page shows:
+    `MODE_COVERAGE`) if it has at least `min_share_per_2500` HQ samples per 2,500 samples
     (threshold scaled linearly with n, never below 1), so that one stray sample does not count
-    as learning a mode.
+    as learning a mode; `modes_covered` is VEEGAN's looser count, any HQ sample at all.
 
     `kl_to_uniform` is KL(p || uniform) of the HQ samples' mode histogram, with
     `MODE_KL_EPSILON` (1e-12) added to each mode's share so empty modes stay finite; a fully
@@ -297,19 +344,34 @@ def optimal_discriminator(p_data: Any, p_g: Any, eps: float = 1e-12) -> np.ndarr
     return np.divide(pd, total, out=np.full(np.broadcast(pd, pg).shape, 0.5), where=defined)
 
 
-def js_divergence_from_densities(p: Any, q: Any, x: Any) -> float:
+def js_divergence_from_densities(p: Any, q: Any, x: Any, outside: tuple[float, float] | None = None) -> float:
     """Jensen-Shannon divergence (nats, in [0, log 2]) of two densities sampled on grid x.
 
-    Integrated with the trapezoidal rule. Each density is first renormalised over the grid,
-    so a grid that cuts off some tail still yields a proper divergence. 0·log 0 is taken as 0.
+    Integrated with the trapezoidal rule; 0·log 0 is taken as 0. Without `outside`, each density is
+    renormalised over the grid, which is right only when both have (nearly) all their mass on it.
+    With `outside` = (p_out, q_out), the mass each distribution has beyond the grid, the densities
+    are taken as they are and the outside is one more cell: mass that G puts where the grid does
+    not reach still counts as a mismatch instead of disappearing (merging the outside into one
+    cell can only lower the divergence, and is exact where p has no mass out there).
     """
     p, q, grid = _as_numpy(p), _as_numpy(q), _as_numpy(x)
     p = np.clip(p, 0.0, None)
     q = np.clip(q, 0.0, None)
     p_mass, q_mass = _trapezoid(p, grid), _trapezoid(q, grid)
-    if p_mass <= 0 or q_mass <= 0:
-        raise ValueError("both densities need positive mass on the grid")
-    p, q = p / p_mass, q / q_mass
+    if outside is None:
+        if p_mass <= 0 or q_mass <= 0:
+            raise ValueError("both densities need positive mass on the grid")
+        p, q = p / p_mass, q / q_mass
+        lump = 0.0
+    else:
+        p_out, q_out = (min(max(float(v), 0.0), 1.0) for v in outside)
+        if p_mass + p_out <= 0 or q_mass + q_out <= 0:
+            raise ValueError("both distributions need positive mass")
+        # Trapezoid error and the outside masses need not add to exactly 1: share it out.
+        p_total, q_total = p_mass + p_out, q_mass + q_out
+        p, q, p_out, q_out = p / p_total, q / q_total, p_out / p_total, q_out / q_total
+        m_out = 0.5 * (p_out + q_out)
+        lump = 0.5 * sum(a * np.log(a / m_out) for a in (p_out, q_out) if a > 0)
     m = 0.5 * (p + q)
 
     def _kl_integrand(a: np.ndarray) -> np.ndarray:
@@ -318,8 +380,61 @@ def js_divergence_from_densities(p: Any, q: Any, x: Any) -> float:
         out[pos] = a[pos] * np.log(a[pos] / m[pos])
         return out
 
-    js = 0.5 * _trapezoid(_kl_integrand(p) + _kl_integrand(q), grid)
+    js = 0.5 * _trapezoid(_kl_integrand(p) + _kl_integrand(q), grid) + lump
     return float(np.clip(js, 0.0, np.log(2.0)))
+
+
+def kde_mass_outside(samples: Any, lo: float, hi: float, bandwidth: float) -> float:
+    """Share of a Gaussian KDE's mass (`kde_1d` with this bandwidth) below lo or above hi: where
+    G's samples lie beyond a drawn window. Exact (normal tails), not a sum over grid points."""
+    s = _as_numpy(samples).reshape(-1)
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return 0.0
+    h = float(bandwidth) * np.sqrt(2.0)
+    below = 0.5 * _erfc((s - lo) / h)
+    above = 0.5 * _erfc((hi - s) / h)
+    return float(np.clip(np.mean(below + above), 0.0, 1.0))
+
+
+def mixture_mass_outside(mixture: Mixture, lo: float, hi: float) -> float:
+    """Share of a 1D Gaussian mixture's mass below lo or above hi."""
+    centers = _as_numpy(mixture.centers).reshape(-1)
+    h = float(mixture.std) * np.sqrt(2.0)
+    tails = 0.5 * _erfc((centers - lo) / h) + 0.5 * _erfc((hi - centers) / h)
+    return float(np.clip(tails @ _mixture_weights(mixture), 0.0, 1.0))
+
+
+def scott_bandwidth(samples: Any) -> float | None:
+    """The bandwidth `kde_1d` picks by default (Scott's rule, std · n^(-1/5)); None where the samples
+    have no spread (kde_1d then draws a spike two grid steps wide)."""
+    s = _as_numpy(samples).reshape(-1)
+    s = s[np.isfinite(s)]
+    if s.size < 2:
+        return None
+    sd = float(np.std(s, ddof=1))
+    return sd * s.size ** (-0.2) if sd > 0 else None
+
+
+def _erfc(z: np.ndarray) -> np.ndarray:
+    """Complementary error function, vectorised (math.erfc is scalar; numpy has none)."""
+    return np.vectorize(math.erfc, otypes=[np.float64])(np.asarray(z, dtype=np.float64))
+
+
+def density_window(real_bounds: Any, fake: Any, reach: float = 1.0) -> tuple[float, float]:
+    """The 1D view's x range: the real data's window, widened to cover where G puts its samples
+    (their 0.5 % and 99.5 % quantiles), but by at most `reach` times the real window's width on each
+    side, so a few far-flung samples cannot squash the picture (their mass is counted as outside)."""
+    lo, hi = (float(v) for v in np.asarray(real_bounds, dtype=np.float64).reshape(-1)[:2])
+    f = _as_numpy(fake).reshape(-1)
+    f = f[np.isfinite(f)]
+    if f.size:
+        width = hi - lo
+        f_lo, f_hi = np.quantile(f, [0.005, 0.995])
+        pad = 0.05 * width
+        lo = max(min(lo, float(f_lo) - pad), lo - reach * width)
+        hi = min(max(hi, float(f_hi) + pad), hi + reach * width)
+    return lo, hi
 
 
 def gan_value_at_optimum(js: float) -> float:

@@ -59,18 +59,24 @@ _FASHION = dict(
     model="dcgan",
     noise_dim=32,
     g_width=64,
-    d_width=64,
+    d_width=32,
+    d_layers=3,
     activation="relu",
     loss="nonsaturating",
-    lr_g=1e-3,
-    lr_d=5e-4,
+    lr_g=2e-3,
+    lr_d=1e-3,
+    lr_halflife=1500,
     beta1=0.5,
     batch_size=64,
     batchnorm=True,
     g_ema=0.99,
 )
-_FASHION_STEPS = 2000
-_FASHION_COLLAPSE = dict(batchnorm=False, lr_d=2e-4, g_ema=0.0, steps=1000)
+_FASHION_STEPS = 3000
+# Collapse: G without batch norm against a tiny D (8 channels, 2 layers) that learns 20x slower than
+# G. Intel Xeon, seeds 0-2: <= 2 classes from step 500 on, 2, 1 and 1 at step 1,500 (the healthy
+# base with only batch norm off and lr_d 2e-4 kept 8-9 classes: Fashion-MNIST is harder to collapse
+# than the 8x8 digits).
+_FASHION_COLLAPSE = dict(batchnorm=False, d_width=8, d_layers=2, lr_g=2e-3, lr_d=1e-4, g_ema=0.0, steps=1500)
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -121,11 +127,12 @@ PRESETS: dict[str, Preset] = {
             "around the tight modes instead of settling on them.",
             # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
             # steps). With a constant lr 1e-3 G itself never settles: at step 3,000 its samples jitter
-            # around all 8 modes with only 8-72 % high quality (seeds 0-5, AMD EPYC; its weight average
-            # showed 84-91 %). Halving the rates every 1,500 steps lets G itself settle: 8/8 modes and
-            # 83-88 % HQ on seeds 0-5 at step 6,000 (benchmarks/seeds.py, BENCHMARKS.md). Tried and
-            # dropped: lr 2e-4 or 3e-4 constant (10,000 steps for 80-86 %), beta1 0.9, TTUR lr_g < lr_d
-            # (modes left empty), faster decays (halflife 500-1,000: G froze before it sharpened).
+            # around all 8 modes with only 8-72 % high quality (seeds 0-5, AMD EPYC). The rates halve
+            # every 1,500 steps (a staircase): at step 6,000 G itself has 8/8 modes (8/8 strict) and
+            # 89-92 % HQ on seeds 0-5 of an Intel Xeon; the smooth decay it replaced gave 83-88 % there
+            # and on AMD EPYC (benchmarks/seeds.py, BENCHMARKS.md). Tried and dropped: lr 2e-4 or 3e-4
+            # constant (10,000 steps for 80-86 %), beta1 0.9, TTUR lr_g < lr_d (modes left empty),
+            # faster decays (halflife 500-1,000: G froze before it sharpened).
             TrainConfig(dataset="ring8", steps=6000, minibatch_std=True, lr_halflife=1500, **_HEALTHY),
         ),
         Preset(
@@ -139,7 +146,9 @@ PRESETS: dict[str, Preset] = {
             "grid25",
             "2D: 25 Gaussians on a grid, healthy training",
             "Harder than the ring: watch the modes fill in one after another. D also sees each "
-            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed.",
+            "batch's spread (minibatch statistics), so G cannot leave modes empty unnoticed. The learning "
+            "rates halve every 3,000 steps, so G's points settle onto the small modes instead of jittering "
+            "around them.",
             TrainConfig(
                 dataset="grid25",
                 g_layers=3,
@@ -148,15 +157,19 @@ PRESETS: dict[str, Preset] = {
                 d_width=256,
                 activation="relu",
                 loss="nonsaturating",
-                lr_g=5e-4,
-                lr_d=5e-4,
+                # lr 1e-3 halved every 3,000 steps: G itself (not its weight average) covers 25/25 with
+                # >= 20 HQ samples each (the pages' rule) and 87-92 % HQ at step 10,500 on seeds 0-5 of an
+                # Intel Xeon; at 9,000 one seed still had a mode with fewer than 20 (24/25), at 6,000
+                # 24-25. The constant lr 5e-4 it replaces jittered: seed 1 lost modes late (24 at 9,000,
+                # 23 at 12,000 with 67 % HQ on Intel; on AMD 25 at 11,000-13,000), so a bar held at one
+                # step on one CPU broke at another.
+                lr_g=1e-3,
+                lr_d=1e-3,
+                lr_halflife=3000,
                 batch_size=512,
                 g_ema=0.99,
                 minibatch_std=True,
-                # G itself (not its weight average) covers 25/25 with 76-91 % HQ at every 1,000 steps
-                # from 11,000 to 13,000 on seeds 0-5 (AMD EPYC); at 9,000 seed 1 had 24 and seed 5 57 %
-                # HQ. A decaying lr (halflife 5,000) slowed coverage (20-25 modes at 12,000).
-                steps=12000,
+                steps=10500,
             ),
         ),
         Preset(
@@ -240,10 +253,10 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "fashion-collapse",
-            "Images: Fashion-MNIST with a generator that collapses",
-            "The grid fills with copies of one or two garments: the variety is gone. G has no batch norm and "
-            "D learns more slowly than in the healthy fashion preset: G finds a shape this D calls real and "
-            "puts every sample there.",
+            "Images: Fashion-MNIST with a generator that collapses to one pattern",
+            "Every sample becomes the same speckled silhouette: the variety is gone. G has no batch norm, and D "
+            "is tiny (8 channels instead of 32) and learns 20 times more slowly than G: G finds one pattern this "
+            "D calls real and puts every sample there. Too weak to see the speckles, D never pushes G off it.",
             TrainConfig(**{**_FASHION, **_FASHION_COLLAPSE}),
         ),
     ]

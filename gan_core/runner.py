@@ -377,6 +377,59 @@ class TrainingRun:
     def config(self) -> TrainConfig:
         return self.trainer.config
 
+    def training_data(self) -> Dataset:
+        """The data set this run trains on (read-only: the trainer samples from it)."""
+        return self.trainer.dataset
+
+    @property
+    def mode_count(self) -> int:
+        """How many modes the run's 2D data has (0 for data without separate modes)."""
+        dataset = self.trainer.dataset
+        if dataset.mixture is None or dataset.kind != "2d":
+            return 0
+        return int(np.atleast_2d(dataset.mixture.centers).shape[0])
+
+    # --- moving a run to another process (the cluster backend, gan_core.backends) -----------
+    def export_state(self) -> dict[str, Any]:
+        """A copy of everything needed to continue this run elsewhere: the weights, optimizers and
+        counters (the current ones if finite, else the last good ones), the curves and the
+        timeline. Taken under the trainer lock, so training may go on while it is sent."""
+        with self._trainer_lock:
+            trainer_state = self.trainer.state_dict() if self._weights_finite() else self._last_good
+            return copy.deepcopy(
+                {
+                    "step": self.trainer.step_count if trainer_state is not None else 0,
+                    "trainer": trainer_state,
+                    "history": self.history.state(),
+                    "metric_history": self.metric_history.state(),
+                    "timeline": list(self._timeline),
+                    "timeline_every": self._timeline_every,
+                    "evals": self._evals,
+                    "wall": self._wall,
+                }
+            )
+
+    def import_state(self, state: dict[str, Any], message: str = "") -> None:
+        """Continue from `export_state()` of a run with the same config and data; left paused."""
+        self.stop()
+        with self._trainer_lock:
+            if state.get("trainer") is not None:
+                self.trainer.load_state_dict(copy.deepcopy(state["trainer"]))
+                self._last_good = copy.deepcopy(state["trainer"])
+                self._last_good_time = time.monotonic()
+            self.history.load_state(state["history"])
+            self.metric_history.load_state(state["metric_history"])
+            self._timeline = list(state["timeline"])
+            self._timeline_every = int(state["timeline_every"])
+            self._evals = int(state["evals"])
+            self._wall = float(state["wall"])
+            self._g_copy = None
+            self._evaluate(full=True)
+        with self._cv:
+            self._status = PAUSED if self.trainer.step_count else IDLE
+            self._message = message
+        self._publish()
+
     # --- the worker -------------------------------------------------------------------------
     _busy_command = False
 

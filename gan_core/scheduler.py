@@ -8,12 +8,19 @@ A FIFO queue alone would let the first two students train for half an hour while
 "waiting". So runs take turns: once a run has trained for `turn_seconds` while others wait,
 it goes to the back of the queue and resumes by itself when its turn comes round again. On
 a quiet laptop nobody waits and nothing changes.
+
+The teacher's projected runs must never sit at "waiting for a slot" in front of the class. A
+run marked with `reserve(run)` (a session opened with the teacher key) trains in a pool of
+`reserved` slots of its own, on top of `capacity`: it is never queued behind students and
+never turned out by turns. Only when the teacher has more runs active than reserved slots do
+the extra ones go to the head of the queue.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 
 
 def default_capacity() -> int:
@@ -50,24 +57,75 @@ def default_turn_seconds() -> float | None:
     return value or None
 
 
+DEFAULT_RESERVED = 2  # the teacher's pool: the Mode collapse lab projects two runs at once
+
+
+def default_reserved() -> int:
+    """GAN_EXPLAINER_TEACHER_SLOTS if set, else 2: enough for the lab's pair of runs."""
+    env = os.environ.get("GAN_EXPLAINER_TEACHER_SLOTS", "").strip()
+    if not env:
+        return DEFAULT_RESERVED
+    try:
+        value = int(env)
+    except ValueError:
+        raise ValueError(f"GAN_EXPLAINER_TEACHER_SLOTS must be a whole number, got {env!r}") from None
+    if value < 0:
+        raise ValueError(f"GAN_EXPLAINER_TEACHER_SLOTS must be 0 or more, got {value}")
+    return value
+
+
 _UNSET = object()
 
 
 class Scheduler:
-    def __init__(self, capacity: int | None = None, turn_seconds: float | None | object = _UNSET) -> None:
+    def __init__(
+        self,
+        capacity: int | None = None,
+        turn_seconds: float | None | object = _UNSET,
+        reserved: int | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self.capacity = capacity if capacity is not None else default_capacity()
         # None: no turns (a run keeps its slot until it pauses).
         self.turn_seconds: float | None = default_turn_seconds() if turn_seconds is _UNSET else turn_seconds  # type: ignore[assignment]
-        self._active: set[object] = set()
+        self.reserved_capacity = reserved if reserved is not None else default_reserved()
+        self._active: set[object] = set()  # runs in the shared slots
+        self._active_reserved: set[object] = set()  # teacher runs in the reserved pool
         self._queue: list[object] = []
+        # Weak: a teacher run that is dropped must not be kept alive by being marked.
+        self._priority: weakref.WeakSet[object] = weakref.WeakSet()
+
+    def reserve(self, run: object) -> None:
+        """Mark `run` as the teacher's: from now on it trains in the reserved pool."""
+        with self._lock:
+            self._priority.add(run)
+            if len(self._active_reserved) >= self.reserved_capacity:
+                return
+            if run in self._active:  # training in a shared slot: it moves to its own, freeing that one
+                self._active.discard(run)
+                self._active_reserved.add(run)
+            elif run in self._queue:  # waiting: it gets its reserved slot at its next request
+                self._queue.remove(run)
+                self._queue.insert(0, run)
+
+    def is_reserved(self, run: object) -> bool:
+        with self._lock:
+            return run in self._priority
 
     def request(self, run: object) -> int:
         """0 if `run` may train now (it then holds a slot), else its 1-based queue position."""
         with self._lock:
-            if run in self._active:
+            if run in self._active or run in self._active_reserved:
                 return 0
-            if run not in self._queue:
+            if run in self._priority:
+                if len(self._active_reserved) < self.reserved_capacity:
+                    if run in self._queue:
+                        self._queue.remove(run)
+                    self._active_reserved.add(run)
+                    return 0
+                if run not in self._queue:  # more teacher runs than reserved slots: first in line
+                    self._queue.insert(0, run)
+            elif run not in self._queue:
                 self._queue.append(run)
             if len(self._active) < self.capacity and self._queue[0] is run:
                 self._queue.pop(0)
@@ -78,12 +136,13 @@ class Scheduler:
     def release(self, run: object) -> None:
         with self._lock:
             self._active.discard(run)
+            self._active_reserved.discard(run)
             if run in self._queue:
                 self._queue.remove(run)
 
     def turn_over(self, run: object, trained_for: float) -> bool:
         """Whether `run`, training for `trained_for` s since its admission, must give its slot
-        to a waiting run now."""
+        to a waiting run now (never a run in the teacher's reserved pool)."""
         if self.turn_seconds is None or trained_for < self.turn_seconds:
             return False
         with self._lock:
@@ -93,6 +152,7 @@ class Scheduler:
         """Move `run` from its slot to the back of the queue; returns its position there."""
         with self._lock:
             self._active.discard(run)
+            self._active_reserved.discard(run)
             if run in self._queue:
                 self._queue.remove(run)
             self._queue.append(run)
@@ -106,8 +166,14 @@ class Scheduler:
 
     @property
     def active_count(self) -> int:
+        """Runs training in the shared slots (the teacher's reserved pool is counted apart)."""
         with self._lock:
             return len(self._active)
+
+    @property
+    def reserved_active_count(self) -> int:
+        with self._lock:
+            return len(self._active_reserved)
 
     @property
     def queued_count(self) -> int:

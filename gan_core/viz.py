@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .config import DECISION_POINTS
+from .metrics import CLASS_COVERAGE, CLASS_MIN_CONFIDENCE, MODE_COVERAGE
 
 # --- the colour scheme -------------------------------------------------------------------------
 REAL = "#2ca02c"  # real data
@@ -439,15 +440,24 @@ def grad_norm_figure(history: dict[str, np.ndarray], smooth: bool = False) -> di
 
 
 # --- quality metrics ----------------------------------------------------------------------------
+def _floor_line(floor: float | None, what: str, yref: str = "y") -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The estimator's floor as a dotted line: what the same estimate reads for real data against
+    real data of the same size (a perfect G), which finite samples keep above 0."""
+    if not _finite(floor):
+        return None
+    return _hline(float(floor), f"floor, {what}: {float(floor):.3g}", yref=yref, color=REAL, dash="dot")
+
+
 def modes_figure(metric_history: dict[str, np.ndarray], n_modes: int) -> dict:
-    """Modes covered (lenient and strict) with the high-quality share: HQ % alone rewards
-    collapse (one perfect mode is 100 % HQ), so it is only read next to coverage."""
-    x, covered = _series(metric_history, "modes_covered", False)
-    xs, strict = _series(metric_history, "modes_covered_strict", False)
+    """Modes covered (metrics.MODE_COVERAGE, the count every page shows) with VEEGAN's looser count
+    and the high-quality share: HQ % alone rewards collapse (one perfect mode is 100 % HQ)."""
+    rule = MODE_COVERAGE
+    x, covered = _series(metric_history, rule.key, False)
+    xl, loose = _series(metric_history, rule.second_key or "", False)
     xh, hq = _series(metric_history, "hq_fraction", False)
     data = [
-        _line(x, covered, "modes covered", FAKE),
-        _line(xs, strict, "modes covered (strict)", FAKE, dash="dot", width=2.0),
+        _line(x, covered, rule.label, FAKE),
+        _line(xl, loose, rule.second_label, FAKE, dash="dot", width=2.0),
         _line(xh, hq * 100.0, "high-quality samples (%)", QUALITY, dash="dash", width=2.0, yaxis="y2"),
     ]
     top = max(int(n_modes), 1)
@@ -465,32 +475,34 @@ def modes_figure(metric_history: dict[str, np.ndarray], n_modes: int) -> dict:
     return {"data": data, "layout": layout}
 
 
-def divergence_figure(metric_history: dict[str, np.ndarray]) -> dict:
-    """Grid estimates of JS (bounded by log 2 when supports are disjoint) and KL divergences."""
+def divergence_figure(metric_history: dict[str, np.ndarray], floor: float | None = None) -> dict:
+    """The grid estimate of the Jensen-Shannon divergence (nats) between real and generated points,
+    with its floor: two independent real samples of the same size read `floor`, not 0, so a perfect
+    G sits on that line. (No KL(real ‖ fake) here: on a histogram it is set by the smoothing
+    epsilon of the cells G leaves empty, not by G.)"""
     xj, js = _series(metric_history, "js_grid", False)
-    xk, kl = _series(metric_history, "kl_grid", False)
-    data = [
-        _line(xj, js, "JS divergence", "#333333"),
-        _line(xk, kl, "KL(real ‖ fake)", QUALITY, dash="dot", width=2.0, yaxis="y2"),
-    ]
+    data = [_line(xj, js, "JS divergence (nats)", "#333333")]
     layout = _layout(
         "Distance between real and generated distributions",
         "training step",
         "JS (nats)",
         "divergence",
+        note="histogram estimate, 0 … log 2",
         yaxis=_axis("JS (nats)", range=[0, LOG2 * 1.12]),
-        yaxis2=_axis("KL (nats)", overlaying="y", side="right", rangemode="tozero", showgrid=False),
     )
-    layout["margin"]["r"] = 64
-    _with_lines(layout, _hline(LOG2, "log 2: disjoint", label_side="left"))
+    lines = [_hline(LOG2, "log 2: disjoint", label_side="left")]
+    floor_line = _floor_line(floor, "two real samples")
+    if floor_line:
+        lines.append(floor_line)
+    _with_lines(layout, *lines)
     return {"data": data, "layout": layout}
 
 
 def multi_run_modes_figure(
-    runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int, key: str = "modes_covered"
+    runs: Sequence[tuple[str, dict[str, np.ndarray]]], n_modes: int, key: str = MODE_COVERAGE.key
 ) -> dict:
-    """Several runs' mode coverage on one chart: collapse vs cure, side by side. `key` picks
-    the lenient (papers') or the strict ("modes_covered_strict") count."""
+    """Several runs' mode coverage on one chart: collapse vs cure, side by side. `key` defaults to
+    the count every page calls covered (metrics.MODE_COVERAGE)."""
     data = []
     for i, (name, metric_history) in enumerate(runs):
         x, y = _series(metric_history, key, False)
@@ -498,72 +510,103 @@ def multi_run_modes_figure(
     if not data:
         data.append(_line(_EMPTY, _EMPTY, "no run yet", NEUTRAL, showlegend=False))
     top = max(int(n_modes), 1)
+    rule = MODE_COVERAGE.label if key == MODE_COVERAGE.key else MODE_COVERAGE.second_label
     layout = _layout(
         f"Modes covered (k/{top}) per run",
         "training step",
         "modes covered",
         "multi_modes",
+        note=rule,
         yaxis=_axis("modes covered", range=[0, top + 0.5], dtick=max(1, top // 8)),
     )
     _with_lines(layout, _hline(top, f"all {top} modes", label_side="left"))
     return {"data": data, "layout": layout}
 
 
+DIGIT_LABELS = tuple(str(d) for d in range(10))
+
+
 def class_histogram_figure(
-    class_hist: Sequence[int] | np.ndarray,
-    mean_confidence: float | None = None,
+    classes: dict[str, Any] | Sequence[int] | np.ndarray | None,
     coverage: int | None = None,
-    class_names: Sequence[str] | None = None,
-    noun: str = "digit",
+    mean_confidence: float | None = None,
+    labels: Sequence[str] = DIGIT_LABELS,
 ) -> dict:
-    """Generated samples per class against the uniform share: missing bars are dropped modes.
-    `class_names` label the bars (default 0-9) and `noun` names a sample ("digit", "item")."""
-    counts = np.asarray(class_hist if class_hist is not None else np.zeros(10), dtype=np.float64).reshape(-1)
-    if counts.size < 10:
-        counts = np.concatenate([counts, np.zeros(10 - counts.size)])
-    counts = counts[:10]
-    n = float(counts.sum())
-    if coverage is None:  # the classifier's rule is stricter (confident predictions only)
-        coverage = int(np.sum(counts >= max(1.0, 0.02 * n))) if n > 0 else 0
-    title = f"Generated {noun}s by class: {coverage}/10 covered"
+    """Generated samples per class by the reference classifier, split into confident and unsure
+    (metrics.CLASS_COVERAGE: a class counts when its confident samples reach the threshold line).
+
+    `classes` is the evaluation's view ({"confident": [...], "unsure": [...], "threshold": t,
+    "n": n, "labels": the classifier's class names}) or a plain list of confident counts (threshold
+    2 % of their sum). The title's count is `coverage` where given (the run's metric), else counted
+    from the bars by the same rule. `labels` name the bars where the view does not (digits 0-9)."""
+    if isinstance(classes, dict) and classes.get("labels"):
+        labels = [str(c) for c in classes["labels"]]
+    k = len(labels)
+
+    def _counts(values: Any) -> np.ndarray:
+        arr = np.asarray(values if values is not None else np.zeros(k), dtype=np.float64).reshape(-1)[:k]
+        return np.concatenate([arr, np.zeros(k - arr.size)]) if arr.size < k else arr
+
+    if isinstance(classes, dict):
+        confident, unsure = _counts(classes.get("confident")), _counts(classes.get("unsure"))
+        n = float(classes.get("n", confident.sum() + unsure.sum()))
+        threshold = float(classes.get("threshold", max(1.0, 0.02 * n)))
+    else:
+        confident, unsure = _counts(classes), np.zeros(k)
+        n = float(confident.sum())
+        threshold = max(1.0, 0.02 * n)
+    if not _finite(coverage):
+        coverage = int(np.sum(confident >= threshold)) if n > 0 else 0
+    title = f"By class: {int(round(float(coverage)))}/{k} covered"
+    note = f"{n:,.0f} scored samples · covered: ≥ {threshold:.0f} confident" if n > 0 else ""
     if _finite(mean_confidence):
-        title += f", confidence {float(mean_confidence):.2f}"
-    names = [str(c) for c in class_names][:10] if class_names is not None else [str(d) for d in range(10)]
+        note += f" · confidence {float(mean_confidence):.2f}"
+    x = list(labels)
     data = [
         {
             "type": "bar",
-            "x": names,
-            "y": counts,
-            "name": "generated",
+            "x": x,
+            "y": confident,
+            "name": f"confident (≥ {CLASS_MIN_CONFIDENCE:.0%})",
             "marker": {"color": FAKE},
-            "showlegend": False,
-        }
+        },
+        {
+            "type": "bar",
+            "x": x,
+            "y": unsure,
+            "name": "unsure: covers nothing",
+            "marker": {"color": FAKE, "opacity": 0.3},
+        },
     ]
     layout = _layout(
         title,
-        f"{noun} (reference classifier)",
+        "class (reference classifier)",
         "samples",
         "class_hist",
-        legend=False,
-        xaxis=_axis(f"{noun} (reference classifier)", type="category"),
+        note=note or None,
+        xaxis=_axis("class (reference classifier)", type="category"),
         hovermode="closest",
+        barmode="stack",
     )
     if n > 0:
-        _with_lines(layout, _hline(n / 10.0, "uniform (n/10)"))
+        _with_lines(
+            layout,
+            _hline(n / k, f"fair share (n/{k})"),
+            _hline(threshold, f"covered from here ({threshold:.0f})", color=FAKE, dash="dot", label_side="left"),
+        )
     return {"data": data, "layout": layout}
 
 
-def digits_quality_figure(metric_history: dict[str, np.ndarray], noun: str = "digit") -> dict:
-    """Classes covered (0-10) and the reference classifier's confidence over training; `noun`
-    names a sample ("digit", "item")."""
-    xc, cov = _series(metric_history, "class_coverage", False)
+def digits_quality_figure(metric_history: dict[str, np.ndarray]) -> dict:
+    """Classes covered (metrics.CLASS_COVERAGE) and the classifier's confidence over training."""
+    xc, cov = _series(metric_history, CLASS_COVERAGE.key, False)
     xm, conf = _series(metric_history, "mean_confidence", False)
     data = [
-        _line(xc, cov, "classes covered", FAKE),
+        _line(xc, cov, CLASS_COVERAGE.label, FAKE),
         _line(xm, conf, "mean confidence", QUALITY, dash="dash", width=2.0, yaxis="y2"),
     ]
     layout = _layout(
-        f"{noun.capitalize()} classes covered and classifier confidence",
+        "Classes covered and classifier confidence",
         "training step",
         "classes covered",
         "digits_quality",
@@ -571,7 +614,35 @@ def digits_quality_figure(metric_history: dict[str, np.ndarray], noun: str = "di
         yaxis2=_axis("confidence", overlaying="y", side="right", range=[0, 1.05], showgrid=False),
     )
     layout["margin"]["r"] = 64
-    _with_lines(layout, _hline(10, f"all 10 {noun}s" if noun == "digit" else "all 10 classes", label_side="left"))
+    _with_lines(layout, _hline(10, "all 10 classes", label_side="left"))
+    return {"data": data, "layout": layout}
+
+
+def frechet_figure(metric_history: dict[str, np.ndarray], floor: float | None = None) -> dict:
+    """The Fréchet distance between Gaussian fits of the reference classifier's features of G's
+    samples and of the real images (FID's formula, on a small classifier's features), log scale,
+    with its floor: real images scored the same way read `floor`, not 0."""
+    x, fd = _series(metric_history, "frechet_distance", False)
+    data = [_line(x, np.where(fd > 0, fd, np.nan), "Fréchet distance", FAKE)]
+    layout = _layout(
+        "Fréchet distance to the real images",
+        "training step",
+        "Fréchet distance (log)",
+        "frechet",
+        legend=False,
+        note="in the reference classifier's features · lower is closer",
+        yaxis=_axis("Fréchet distance (log)", type="log", exponentformat="power"),
+    )
+    shown = fd[np.isfinite(fd) & (fd > 0)]
+    if shown.size:  # shapes do not widen a log axis's autorange: make room for the floor
+        low = min(float(shown.min()), float(floor) if _finite(floor) and floor > 0 else math.inf)
+        layout["yaxis"]["range"] = [math.log10(low) - 0.15, math.log10(float(shown.max())) + 0.15]
+    floor_line = _floor_line(floor, "real images")
+    if floor_line and floor > 0:
+        shape, annotation = floor_line  # on a log axis a shape takes data values, an annotation log10
+        if annotation is not None:
+            annotation["y"] = math.log10(float(floor))
+        _with_lines(layout, (shape, annotation))
     return {"data": data, "layout": layout}
 
 
@@ -800,7 +871,7 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
             "fillcolor": "rgba(44,160,44,0.15)",
         },
         {
-            **_line(x, _col(views, "p_g"), "p_g (generated)", FAKE),
+            **_line(x, _col(views, "p_g"), _p_g_name(views.get("p_g_outside")), FAKE),
             "fill": "tozeroy",
             "fillcolor": "rgba(148,103,189,0.15)",
         },
@@ -850,6 +921,14 @@ def density_1d_figure(views: dict[str, Any] | None, real: np.ndarray | None = No
     if probabilistic:
         _with_lines(layout, _hline(0.5, "D = 0.5", yref="y2", dash="dot", label_side="left"))
     return {"data": data, "layout": layout}
+
+
+def _p_g_name(outside: Any) -> str:
+    """p_g's legend entry, saying how much of it lies beyond the drawn window (the window follows
+    G's samples only so far; that mass still counts in JS)."""
+    if _finite(outside) and float(outside) >= 0.005:
+        return f"p_g (generated; {float(outside):.0%} of it beyond this window)"
+    return "p_g (generated)"
 
 
 def _sigmoid(s: np.ndarray) -> np.ndarray:
@@ -1103,3 +1182,55 @@ def trusted_figure(fig: dict) -> Any:
     a training thread waits). Safe because the tests validate every figure this module makes;
     a plain dict also works, only slower."""
     return _trusted_figure_class()(fig)
+
+
+# --- projector sizes ----------------------------------------------------------------------------
+_FONT_KEYS = ("font", "tickfont", "textfont", "titlefont", "insidetextfont", "outsidetextfont")
+AXIS_TITLE_SIZE = 14  # what the live-chart component gives an axis title without a size
+PROJECTOR_FONT_SCALE = 1.35  # presentation mode: readable from the back of a classroom
+
+
+def scale_fonts(fig: dict, scale: float) -> dict:
+    """`fig` with every font `scale` times larger (presentation mode on a projector): titles,
+    ticks, legends, annotations, colour bars, hover labels. The top margin, where the title,
+    subtitle and legend sit, grows with them, and the figure grows by as much, so the plot area
+    keeps its size. Returns a new figure (data arrays shared, not copied); scale 1 returns `fig`."""
+    if scale == 1:
+        return fig
+    if not (math.isfinite(scale) and 0.5 <= scale <= 3):
+        raise ValueError(f"font scale must be between 0.5 and 3, got {scale!r}")
+    out = _copy_containers(fig)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key in _FONT_KEYS and isinstance(value, dict) and isinstance(value.get("size"), (int, float)):
+                value["size"] = round(value["size"] * scale, 1)
+            walk(value)
+
+    walk(out)
+    layout = out.setdefault("layout", {})
+    font = layout.setdefault("font", {})
+    if "size" not in font:
+        font["size"] = round(FONT_SIZE * scale, 1)
+    for name, axis in layout.items():
+        if name[1:5] == "axis" and name[0] in "xy" and isinstance(axis, dict) and isinstance(axis.get("title"), dict):
+            axis["title"].setdefault("font", {}).setdefault("size", round(AXIS_TITLE_SIZE * scale, 1))
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("yref") == "container" and isinstance(title.get("y"), (int, float)):
+        title["y"] = round(1 - (1 - title["y"]) * scale, 4)  # the gap above a title grows with its font
+    legend = layout.get("legend")
+    if isinstance(legend, dict) and isinstance(legend.get("y"), (int, float)) and legend["y"] < 0:
+        legend["y"] = round(legend["y"] * scale**2, 3)  # a legend under the axis: clear of its larger labels
+    margin = layout.get("margin")
+    if isinstance(margin, dict) and isinstance(margin.get("t"), (int, float)):
+        extra = round(margin["t"] * (scale - 1))
+        margin["t"] += extra
+        if isinstance(layout.get("height"), (int, float)):
+            layout["height"] += extra
+    return out

@@ -94,11 +94,12 @@ def _band(x0: float, x1: float, label: str) -> tuple[dict[str, Any], dict[str, A
     return shape, annotation
 
 
-def criterion_figure(metric_history: dict[str, Any] | None) -> dict:
+def criterion_figure(metric_history: dict[str, Any] | None, floors: dict[str, float] | None = None) -> dict:
     """C(G) = −log 4 + 2·JS(p_data ‖ p_g) over training: the generator's cost against the best
-    possible D, between 0 (supports disjoint, JS = log 2) and the floor −log 4 (p_g = p_data).
+    possible D, between 0 (supports disjoint, JS = log 2) and the minimum −log 4 (p_g = p_data).
     Drawn against D's updates, with the stretches where D trained alone shaded (C(G) is flat
-    there: it depends on G only)."""
+    there: it depends on G only). With `floors` (the evaluator's, keyed like the history) a dotted
+    line marks where the JS estimate levels off for a perfect G: −log 4 + 2·floor."""
     found = js_history_key(metric_history)
     if found is None:
         return empty_figure("no JS estimate yet: press start", "C(G) = −log 4 + 2·JS over training")
@@ -119,12 +120,23 @@ def criterion_figure(metric_history: dict[str, Any] | None) -> dict:
         note=f"JS: {description}",
         legend=False,
         hovermode="closest",
-        yaxis=_axis("C(G)", range=[-LOG4 - 0.08, 0.1]),
+        yaxis=_axis("C(G) (nats)", range=[-LOG4 - 0.08, 0.1]),
     )
+    floor = (floors or {}).get(key)
+    minimum = _hline(-LOG4, "minimum −log 4 ≈ −1.386: p_g = p_data", color=REAL, label_side="left")
+    lines = [minimum, _hline(0.0, "0: no overlap (JS = log 2)", label_side="left")]
+    if _finite(floor):
+        # Where the estimate levels off for a perfect G: often within a hair of −log 4, so its label
+        # sits above its line and the minimum's below, on the other side.
+        estimated = _hline(
+            -LOG4 + 2.0 * float(floor), f"a perfect G, estimated (+2·{float(floor):.3f})", color=REAL, dash="dot"
+        )
+        if minimum[1] is not None:
+            minimum[1]["yanchor"] = "top"
+        lines.insert(1, estimated)
     _with_lines(
         layout,
-        _hline(-LOG4, "floor −log 4 ≈ −1.386: p_g = p_data", color=REAL, label_side="left"),
-        _hline(0.0, "0: no overlap (JS = log 2)", label_side="left"),
+        *lines,
         *(_band(x0, x1, "D alone") for x0, x1 in (d_alone_stretches(metric_history) if x_title == "D updates" else [])),
     )
     return {"data": [trace], "layout": layout}

@@ -15,9 +15,11 @@ gave: classes covered 10/10, mean confidence 0.93, Fréchet distance 5.05 on 1,0
 
 The Fashion-MNIST generator (needs Debian's dataset-fashion-mnist or a download):
 
-    python scripts/make_pretrained.py --preset fashion --steps STEPS --grid /tmp/fashion_generator.png
+    python scripts/make_pretrained.py --preset fashion --steps 5000 --grid /tmp/fashion_generator.png
 
-(what it gave for the shipped file: see FASHION_RESULT below).
+gave (Intel Xeon, 233 s on a shared core): classes covered 10/10, mean confidence 0.82, Fréchet
+distance 22.6 on 1,000 samples of the averaged generator (real images: 10/10, 0.92, floor ~2.5);
+G alone is over 1 MB in float32, so its weights ship in float16 (660 KiB).
 
 Options: --steps N (default: the preset's steps), --seed S, --preset NAME, --out PATH (default:
 assets/<data set>_generator.pt), --grid PNG (a 10x10 grid of samples to look at), --dry-run (10
@@ -50,14 +52,17 @@ MAX_BYTES = 1_000_000
 N_JUDGED = 1000
 
 
-def _shipped_state(trainer, discriminator: bool) -> dict:
+def _shipped_state(trainer, discriminator: bool, half: bool = False) -> dict:
     """The checkpoint without optimizer state, and with one generator: the weight average
-    (what the samples showed) stored as the generator, not next to it (half the size)."""
+    (what the samples showed) stored as the generator, not next to it (half the size). `half`:
+    G's floating-point weights as float16 (the file is judged below as the page loads it)."""
     from gan_core.checkpoint import checkpoint_state
 
     state = checkpoint_state(trainer, discriminator=discriminator, optimizers=False)
     if "generator_ema" in state:
         state["generator"] = state.pop("generator_ema")
+    if half:
+        state["generator"] = {k: v.half() if v.is_floating_point() else v for k, v in state["generator"].items()}
     return state
 
 
@@ -100,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     if size > MAX_BYTES:  # a shipped asset must stay small: drop D, keep what the page needs
         save_checkpoint(_shipped_state(trainer, discriminator=False), out)
         size = out.stat().st_size
+    if size > MAX_BYTES:  # then G's weights in half precision (loading copies them into float32)
+        save_checkpoint(_shipped_state(trainer, discriminator=False, half=True), out)
+        size = out.stat().st_size
     if size > MAX_BYTES:
-        print(f"{out}: {size / 1024:.0f} KiB even without D, over the {MAX_BYTES / 1e6:g} MB an asset may have")
+        print(f"{out}: {size / 1024:.0f} KiB even without D in half precision, over the {MAX_BYTES / 1e6:g} MB")
         return 1
 
     # Judge the file as the app will see it: load it back the safe way, sample fresh noise.

@@ -69,3 +69,12 @@ def test_the_plain_dcgan_is_the_tutorials_shape_and_learns():
     assert all(math.isfinite(x) for x in losses) and plain.steps == 1
     assert all(not torch.equal(a, b) for a, b in zip(before, plain.netG.parameters()) if a.ndim > 1)
     assert plain.netG.training  # generate() puts it back in training mode
+
+
+def test_the_cluster_simulation_queues_runs_in_turns():
+    from benchmarks.cluster import simulate
+
+    # 2 slots, 5 s start-up, 30 s turns: students 1-2 at 5 s, 3-4 at 40 s, 5 at 75 s.
+    assert simulate(5, 2, 5.0, 30.0) == {"p50": 40.0, "max": 75.0}
+    assert simulate(5, 2, 5.0, 30.0, handover_s=1.0) == {"p50": 36.0, "max": 67.0}  # later turns: a warm actor
+    assert simulate(3, 4, 2.0, 30.0) == {"p50": 2.0, "max": 2.0}  # fewer students than slots: nobody waits

@@ -246,8 +246,9 @@ def test_the_app_scores_a_fashion_run_with_the_fashion_classifier(fashion_mnist)
     assert evaluator.metric_fields == ("class_coverage", "mean_confidence", "frechet_distance")
     samples, views, metrics = evaluator.evaluate()
     assert samples.shape == (64, 28, 28) and views["real"].shape == (64, 28, 28)
-    assert views["class_names"] == FASHION_NAMES and views["class_noun"] == "item"
-    assert len(views["class_hist"]) == 10 and sum(views["class_hist"]) == 64
+    classes = views["classes"]
+    assert classes["labels"] == list(FASHION_NAMES)
+    assert len(classes["confident"]) == 10 and sum(classes["confident"]) + sum(classes["unsure"]) == classes["n"]
     fashion_classifier = ReferenceClassifier.for_dataset("fashion")
     expected = digits_metrics(trainer.generate(evaluator.eval_noise), classifier=fashion_classifier)
     assert metrics["mean_confidence"] == pytest.approx(expected["mean_confidence"])

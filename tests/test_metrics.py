@@ -363,3 +363,56 @@ def test_frechet_distance_survives_rank_deficient_covariance() -> None:
 def test_gaussian_stats_needs_two_samples() -> None:
     with pytest.raises(ValueError):
         gaussian_stats(np.zeros((1, 3)))
+
+
+# --- issue 13 item 7: mass beyond the drawn window counts --------------------------------------------
+def test_js_with_outside_mass_counts_what_the_grid_does_not_reach() -> None:
+    """Half of p_g sits far beyond the window: renormalising over the window (the old code) made the
+    half that is there look like all of p_g; the outside mass must keep JS at its true value."""
+    x = np.linspace(-5, 5, 2001)
+    p = np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+    q = 0.5 * p  # the other half of G's mass is at x = 100
+    # M = 0.75 N(0, 1) + 0.25 δ(100): KL(P‖M) = log(4/3), KL(Q‖M) = ½ log(⅔) + ½ log 2.
+    true_js = 0.5 * math.log(4 / 3) + 0.5 * (0.5 * math.log(2 / 3) + 0.5 * math.log(2))
+    assert js_divergence_from_densities(p, q, x) == pytest.approx(0.0, abs=1e-6)  # renormalised: lost
+    got = js_divergence_from_densities(p, q, x, outside=(0.0, 0.5))
+    assert got == pytest.approx(true_js, abs=1e-4)
+    assert js_divergence_from_densities(p, p, x, outside=(0.0, 0.0)) == pytest.approx(0.0, abs=1e-6)
+    assert js_divergence_from_densities(p, 0 * p, x, outside=(0.0, 1.0)) == pytest.approx(math.log(2), abs=1e-6)
+
+
+def test_kde_and_mixture_tails_beyond_a_window() -> None:
+    from gan_core.metrics import kde_mass_outside, mixture_mass_outside
+
+    samples = np.array([0.0, 10.0])
+    assert kde_mass_outside(samples, -3.0, 3.0, bandwidth=1.0) == pytest.approx(0.5 + 0.5 * math.erfc(3 / math.sqrt(2)))
+    grid = np.linspace(-3, 3, 4001)
+    inside = np.trapezoid(kde_1d(samples, grid, bandwidth=1.0), grid) if hasattr(np, "trapezoid") else None
+    if inside is not None:
+        assert 1 - inside == pytest.approx(kde_mass_outside(samples, -3.0, 3.0, 1.0), abs=1e-5)
+    mix = Mixture(centers=np.array([[-2.0], [2.0]]), std=0.5)
+    assert mixture_mass_outside(mix, -2.0, 2.0) == pytest.approx(0.5)
+    assert mixture_mass_outside(mix, -10.0, 10.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_density_window_follows_g_but_not_to_its_far_outliers() -> None:
+    from gan_core.metrics import density_window
+
+    assert density_window((0.0, 4.0), np.linspace(1, 3, 100)) == (0.0, 4.0)  # inside: unchanged
+    lo, hi = density_window((0.0, 4.0), np.linspace(-3, 3, 1000))
+    assert lo < -2.9 and hi == 4.0
+    lo, hi = density_window((0.0, 4.0), np.full(1000, 1e6))
+    assert (lo, hi) == (0.0, 8.0)  # at most one window width further
+
+
+def test_digits_metrics_count_confident_classes_only() -> None:
+    """The confident histogram is the one the coverage rule counts (metrics.CLASS_COVERAGE)."""
+    from gan_core.classifier import digits_metrics
+    from gan_core.data.images import load_digits_arrays
+
+    images = load_digits_arrays()[0][:500]
+    grey = np.full((500, 8, 8), 0.3, dtype=np.float32)
+    real, noise = digits_metrics(images), digits_metrics(grey)
+    assert sum(real["confident_hist"]) > 450 and real["coverage_threshold"] == 10.0
+    assert sum(noise["class_hist"]) == 500 and noise["class_coverage"] == 0
+    assert all(c <= h for c, h in zip(noise["confident_hist"], noise["class_hist"]))

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 from PIL import Image
 
@@ -50,7 +51,14 @@ def test_page_renders_the_lesson_with_grids_and_charts(at):
     # fetches it), the static real grid as a media file.
     urls = [url for img in at.image for url in img.value]
     assert urls[0].startswith("data:image/png;base64,") and urls[1].endswith(".png"), [u[:40] for u in urls]
-    assert len(chart_figures(at)) == 4  # losses, D accuracy, class histogram, digit quality
+    # losses, D accuracy, class histogram, digit quality, Fréchet distance
+    assert list(chart_figures(at)) == [
+        "images:chart:loss",
+        "images:chart:accuracy",
+        "images:chart:classes",
+        "images:chart:quality",
+        "images:chart:frechet",
+    ]
     assert "What to notice" in texts(at)
     assert len(at.download_button) == 3  # PNG, CSV, checkpoint (the GIF appears with the timeline)
 
@@ -65,7 +73,7 @@ def test_training_shows_samples_charts_and_a_timeline_slider(at):
     assert not at.exception
     assert at.image[0].value != before[0]  # the generated grid moved on; the real one did not
     assert at.image[1].value == before[1]
-    assert len(chart_figures(at)) == 4
+    assert len(chart_figures(at)) == 5
     frames = run.snapshot().timeline
     slider = at.select_slider(key="images:timeline")
     assert slider.value == frames[-1][0]
@@ -161,6 +169,56 @@ def test_what_to_notice_says_what_the_accuracy_chart_shows(at):
     assert acc[300:].mean() < acc[20:200].max() - 0.1  # and back down
 
 
+class _Copier(torch.nn.Module):
+    """A "generator" that hands back training images (picked by the noise): pure memorisation."""
+
+    def __init__(self, data: torch.Tensor) -> None:
+        super().__init__()
+        self.data = data
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        index = (z[:, 0].abs() * 1e4).long() % self.data.shape[0]
+        return self.data[index]
+
+
+def test_the_memorisation_check_runs_on_demand_and_flags_a_copier(at, monkeypatch):
+    """Issue 13 item 11: one button, one picture, one sentence. The live G (a few steps in) is not
+    flagged; a generator that returns training images is."""
+    run = session_run(at, "images")
+    run.step_once("both", times=5)
+    at.run()
+    assert "images:chart:memorisation" not in chart_figures(at)  # nothing computed until asked
+    at.button(key="images:btn:memorisation").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("No sign of copying") for s in at.success), [s.value for s in at.success]
+    figure = chart_figures(at)["images:chart:memorisation"]
+    assert [t["name"] for t in figure["data"]][1] == "G's samples"
+    assert any("closest to a training image" in c for img in at.image for c in img.captions)
+    assert any("at step 5" in c.value for c in at.caption)
+
+    monkeypatch.setattr(run, "generator_copy", lambda: _Copier(run.trainer.dataset.data).eval())
+    at.button(key="images:btn:memorisation").click().run()
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("G copies its training images: 100%") for w in warnings), warnings
+    assert "100%" in chart_figures(at)["images:chart:memorisation"]["layout"]["annotations"][0]["text"]
+
+
+def test_the_class_histogram_and_the_frechet_chart_say_what_they_count(at):
+    """Issue 13 items 6 and 8: the histogram counts all 1,000 scored samples with the quality chart's
+    rule (an untrained G covers 0 of 10), and the Fréchet distance is shown with its floor."""
+    run = session_run(at, "images")
+    run.step_once("both", times=1)
+    at.run()
+    figs = chart_figures(at)
+    hist = figs["images:chart:classes"]
+    assert "0/10 covered" in hist["layout"]["title"]["text"]
+    assert "1,000 scored samples" in hist["layout"]["title"]["subtitle"]["text"]
+    floor = run.snapshot().views["floors"]["frechet_distance"]
+    fd = figs["images:chart:frechet"]
+    assert fd["layout"]["shapes"][0]["y0"] == pytest.approx(floor)
+    assert any("real images scored the same way" in c.value for c in at.caption)
+
+
 # --- Fashion-MNIST: found where Debian installs it, or explained when it is not there -----------
 
 
@@ -200,7 +258,7 @@ def test_fashion_presets_train_on_the_debian_files(at, fashion_mnist):
         run.step_once("both")
     at.run()
     figures = chart_figures(at)
-    assert len(figures) == 4  # losses, D accuracy, class histogram, quality
+    assert len(figures) == 5  # losses, D accuracy, class histogram, quality, Fréchet distance
     hist = next(f for key, f in figures.items() if key.endswith("chart:classes"))
     assert list(hist["data"][0]["x"]) == [
         "T-shirt/top",
@@ -214,7 +272,6 @@ def test_fashion_presets_train_on_the_debian_files(at, fashion_mnist):
         "Bag",
         "Ankle boot",
     ]
-    assert "item" in hist["layout"]["title"]["text"]
     assert timeline_gif_bytes(run.snapshot()).startswith(b"GIF89a")
 
 
@@ -242,8 +299,8 @@ def test_a_link_to_the_fashion_preset_without_its_files_says_so(no_fashion_files
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    app.query_params["preset"] = "fashion"
     app.run()
+    app.query_params["preset"] = "fashion"  # a link names its page: /image-gan?preset=fashion
     app.switch_page(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
     warnings = " ".join(w.value for w in app.warning)

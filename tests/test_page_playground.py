@@ -10,9 +10,17 @@ import pytest
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
 from gan_core import viz
+from gan_core.metrics import MODE_COVERAGE
 from gan_core.presets import get_preset
 from gan_core.runner import TrainingRun
-from ui.playground import apply_architecture, heart_points_text, n_modes, points_over_arrows
+from ui.playground import (
+    COVERAGE_LABEL,
+    COVERAGE_RULE,
+    apply_architecture,
+    heart_points_text,
+    n_modes,
+    points_over_arrows,
+)
 
 PAGE = "app_pages/playground.py"
 SLOT = "playground"
@@ -47,7 +55,7 @@ def test_playground_renders_controls_charts_and_tiles():
     assert any("architecture" in e.label for e in at.expander)
     assert len(_charts(at)) == 6
     tiles = _metrics(at)
-    assert tiles["Modes covered"] == "0/8" and tiles["Step"] == "0" and "High-quality %" in tiles
+    assert tiles[COVERAGE_LABEL] == "0/8" and tiles["Step"] == "0" and "High-quality %" in tiles
     assert any("What to notice" in i.value for i in at.info)
 
 
@@ -74,7 +82,7 @@ def test_choosing_grid25_restarts_the_run_on_grid25_and_keeps_it_training():
     assert snap.is_active  # it was training, so it goes on training on the new data
     assert at.session_state["_gan_runs"].presets[SLOT] == "grid25"  # the sidebar's preset follows
     assert at.selectbox(key=f"{SLOT}:preset-picker").value == "grid25"
-    assert re.fullmatch(r"\d+/25", _metrics(at)["Modes covered"])  # the grid has 25 modes
+    assert re.fullmatch(r"\d+/25", _metrics(at)[COVERAGE_LABEL])  # the grid has 25 modes
     assert any("restarted at step 0" in i.value for i in at.info)
     at.run()  # a later rerun must not switch it back
     assert run.snapshot().dataset_name == "grid25" and run.snapshot().is_active
@@ -87,8 +95,9 @@ def test_moons_keeps_the_networks_and_swaps_only_the_data():
     at.button_group(key="pg:dataset").set_value("moons").run()
     assert run.snapshot().dataset_name == "moons"
     assert run.config.replace(dataset="ring8") == before
-    assert _metrics(at)["Modes covered"] == "—"  # no modes to count: the JS tile stands in
-    assert "JS divergence" in _metrics(at)
+    tiles = _metrics(at)
+    assert tiles["Modes covered"] == "—"  # no modes to count: the JS tile stands in, in nats
+    assert tiles["JS divergence"] == "—" or tiles["JS divergence"].endswith(" nats")
 
 
 def test_uploading_a_csv_trains_on_those_points_and_a_bad_one_says_why():
@@ -159,17 +168,20 @@ def test_live_training_fills_charts_and_metric_tiles():
         "Discriminator accuracy",
         "What D says",
         "Modes covered (k/8) and %HQ",
-        "Real vs fake: JS and KL",
+        "Real vs fake: JS (nats)",
     } <= set(specs)
     accuracy = specs["Discriminator accuracy"]
     assert any(s.get("y0") == 0.5 and s["line"]["dash"] == "dash" for s in accuracy["layout"]["shapes"])
     assert {t["name"] for t in specs["Modes covered (k/8) and %HQ"]["data"]} >= {
-        "modes covered",
+        MODE_COVERAGE.label,
         "high-quality samples (%)",
     }
+    divergence = specs["Real vs fake: JS (nats)"]  # with the floor a perfect G reads (issue 13 item 7)
+    js_floor = run.snapshot().views["floors"]["js_grid"]
+    assert any(sh["y0"] == pytest.approx(js_floor) for sh in divergence["layout"]["shapes"])
     tiles = _metrics(at)
     assert int(tiles["Step"].replace(",", "")) >= 5
-    assert re.fullmatch(r"\d/8", tiles["Modes covered"])
+    assert re.fullmatch(r"\d/8", tiles[COVERAGE_LABEL])
     assert re.fullmatch(r"\d+(\.\d)?%", tiles["High-quality %"])
     assert re.fullmatch(r"\d+%", tiles["D accuracy"])
 
@@ -268,3 +280,23 @@ def test_pages_refresh_fast_only_while_a_run_trains():
     assert live_mode(runs("running", "queued")) == "training"
     assert live_mode(runs("queued", "paused")) == "waiting"
     assert live_mode(runs("paused", "idle")) is None
+
+
+def test_the_playground_and_the_lab_call_the_same_modes_covered(monkeypatch):
+    """Issue 13 item 6: one run read 8/8 on the playground (a mode with one good sample) and 6/8 in
+    the lab (20 per 2,500). Both pages now show metrics.MODE_COVERAGE, the rule in the tile's label
+    and help, VEEGAN's looser count in the help."""
+    from dataclasses import replace
+
+    scores = {"modes_covered": 8.0, "modes_covered_strict": 6.0, "hq_fraction": 0.9, "js_grid": 0.05}
+    snapshot = TrainingRun.snapshot
+    monkeypatch.setattr(TrainingRun, "snapshot", lambda self: replace(snapshot(self), metrics=dict(scores)))
+    shown = {}
+    for page in (PAGE, "app_pages/mode_collapse.py"):
+        at = open_app(page)
+        tiles = [m for m in at.metric if m.label == COVERAGE_LABEL]
+        assert tiles, [m.label for m in at.metric]
+        shown[page] = {m.value for m in tiles}
+        assert all(m.delta == COVERAGE_RULE and "20 per 2,500" in COVERAGE_RULE for m in tiles)  # the rule, shown
+        assert all("20 of the 2,500" in m.help and "VEEGAN" in m.help and "8/8" in m.help for m in tiles)
+    assert shown == {PAGE: {"6/8"}, "app_pages/mode_collapse.py": {"6/8"}}

@@ -35,8 +35,24 @@ def test_theory_renders_the_figures_and_formulas():
     assert at.segmented_control(key="theory-page:data").value == "gauss1d"
     assert at.segmented_control(key="theory-page:loss").value == session_run(at, "theory").config.loss
     labels = {m.label: m.value for m in at.metric}
-    js = float(labels["JS(p_data ‖ p_g)"])
-    assert math.isclose(float(labels["C(G) = −log 4 + 2·JS"]), -LOG4 + 2 * js, abs_tol=2e-3)
+    assert labels["JS(p_data ‖ p_g)"].endswith(" nats") and labels["C(G) = −log 4 + 2·JS"].endswith(" nats")
+    js = float(labels["JS(p_data ‖ p_g)"].removesuffix(" nats"))
+    assert math.isclose(float(labels["C(G) = −log 4 + 2·JS"].removesuffix(" nats")), -LOG4 + 2 * js, abs_tol=2e-3)
+
+
+def test_js_is_shown_with_the_floor_a_perfect_g_reads():
+    """Issue 13 item 7: the smoothed-density JS of real samples against p_data is not 0; the tile's help
+    says what it is and C(G)'s chart draws where a perfect G levels off."""
+    at = open_app(PAGE)
+    run = session_run(at, "theory")
+    run.step_once("both", times=3)
+    at.run()
+    floor = run.snapshot().views["floors"]["js_kde"]
+    tile = next(m for m in at.metric if m.label == "JS(p_data ‖ p_g)")
+    assert f"{floor:.3f} nats" in tile.help and "beyond the drawn window" in tile.help
+    criterion = chart_figures(at)["theory:criterion"]
+    assert any(math.isclose(sh["y0"], -LOG4 + 2 * floor, abs_tol=1e-9) for sh in criterion["layout"]["shapes"])
+    assert "nats" in criterion["layout"]["yaxis"]["title"]["text"]
 
 
 def test_switching_the_loss_reaches_the_run_and_the_sidebar():

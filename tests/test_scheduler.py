@@ -59,3 +59,68 @@ def test_turn_length_from_environment(monkeypatch):
             default_turn_seconds()
     monkeypatch.delenv("GAN_EXPLAINER_TURN_SECONDS")
     assert default_turn_seconds() == 30
+
+
+class _Run:
+    """A stand-in for a TrainingRun (which the scheduler may hold weakly)."""
+
+
+def test_a_reserved_run_trains_at_once_while_students_queue_and_keeps_its_slot():
+    """Issue 15: the teacher's projected run never waits behind the class, and turns never take
+    its slot; the students keep every shared slot."""
+    s = Scheduler(2, turn_seconds=10, reserved=1)
+    students = [_Run() for _ in range(6)]
+    assert [s.request(r) for r in students] == [0, 0, 1, 2, 3, 4]
+    teacher = _Run()
+    s.reserve(teacher)
+    assert s.request(teacher) == 0  # never queued
+    assert s.active_count == 2 and s.reserved_active_count == 1 and s.queued_count == 4
+    assert not s.turn_over(teacher, 1e6)  # never turned out by turns, although 4 wait
+    assert s.turn_over(students[0], 10)  # the students still take turns
+    s.release(teacher)
+    assert s.reserved_active_count == 0 and s.active_count == 2  # its slot was its own
+
+
+def test_teacher_runs_beyond_the_reserved_pool_go_first_in_line():
+    s = Scheduler(1, reserved=1)
+    student_a, student_b = _Run(), _Run()
+    assert s.request(student_a) == 0 and s.request(student_b) == 1
+    t1, t2 = _Run(), _Run()
+    s.reserve(t1), s.reserve(t2)
+    assert s.request(t1) == 0
+    assert s.request(t2) == 1  # ahead of the waiting student
+    assert s.request(student_b) == 2
+    s.release(student_a)
+    assert s.request(t2) == 0 and s.request(student_b) == 1
+
+
+def test_a_queued_run_marked_as_the_teachers_gets_a_reserved_slot_at_its_next_request():
+    s = Scheduler(1, reserved=1)
+    a, b = _Run(), _Run()
+    s.request(a), s.request(b)
+    assert s.request(b) == 1
+    s.reserve(b)
+    assert s.request(b) == 0 and s.queued_count == 0
+
+
+def test_reserved_pool_size_from_environment(monkeypatch):
+    from gan_core.scheduler import default_reserved
+
+    monkeypatch.setenv("GAN_EXPLAINER_TEACHER_SLOTS", "3")
+    assert default_reserved() == 3
+    for bad in ("many", "-1"):
+        monkeypatch.setenv("GAN_EXPLAINER_TEACHER_SLOTS", bad)
+        with pytest.raises(ValueError, match="GAN_EXPLAINER_TEACHER_SLOTS"):
+            default_reserved()
+    monkeypatch.delenv("GAN_EXPLAINER_TEACHER_SLOTS")
+    assert default_reserved() == 2
+
+
+def test_a_run_marked_while_it_trains_moves_to_the_reserved_pool_and_frees_its_shared_slot():
+    s = Scheduler(1, turn_seconds=1, reserved=1)
+    teacher, student = _Run(), _Run()
+    assert s.request(teacher) == 0 and s.request(student) == 1
+    s.reserve(teacher)
+    assert s.reserved_active_count == 1 and s.active_count == 0
+    assert not s.turn_over(teacher, 100)
+    assert s.request(student) == 0

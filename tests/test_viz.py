@@ -34,9 +34,9 @@ def make_metric_history(n: int) -> dict[str, np.ndarray]:
         "hq_fraction": rng.random(n),
         "kl_modes": rng.random(n),
         "js_grid": rng.random(n) * math.log(2),
-        "kl_grid": rng.random(n) * 5,
         "class_coverage": rng.integers(0, 11, n).astype(float),
         "mean_confidence": rng.random(n),
+        "frechet_distance": 1 + rng.random(n) * 100,
     }
 
 
@@ -77,7 +77,7 @@ def all_figures(n_rows: int = 300) -> dict[str, dict]:
         "critic_outputs": viz.d_outputs_figure(hist, probabilistic=False),
         "grad_norm": viz.grad_norm_figure(hist),
         "modes": viz.modes_figure(mh, N_MODES),
-        "divergence": viz.divergence_figure(mh),
+        "divergence": viz.divergence_figure(mh, 0.01),
         "multi_run": viz.multi_run_modes_figure([("collapse", mh), ("cure", mh)], N_MODES),
         "playground": viz.playground_figure(
             real, fake, make_views_2d(), set(viz.PLAYGROUND_LAYERS), [[-3, 3], [-3, 3]]
@@ -89,8 +89,12 @@ def all_figures(n_rows: int = 300) -> dict[str, dict]:
         "density_1d_critic": viz.density_1d_figure(make_views_1d(False)),
         "g_loss_curves": viz.generator_loss_curves_figure(0.2),
         "value_function": viz.value_function_figure(0.7, 0.3),
-        "class_hist": viz.class_histogram_figure([5, 6, 7, 0, 5, 6, 7, 8, 9, 10], 0.8),
+        "class_hist": viz.class_histogram_figure(
+            {"confident": [5, 6, 7, 0, 5, 6, 7, 8, 9, 10], "unsure": [1] * 10, "threshold": 2, "n": 73}, 9, 0.8
+        ),
+        "class_hist_plain": viz.class_histogram_figure([5, 6, 7, 0, 5, 6, 7, 8, 9, 10]),
         "digits_quality": viz.digits_quality_figure(mh),
+        "frechet": viz.frechet_figure(mh, 1.4),
     }
 
 
@@ -154,6 +158,7 @@ def test_missing_metric_columns_give_valid_figures():
         viz.modes_figure(only_steps, 8),
         viz.divergence_figure(only_steps),
         viz.digits_quality_figure(only_steps),
+        viz.frechet_figure(only_steps, None),
         viz.multi_run_modes_figure([], 8),
         viz.density_1d_figure({}),
         viz.class_histogram_figure([]),
@@ -451,10 +456,32 @@ def test_modes_figure_axes_and_reference_line():
     assert np.asarray(hq["y"]).max() > 1, "HQ is shown in percent"
 
 
-def test_divergence_figure_marks_log2():
-    fig = viz.divergence_figure(make_metric_history(30))
-    assert any(s["y0"] == pytest.approx(math.log(2)) for s in fig["layout"]["shapes"])
-    assert traces_named(fig, "KL")[0]["yaxis"] == "y2"
+def test_every_mode_chart_counts_covered_by_the_one_rule():
+    """Issue 13 item 6: "covered" means metrics.MODE_COVERAGE on every chart (the playground's and
+    the lab's), the rule named in the legend; VEEGAN's looser count is the dotted second line."""
+    from gan_core.metrics import MODE_COVERAGE
+
+    assert MODE_COVERAGE.key == "modes_covered_strict" and "20 of 2,500" in MODE_COVERAGE.label
+    mh = {"step": np.array([0.0, 50.0]), "modes_covered": np.array([8.0, 8.0]), "modes_covered_strict": [5.0, 6.0]}
+    fig = viz.modes_figure(mh, N_MODES)
+    headline, loose = fig["data"][0], fig["data"][1]
+    assert headline["name"] == MODE_COVERAGE.label and list(headline["y"]) == [5.0, 6.0]
+    assert loose["line"]["dash"] == "dot" and list(loose["y"]) == [8.0, 8.0] and "≥ 1 sample" in loose["name"]
+    lab = viz.multi_run_modes_figure([("A", mh)], N_MODES)
+    assert list(lab["data"][0]["y"]) == [5.0, 6.0] and MODE_COVERAGE.label in lab["layout"]["title"]["subtitle"]["text"]
+
+
+def test_divergence_figure_draws_js_in_nats_with_its_floor_and_no_kl():
+    """Issue 13 item 7: a perfect G reads the floor (two real samples), not 0; the grid KL, set by
+    the smoothing epsilon of empty cells, is not drawn."""
+    fig = viz.divergence_figure(make_metric_history(30), floor=0.0123)
+    shapes = fig["layout"]["shapes"]
+    assert any(s["y0"] == pytest.approx(math.log(2)) for s in shapes)
+    assert any(s["y0"] == pytest.approx(0.0123) and s["line"]["dash"] == "dot" for s in shapes)
+    assert any("floor" in a["text"] and "0.0123" in a["text"] for a in fig["layout"]["annotations"])
+    assert not traces_named(fig, "KL") and "yaxis2" not in fig["layout"]
+    assert "nats" in fig["layout"]["yaxis"]["title"]["text"] and "nats" in fig["data"][0]["name"]
+    assert len(viz.divergence_figure(make_metric_history(30))["layout"]["shapes"]) == 1  # no floor known
 
 
 def test_multi_run_modes_figure_gives_each_run_its_colour():
@@ -466,11 +493,31 @@ def test_multi_run_modes_figure_gives_each_run_its_colour():
     assert any(s["y0"] == N_MODES for s in fig["layout"]["shapes"])
 
 
-def test_class_histogram_uniform_line_and_coverage_in_title():
-    fig = viz.class_histogram_figure([10, 10, 10, 10, 10, 0, 0, 0, 0, 0], mean_confidence=0.9)
-    assert fig["layout"]["shapes"][0]["y0"] == pytest.approx(5.0)
-    assert "5/10" in title_of(fig) and "0.90" in title_of(fig)
-    assert "7/10" in title_of(viz.class_histogram_figure([1] * 10, coverage=7))
+def test_class_histogram_counts_covered_by_the_one_rule():
+    """Issue 13 item 6: the histogram's "k/10 covered" is the quality chart's rule (confident samples
+    at or above the threshold line), not argmax counts: an untrained G's grey noise, all "8" at
+    10 % confidence, covers 0 of 10 (it read 1/10)."""
+    noise = {"confident": [0] * 10, "unsure": [0] * 8 + [1000, 0], "threshold": 20.0, "n": 1000}
+    fig = viz.class_histogram_figure(noise)
+    assert "0/10 covered" in title_of(fig)
+    confident, unsure = fig["data"]
+    assert fig["layout"]["barmode"] == "stack" and unsure["marker"]["opacity"] < 1 and list(unsure["y"])[8] == 1000
+    shapes = fig["layout"]["shapes"]
+    assert [s["y0"] for s in shapes] == [pytest.approx(100.0), pytest.approx(20.0)]  # fair share, threshold
+    some = {"confident": [30, 19, 20, 0, 0, 0, 0, 0, 0, 0], "unsure": [0] * 10, "threshold": 20.0, "n": 1000}
+    assert "2/10 covered" in title_of(viz.class_histogram_figure(some))
+    assert "7/10" in title_of(viz.class_histogram_figure(some, coverage=7))  # the run's own metric wins
+    plain = viz.class_histogram_figure([10, 10, 10, 10, 10, 0, 0, 0, 0, 0], mean_confidence=0.9)
+    assert "5/10" in title_of(plain) and "confidence 0.90" in plain["layout"]["title"]["subtitle"]["text"]
+
+
+def test_frechet_figure_is_log_scaled_with_its_floor():
+    fig = viz.frechet_figure(make_metric_history(20), floor=1.4)
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    shape, label = fig["layout"]["shapes"][0], fig["layout"]["annotations"][0]
+    assert shape["y0"] == pytest.approx(1.4)  # shapes take data values on a log axis ...
+    assert label["y"] == pytest.approx(math.log10(1.4)) and "1.4" in label["text"]  # annotations log10
+    assert "classifier" in fig["layout"]["title"]["subtitle"]["text"]
 
 
 def test_digits_quality_figure_ranges():
@@ -582,8 +629,8 @@ def test_trusted_figure_does_not_modify_the_dict():
 
 def test_class_histogram_names_the_classes_of_its_data_set():
     names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-    fig = viz.class_histogram_figure([3] * 10, 0.85, class_names=names, noun="item")
-    assert list(fig["data"][0]["x"]) == names
-    assert title_of(fig).startswith("Generated items by class") and "item" in fig["layout"]["xaxis"]["title"]["text"]
+    view = {"confident": [30] * 10, "unsure": [70] * 10, "threshold": 20.0, "n": 1000, "labels": names}
+    fig = viz.class_histogram_figure(view, 10, 0.85)
+    assert [list(t["x"]) for t in fig["data"]] == [names, names]
+    assert title_of(fig).startswith("By class: 10/10 covered")
     assert list(viz.class_histogram_figure([3] * 10)["data"][0]["x"]) == [str(d) for d in range(10)]
-    assert title_of(viz.digits_quality_figure(make_metric_history(5), noun="item")).startswith("Item classes")

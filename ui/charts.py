@@ -20,13 +20,17 @@ from typing import Any
 
 import streamlit as st
 
-from gan_core.viz import trusted_figure
+from gan_core.viz import scale_fonts, trusted_figure
+
+from . import present
 
 IN_PLACE = os.environ.get("GAN_EXPLAINER_CHARTS", "in-place") != "streamlit"
 
 
-def live_chart(fig: dict, key: str, where: Any = None) -> None:
-    """Draw a figure dict from gan_core.viz in `where` (a column/container; default: current)."""
+def live_chart(fig: dict, key: str, where: Any = None, font_scale: float | None = None) -> None:
+    """Draw a figure dict from gan_core.viz in `where` (a column/container; default: current), its
+    fonts `font_scale` times larger (default: projector-sized in presentation mode)."""
+    fig = scale_fonts(fig, present.font_scale() if font_scale is None else font_scale)
     if IN_PLACE:
         from .plotly_component import live_plotly
 

@@ -8,10 +8,12 @@ its last good settings.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import Callable, Collection, Sequence
 
 import streamlit as st
 
+from gan_core.backends import LOST
 from gan_core.config import LOSSES, TrainConfig
 from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
 
@@ -29,6 +31,7 @@ STATUS_BADGE = {
     "stopped": "⏹ stopped",
     "diverged": "🔴 diverged",
     "error": "🔴 error",
+    LOST: "🔴 machine lost",
 }
 
 
@@ -70,102 +73,144 @@ def _fmt_lr(x: float) -> str:
     return f"{x:.0e}".replace("e-0", "e-")
 
 
+LOCKED_HELP = "Fixed by the class challenge: change only what the challenge allows."
+
+
 def _widget(
     run: TrainingRun,
     slot: str,
     name: str,
     build: Callable[..., object],
     on_change: Callable[..., None] = push_setting,
+    locked: Collection[str] = (),
     **kwargs,
 ) -> None:
     key = f"{slot}:{name}"
     if key not in st.session_state:
         st.session_state[key] = getattr(run.config, name)
+    if name in locked:
+        kwargs["disabled"] = True
+        kwargs["help"] = LOCKED_HELP
     build(key=key, on_change=on_change, args=(run, slot, name), **kwargs)
     error = st.session_state.get(_error_key(slot, name))
     if error:
         st.error(error, icon="⚠️")
 
 
-def hyperparameter_controls(run: TrainingRun, slot: str) -> None:
-    """The hyperparameters a teacher may change while the GAN trains."""
+def hyperparameter_controls(
+    run: TrainingRun, slot: str, hide: Collection[str] = (), locked: Collection[str] = ()
+) -> None:
+    """The hyperparameters a teacher may change while the GAN trains. `hide`: ui.present.HIDEABLE
+    names not drawn (presentation mode); `locked`: settings shown but disabled (a class challenge)."""
     cfg: TrainConfig = run.config
-    _widget(
-        run,
-        slot,
-        "lr_g",
-        st.select_slider,
-        label="Generator learning rate (lr_g)",
-        options=_with_value(LR_OPTIONS, cfg.lr_g),
-        format_func=_fmt_lr,
-        help="How big a step G takes each update. Too high: G overshoots and oscillates.",
-    )
-    _widget(
-        run,
-        slot,
-        "lr_d",
-        st.select_slider,
-        label="Discriminator learning rate (lr_d)",
-        options=_with_value(LR_OPTIONS, cfg.lr_d),
-        format_func=_fmt_lr,
-        help="How fast D learns to tell real from fake.",
-    )
-    _widget(
-        run,
-        slot,
-        "lr_halflife",
-        st.select_slider,
-        label="Learning-rate decay (halve every … steps)",
-        options=_with_value(HALFLIFE_OPTIONS, cfg.lr_halflife),
-        format_func=lambda n: "off" if n == 0 else f"{n:,}",
-        help="Both learning rates halve every this many steps, down to "
-        f"{cfg.lr_floor:.0%} of the values above; the status line shows the rates in use. With a constant "
-        "rate G never settles: each update moves its samples about as far as the rate allows, so they "
-        "keep jittering around the modes.",
-    )
-    _widget(
-        run,
-        slot,
-        "d_steps",
-        st.slider,
-        label="D steps per G step",
-        min_value=1,
-        max_value=10,
-        help="Train D k times before each G update (WGAN uses 5).",
-    )
-    _widget(
-        run,
-        slot,
-        "batch_size",
-        st.select_slider,
-        label="Batch size",
-        options=_with_value(BATCH_OPTIONS, cfg.batch_size),
-    )
-    _widget(
-        run,
-        slot,
-        "loss",
-        st.selectbox,
-        label="Loss",
-        options=list(LOSSES),
-        help="minimax: the original saturating game; nonsaturating: the practical default; "
-        "least-squares, wgan-gp, hinge: later variants.",
-    )
-    _widget(
-        run,
-        slot,
-        "smoothed_view",
-        st.toggle,
-        label="Smoothed view (G's weight average)",
-        help="Off: the points, images and scores come from G as it trains. On: from a running average of G's "
-        f"weights (decay {cfg.g_ema or SMOOTHING_DECAY:g}), which hides the step-to-step jitter but lags "
-        "~100 steps behind G and never trains: display smoothing, not a cure. A Step button always shows G "
-        "itself.",
-        on_change=push_smoothed_view,
-    )
-    with st.expander("Adam betas"):
-        _widget(run, slot, "beta1", st.slider, label="β1 (momentum)", min_value=0.0, max_value=0.95, step=0.05)
-        _widget(run, slot, "beta2", st.select_slider, label="β2", options=_with_value(BETA2_OPTIONS, cfg.beta2))
+    if "lr" not in hide:
+        _widget(
+            run,
+            slot,
+            "lr_g",
+            st.select_slider,
+            locked=locked,
+            label="Generator learning rate (lr_g)",
+            options=_with_value(LR_OPTIONS, cfg.lr_g),
+            format_func=_fmt_lr,
+            help="How big a step G takes each update. Too high: G overshoots and oscillates.",
+        )
+        _widget(
+            run,
+            slot,
+            "lr_d",
+            st.select_slider,
+            locked=locked,
+            label="Discriminator learning rate (lr_d)",
+            options=_with_value(LR_OPTIONS, cfg.lr_d),
+            format_func=_fmt_lr,
+            help="How fast D learns to tell real from fake.",
+        )
+    if "lr_halflife" not in hide:
+        _widget(
+            run,
+            slot,
+            "lr_halflife",
+            st.select_slider,
+            locked=locked,
+            label="Learning-rate decay (halve every … steps)",
+            options=_with_value(HALFLIFE_OPTIONS, cfg.lr_halflife),
+            format_func=lambda n: "off" if n == 0 else f"{n:,}",
+            help="Both learning rates halve every this many steps, down to "
+            f"{cfg.lr_floor:.0%} of the values above; the status line shows the rates in use. With a constant "
+            "rate G never settles: each update moves its samples about as far as the rate allows, so they "
+            "keep jittering around the modes.",
+        )
+    if "d_steps" not in hide:
+        _widget(
+            run,
+            slot,
+            "d_steps",
+            st.slider,
+            locked=locked,
+            label="D steps per G step",
+            min_value=1,
+            max_value=10,
+            help="Train D k times before each G update (WGAN uses 5).",
+        )
+    if "batch_size" not in hide:
+        _widget(
+            run,
+            slot,
+            "batch_size",
+            st.select_slider,
+            locked=locked,
+            label="Batch size",
+            options=_with_value(BATCH_OPTIONS, cfg.batch_size),
+        )
+    if "loss" not in hide:
+        _widget(
+            run,
+            slot,
+            "loss",
+            st.selectbox,
+            locked=locked,
+            label="Loss",
+            options=list(LOSSES),
+            help="minimax: the original saturating game; nonsaturating: the practical default; "
+            "least-squares, wgan-gp, hinge: later variants.",
+        )
+    if "smoothed_view" not in hide:
+        _widget(
+            run,
+            slot,
+            "smoothed_view",
+            st.toggle,
+            locked=locked,
+            label="Smoothed view (G's weight average)",
+            help="Off: the points, images and scores come from G as it trains. On: from a running average of "
+            f"G's weights (decay {cfg.g_ema or SMOOTHING_DECAY:g}), which hides the step-to-step jitter but lags "
+            "~100 steps behind G and never trains: display smoothing, not a cure. A Step button always shows G "
+            "itself.",
+            on_change=push_smoothed_view,
+        )
+    if "betas" not in hide:
+        with st.expander("Adam betas"):
+            _widget(
+                run,
+                slot,
+                "beta1",
+                st.slider,
+                locked=locked,
+                label="β1 (momentum)",
+                min_value=0.0,
+                max_value=0.95,
+                step=0.05,
+            )
+            _widget(
+                run,
+                slot,
+                "beta2",
+                st.select_slider,
+                locked=locked,
+                label="β2",
+                options=_with_value(BETA2_OPTIONS, cfg.beta2),
+            )
 
 
 def _safe(action: Callable[[], None], slot: str) -> None:
@@ -174,6 +219,80 @@ def _safe(action: Callable[[], None], slot: str) -> None:
         st.session_state.pop(f"{slot}:error:run", None)
     except (RuntimeError, ValueError) as exc:
         st.session_state[f"{slot}:error:run"] = str(exc)
+
+
+RESET_HELP = (
+    "Back to step 0 with new weights drawn from the same seed, so the same starting point and the same race "
+    "again. Keeps every setting as it is now, your live changes included. ↺ Restore preset also puts every "
+    "setting back; 🎲 New seed draws different starting weights."
+)
+MAX_SEED = 2**31 - 1
+
+
+def set_seed(runs: Sequence[TrainingRun], seed: int) -> None:
+    """Restart `runs` at step 0 from weights drawn with `seed`, keeping their settings; runs that
+    were training go on training (a lab's two runs share the seed: a fair race)."""
+    for run in runs:
+        was_active = run.snapshot().is_active
+        run.reset(run.config.replace(seed=int(seed)))
+        if was_active:
+            run.start()
+
+
+def _on_seed(runs: Sequence[TrainingRun], slot: str) -> None:
+    value = st.session_state.get(f"{slot}:seed")
+    if value is None or value == runs[0].config.seed:
+        return
+    _safe(lambda: set_seed(runs, int(value)), slot)
+
+
+def _new_seed(runs: Sequence[TrainingRun], slot: str) -> None:
+    current = runs[0].config.seed
+    seed = random.randrange(1, 10_000)
+    seed = seed + 1 if seed == current else seed
+    _safe(lambda: set_seed(runs, seed), slot)
+    st.session_state[f"{slot}:seed"] = seed
+
+
+def known_state_controls(
+    runs: Sequence[TrainingRun], slot: str, restore: Callable[[], None], seed_locked: bool = False
+) -> None:
+    """↺ Restore preset (every setting the preset's, step 0), the seed, and 🎲 New seed."""
+    st.button(
+        "↺ Restore preset",
+        key=f"{slot}:btn:restore-preset",
+        use_container_width=True,
+        on_click=lambda: _safe(restore, slot),
+        help="Every setting back to the preset's (learning rates, loss, D steps, seed, data, architecture) "
+        "and step 0: the known starting point of the lesson.",
+    )
+    key = f"{slot}:seed"
+    if key not in st.session_state or st.session_state[key] != runs[0].config.seed:
+        st.session_state[key] = runs[0].config.seed
+    seed_col, new_col = st.columns([1, 1], vertical_alignment="bottom")
+    seed_col.number_input(
+        "Seed",
+        min_value=0,
+        max_value=MAX_SEED,
+        step=1,
+        key=key,
+        on_change=_on_seed,
+        args=(runs, slot),
+        disabled=seed_locked,
+        help=LOCKED_HELP
+        if seed_locked
+        else "The seed draws the starting weights and the fixed noise. Changing it restarts at step 0 with "
+        "the same settings: same seed, same race.",
+    )
+    new_col.button(
+        "🎲 New seed",
+        key=f"{slot}:btn:new-seed",
+        use_container_width=True,
+        on_click=_new_seed,
+        args=(runs, slot),
+        disabled=seed_locked,
+        help="Restart at step 0 from other starting weights, same settings: is it the settings or luck?",
+    )
 
 
 def run_buttons(runs: Sequence[TrainingRun], slot: str, steps: bool = True) -> None:
@@ -198,7 +317,7 @@ def run_buttons(runs: Sequence[TrainingRun], slot: str, steps: bool = True) -> N
         key=f"{slot}:btn:reset",
         use_container_width=True,
         on_click=lambda: [r.reset() for r in runs],
-        help="Back to step 0 with fresh weights.",
+        help=RESET_HELP,
     )
     if steps:
         s1, s2, s3 = st.columns(3)
@@ -249,6 +368,12 @@ def status_messages(snap: Snapshot, run: TrainingRun | None = None, slot: str = 
             st.button("↩ Reset to last good checkpoint", key=f"{slot}:btn:restore", on_click=run.restore_last_good)
     elif snap.status == ERROR:
         st.error(snap.message, icon="⚠️")
+    elif snap.status == LOST:  # the cluster backend: the worker machine that trained it is gone
+        st.error(snap.message, icon="🔌")
+        if run is not None:
+            st.button(
+                "↻ Restart from the last good checkpoint", key=f"{slot}:btn:restart", on_click=run.restore_last_good
+            )
     elif snap.message:
         st.caption(snap.message)
 

@@ -19,17 +19,18 @@ import csv
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import imaging
+from gan_core import imaging, memorisation
 from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.data.images import MNIST_LIMIT, DatasetUnavailable, assets_dir, image_dataset
-from gan_core.runner import COUNTER_FIELDS, Snapshot
+from gan_core.runner import COUNTER_FIELDS, Snapshot, TrainingRun
 
 # The generators shipped for the Latent space page (scripts/make_pretrained.py), by data set.
 PRETRAINED_FILES = {"digits": "digits_generator.pt", "fashion": "fashion_generator.pt"}
@@ -136,6 +137,32 @@ def pretrained_generator(dataset: str = "digits") -> tuple[TrainConfig, torch.nn
     state = load_checkpoint(assets_dir() / PRETRAINED_FILES[dataset])
     cfg, generator = generator_from_checkpoint(state)
     return cfg, generator, int(state.get("step", 0))
+
+
+# --- does G copy its training images? (on demand, never in the live refresh) --------------------
+@dataclass(frozen=True)
+class MemorisationResult:
+    """One check of a run's generator against its training images, kept until the next check."""
+
+    run_id: int
+    step: int
+    generator: str  # which generator was checked, in a student's words
+    report: memorisation.MemorisationReport
+    pairs: np.ndarray  # (2k, H, W): the k most copy-like samples above their nearest training images
+    pair_distances: np.ndarray  # (k,)
+
+
+def check_memorisation(run: TrainingRun, generator_name: str, k: int = 8) -> MemorisationResult:
+    """Sample the run's generator (a frozen copy: training goes on meanwhile) and compare its
+    samples with the training images (gan_core.memorisation)."""
+    cfg, snap = run.config, run.snapshot()
+    generator = run.generator_copy()
+    images = memorisation.generated_images(generator, cfg.noise_dim, cfg.noise, seed=cfg.seed)
+    data = run.training_data().data  # read-only: (n, 1, H, W) in [-1, 1]
+    training = ((data.detach().float().cpu().clamp(-1, 1) + 1) / 2).squeeze(1).numpy()
+    report = memorisation.memorisation_check(images, training, seed=cfg.seed)
+    pairs, distances = report.pairs(images, training, k)
+    return MemorisationResult(snap.run_id, snap.step, generator_name, report, pairs, distances)
 
 
 # --- export files (pure: called from download buttons, possibly off the script thread) ---------

@@ -70,6 +70,8 @@ PAGES: tuple[PageInfo, ...] = (
         slot_labels=("A", "B"),
     ),
     PageInfo("app_pages/theory.py", "Theory", "📐", "theory", ("theory",), ("gauss1d",), ("gauss1d", "bimodal1d")),
+    # The challenge run: its preset is the open challenge's (ui.board), not a picker's.
+    PageInfo("app_pages/board.py", "Class board", "🏆", "board", ("board",), ("ring8-collapse",)),
 )
 
 BY_URL = {p.url_path: p for p in PAGES}

@@ -13,13 +13,19 @@ import streamlit as st
 
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, parse_points_csv, points_dataset
+from gan_core.metrics import MODE_COVERAGE, MODE_MIN_PER_2500
 from gan_core.presets import PRESETS
 from gan_core.runner import Snapshot, TrainingRun
 
 from .charts import live_chart
 from .state import load_preset, session_runs
 
+# The tile names its rule (metrics.MODE_COVERAGE) under the number; the help says it in full.
+COVERAGE_LABEL = "Modes covered"
+COVERAGE_RULE = f"≥ {MODE_MIN_PER_2500} per 2,500"  # samples on the mode; longer is cut off in the lab
 ARCHITECTURE_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "noise_dim", "noise", "activation")
+LAYER_KEYS = ("real", "fake", "heatmap", "manifold", "arrows")  # the field's layers, in drawing order
+DEFAULT_LAYERS = ("real", "fake", "heatmap", "arrows")
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -74,6 +80,11 @@ def _lag(decay: float) -> int:
     return round(1 / max(1 - decay, 1e-9))
 
 
+# The map and D's verdict on a real batch differ by less than this (in D's output units) on
+# a run whose batches are spread like the data: below it the caption need not explain a gap.
+SPREAD_SHOWN_ABOVE = 0.05
+
+
 def field_caption(snap: Snapshot) -> str:
     """What the 2D field shows, as one caption: which generator drew the purple points, and what
     D's map is when D also judges each batch's spread (a map of single points cannot show that)."""
@@ -85,32 +96,57 @@ def field_caption(snap: Snapshot) -> str:
             f"cannot show: the map scores every spot as if it came in {heat['batch_statistic']} of G's points, "
             "the batch G is judged with."
         )
+        verdict = snap.views.get("d_verdict") or {}
+        real, in_fake = verdict.get("real"), verdict.get("real_in_fake_batch")
+        if _finite(real) and _finite(in_fake) and abs(real - in_fake) > SPREAD_SHOWN_ABOVE:
+            parts.append(
+                f"So at the green rings the map reads {in_fake:.2f}, while D gives a batch of real points "
+                f"{real:.2f}: the difference is what D reads from a batch's spread alone, because G's batch is "
+                "still spread differently from the data's."
+            )
     return " ".join(parts)
 
 
 # --- numbers ------------------------------------------------------------------------------------
 def n_modes(run: TrainingRun) -> int:
     """How many modes the run's data has (0 for shapes and user points)."""
-    mixture = run.trainer.dataset.mixture
-    return 0 if mixture is None or run.trainer.dataset.kind != "2d" else int(np.atleast_2d(mixture.centers).shape[0])
+    return run.mode_count
 
 
 def _finite(value) -> bool:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def floor(snap: Snapshot, key: str) -> float | None:
+    """The estimator's floor for metric `key` (what two real samples read), where the run has one."""
+    value = (snap.views.get("floors") or {}).get(key)
+    return float(value) if _finite(value) else None
+
+
+def coverage_tile(container, metrics: dict, modes: int, scored_on: str) -> None:
+    """The one "Modes covered" tile (metrics.MODE_COVERAGE) the playground and the lab both show: the
+    rule right under the number (a longer label would be cut off), VEEGAN's looser count in the help."""
+    rule = MODE_COVERAGE
+    value = metrics.get(rule.key)
+    loose = metrics.get(rule.second_key or "")
+    container.metric(
+        COVERAGE_LABEL,
+        f"{value:.0f}/{modes}" if _finite(value) else "—",
+        delta=COVERAGE_RULE,
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{rule.help} {rule.second_label[0].upper()}{rule.second_label[1:]}: "
+        + (f"{loose:.0f}/{modes}" if _finite(loose) else "—")
+        + f". Scored on {scored_on}.",
+    )
+
+
 def metric_tiles(snap: Snapshot, modes: int) -> None:
     """Modes covered k/N, %HQ (always together: %HQ alone rewards collapse), D accuracy, step."""
     m = snap.metrics
     c1, c2, c3, c4 = st.columns(4)
-    if modes and _finite(m.get("modes_covered")):
-        c1.metric(
-            "Modes covered",
-            f"{m['modes_covered']:.0f}/{modes}",
-            help=f"Modes with at least one good sample (the papers' rule). Strict count "
-            f"(≥ 20 per 2,500 samples): {m.get('modes_covered_strict', 0):.0f}/{modes}. "
-            f"Scored on {generator_label(snap)}.",
-        )
+    if modes and _finite(m.get(MODE_COVERAGE.key)):
+        coverage_tile(c1, m, modes, generator_label(snap))
         hq = m.get("hq_fraction")
         c2.metric(
             "High-quality %",
@@ -119,12 +155,15 @@ def metric_tiles(snap: Snapshot, modes: int) -> None:
             "a collapsed G that hits one mode perfectly scores ~100%.",
         )
     else:
-        c1.metric("Modes covered", "—", help="This data has no separate modes to count: watch JS/KL instead.")
-        js = m.get("js_grid")
+        c1.metric("Modes covered", "—", help="This data has no separate modes to count: watch JS instead.")
+        js, js_floor = m.get("js_grid"), floor(snap, "js_grid")
         c2.metric(
             "JS divergence",
-            f"{js:.3f}" if _finite(js) else "—",
-            help="Jensen–Shannon divergence between real and generated points on a grid; 0 = same.",
+            f"{js:.3f} nats" if _finite(js) else "—",
+            help="Jensen–Shannon divergence between real and generated points, estimated on a 50 × 50 "
+            "histogram: 0 = same, log 2 ≈ 0.693 nats = no overlap. Finite samples keep it above 0 even for a "
+            "perfect G: two independent real samples of the same size read "
+            + (f"{js_floor:.3f} nats (the floor)." if js_floor is not None else "a little above 0."),
         )
     acc = snap.last.acc if snap.last is not None else None
     c3.metric(

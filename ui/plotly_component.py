@@ -101,10 +101,112 @@ function enqueue(div, op) {
   return div.__gxQueue;
 }
 
+// Titles and centred notes wrap onto more lines in a narrow chart (a 1024x768 projector, a column
+// beside another) instead of running off its edge: Plotly never wraps them itself. The text is
+// measured as it will be drawn, the top margin (and the chart) grow by the added lines.
+const FONT_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif';
+
+function textWidth(text, size, weight) {
+  const ctx = textWidth.ctx || (textWidth.ctx = document.createElement('canvas').getContext('2d'));
+  ctx.font = `${weight} ${size}px ${FONT_FAMILY}`;
+  return ctx.measureText(String(text).replace(/<[^>]+>/g, '')).width;
+}
+
+function wrapLines(text, size, weight, width) {
+  const lines = [];
+  for (const paragraph of String(text).split(/<br\s*\/?>/i)) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      const longer = line ? line + ' ' + word : word;
+      if (line && textWidth(longer, size, weight) > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = longer;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+function fitTexts(layout, width, data) {
+  if (!(width > 0)) return;
+  const base = (layout.font && layout.font.size) || 12;
+  const margin = layout.margin || (layout.margin = {});
+  let added = 0;
+  let titleShift = 0;  // px: Plotly centres a title's extra lines on its anchor, so a top-anchored one moves up
+  const title = layout.title;
+  if (title && typeof title === 'object') {
+    const left = (typeof title.x === 'number' ? title.x : 0.5) * width;
+    const room = title.xanchor === 'left' ? width - left - 12 : width - 24;
+    for (const part of [title, title.subtitle]) {
+      if (!part || typeof part !== 'object' || !part.text) continue;
+      const size = (part.font && part.font.size) || (part === title ? base * 1.2 : base);
+      const before = String(part.text).split(/<br\s*\/?>/i).length;
+      const lines = wrapLines(part.text, size, part === title ? 600 : 400, room);
+      if (lines.length > before) {
+        part.text = lines.join('<br>');
+        added += (lines.length - before) * size * 1.3;
+        if (part === title) titleShift = (lines.length - before) * size * 0.65 + 4;
+      }
+    }
+  }
+  const left = margin.l === undefined ? 80 : margin.l;
+  const plotWidth = width - left - (margin.r === undefined ? 80 : margin.r);
+  for (const note of layout.annotations || []) {
+    if (note.showarrow !== false || !note.text) continue;
+    const size = (note.font && note.font.size) || base;
+    if (note.xref === 'paper' && note.yref === 'paper') {  // notes centred on the plot ("press start...")
+      note.text = wrapLines(note.text, size, 400, Math.max(plotWidth, 80) - 8).join('<br>');
+      continue;
+    }
+    // A label at a data position (a marked value): wrap it to the room on its side of that position.
+    const axis = layout[(note.xref || 'x').replace(/^x/, 'xaxis')];
+    if (!axis || !Array.isArray(axis.range) || axis.type === 'log' || typeof note.x !== 'number') continue;
+    const [r0, r1] = axis.range;
+    const px = left + ((note.x - r0) / (r1 - r0)) * plotWidth + (note.xshift || 0);
+    const room = note.xanchor === 'left' ? width - px - 6 : note.xanchor === 'right' ? px - 6
+      : 2 * Math.min(px, width - px) - 6;
+    if (room > 40 && textWidth(note.text, size, 400) > room) {
+      note.text = wrapLines(note.text, size, 400, room).join('<br>');
+    }
+  }
+  // A legend above the plot wraps onto more rows in a narrow chart: room for them, too, or the
+  // rows cover the title and the top of the plot.
+  const legend = layout.legend;
+  if (layout.showlegend !== false && legend && legend.orientation === 'h' && legend.yanchor === 'bottom'
+      && typeof legend.y === 'number' && legend.y >= 1) {
+    const size = (legend.font && legend.font.size) || base;
+    const names = (data || []).filter((t) => t && t.name && t.showlegend !== false
+      && !['heatmap', 'contour', 'histogram2d'].includes(t.type)).map((t) => String(t.name));
+    // Each entry: its text, the symbol, padding and the gap to the next. Entries that do not fit on one
+    // line go into a grid as wide as the widest entry (that is how Plotly wraps a horizontal legend).
+    const items = names.map((name) => textWidth(name, size, 400) + 50);
+    const room = plotWidth;  // Plotly wraps a legend at the plot's width
+    let rows = 1;
+    if (items.length && items.reduce((a, b) => a + b, 0) > room) {
+      const perRow = Math.max(1, Math.floor(room / Math.max(...items)));
+      rows = Math.ceil(items.length / perRow);
+    }
+    if (rows > 1) added += (rows - 1) * size * 1.45;
+  }
+  if (added > 0) {
+    margin.t = (margin.t === undefined ? 100 : margin.t) + Math.ceil(added);
+    if (typeof layout.height === 'number') layout.height += Math.ceil(added);
+  }
+  if (titleShift && title.yanchor === 'top' && title.yref === 'container' && typeof title.y === 'number'
+      && typeof layout.height === 'number') {
+    title.y -= titleShift / layout.height;
+  }
+}
+
 function draw(Plotly, div) {
   const text = div.__gxPending;
-  if (text === undefined || text === div.__gxDrawn || !div.isConnected) return undefined;
+  const width = Math.round(div.clientWidth);
+  if (text === undefined || (text === div.__gxDrawn && width === div.__gxWidth) || !div.isConnected) return undefined;
   div.__gxDrawn = text;
+  div.__gxWidth = width;
   const failure = div.querySelector('.gx-live-chart-error');  // plotly.js loaded on a later try
   if (failure) failure.remove();
   const fig = JSON.parse(text);
@@ -121,6 +223,7 @@ function draw(Plotly, div) {
       axis.title.font = Object.assign({size: 14}, axis.title.font || {});
     }
   }
+  fitTexts(layout, width, fig.data);
   return Plotly.react(div, fig.data, layout, {displaylogo: false, responsive: true});
 }
 
@@ -150,6 +253,25 @@ function observer() {
   return window.__gxObserver;
 }
 
+// After the window is resized (a projector, presentation mode's columns), every chart is drawn again
+// once Plotly's own resize has settled: the titles re-wrap to the new width, and the figure's height
+// comes back (Plotly's responsive resize drops the layout's height, which left a chart whose figure
+// did not change, on a paused page, 0 px high with its plot spilling over the text below).
+function redrawOnResize() {
+  if (window.__gxResizeHooked) return;
+  window.__gxResizeHooked = true;
+  let timer;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      document.querySelectorAll('div.gx-live-chart').forEach((div) => {
+        div.__gxDrawn = undefined;
+        schedule(div);
+      });
+    }, 300);
+  });
+}
+
 export default function(component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector('div.gx-live-chart');
@@ -164,6 +286,7 @@ export default function(component) {
     div.__gxObserved = true;
     seen.observe(div);
   }
+  redrawOnResize();
   div.__gxPending = data;  // only the newest figure matters if several arrive while one draws
   schedule(div);
   // On unmount: free Plotly's listeners (responsive charts hold a window resize handler), after

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from gan_core.backends import RunHandle, make_run
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun
 
 from .images import dataset_for
 
@@ -31,19 +31,19 @@ WAITING_REFRESH_SECONDS = 2.0
 
 @dataclass
 class SessionRuns:
-    runs: dict[str, TrainingRun] = field(default_factory=dict)
+    runs: dict[str, RunHandle] = field(default_factory=dict)
     presets: dict[str, str] = field(default_factory=dict)  # slot -> preset the run came from
     auto_paused: set[str] = field(default_factory=set)  # paused by leaving the page
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, slot: str, factory: Callable[[], TrainingRun]) -> TrainingRun:
+    def get(self, slot: str, factory: Callable[[], RunHandle]) -> RunHandle:
         with self.lock:
             run = self.runs.get(slot)
             if run is None:
                 run = self.runs[slot] = factory()
             return run
 
-    def put(self, slot: str, run: TrainingRun) -> None:
+    def put(self, slot: str, run: RunHandle) -> None:
         with self.lock:
             old = self.runs.get(slot)
             self.runs[slot] = run
@@ -90,30 +90,32 @@ def session_runs() -> SessionRuns:
     return runs
 
 
-def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> TrainingRun:
-    """The session's run in `slot`, created from `preset` on first use."""
+def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle:
+    """The session's run in `slot`, created from `preset` on first use (on the configured
+    backend: threads here, or actors on a Ray cluster, see gan_core.backends)."""
     runs = session_runs()
 
-    def make() -> TrainingRun:
+    def make() -> RunHandle:
         runs.presets[slot] = preset
         config = get_preset(preset).config
-        return TrainingRun(config, dataset if dataset is not None else dataset_for(config))
+        return make_run(config, dataset if dataset is not None else dataset_for(config))
 
     return runs.get(slot, make)
 
 
-def load_preset(slot: str, preset: str, start: bool = False, **overrides) -> TrainingRun:
-    """Replace the slot's run with a fresh run of `preset` (a one-click preset button). A preset on
-    a file data set (Fashion-MNIST) raises DatasetUnavailable, and changes nothing, when its files
-    are not on this computer."""
+def load_preset(slot: str, preset: str, start: bool = False, data: Dataset | None = None, **overrides) -> RunHandle:
+    """Replace the slot's run with a fresh run of `preset` (with `overrides`, on `data` if given:
+    a data set already loaded, e.g. MNIST from the shared cache). A preset on a file data set
+    (Fashion-MNIST) raises DatasetUnavailable, and changes nothing, when its files are not on this
+    computer."""
     runs = session_runs()
     cfg: TrainConfig = get_preset(preset).config
     if overrides:
         cfg = cfg.replace(**overrides)
-    dataset = dataset_for(cfg)
+    dataset = data if data is not None else dataset_for(cfg)
     run = runs.runs.get(slot)
     if run is None:
-        run = runs.get(slot, lambda: TrainingRun(cfg, dataset))
+        run = runs.get(slot, lambda: make_run(cfg, dataset))
     else:
         run.reset(cfg, dataset)
     runs.presets[slot] = preset

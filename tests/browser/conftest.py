@@ -21,6 +21,7 @@ import pytest
 from benchmarks.browser import CHROMIUM_ARGS, find_chromium, free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
+TEACHER_KEY = "browser-test-teacher-key"  # the servers' teacher key (issue 15); never on a page or in a log
 SCREENSHOTS = Path(os.environ.get("GAN_EXPLAINER_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
 
 
@@ -31,7 +32,7 @@ def _missing(reason: str):
 
 
 @contextmanager
-def _streamlit_server(base_path: str = "", log_name: str = "server.log"):
+def _streamlit_server(base_path: str = "", log_name: str = "server.log", env: dict[str, str] | None = None):
     """`streamlit run app.py` on a free loopback port, under `base_path` (--server.baseUrlPath)
     if one is given; yields the app's URL, base path included."""
     port = free_port()
@@ -40,7 +41,13 @@ def _streamlit_server(base_path: str = "", log_name: str = "server.log"):
     options = ["--server.baseUrlPath", base_path] if base_path else []
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / log_name, "w")
-    env = dict(os.environ, GAN_EXPLAINER_MAX_TRAINING="4", PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        GAN_EXPLAINER_MAX_TRAINING="4",
+        GAN_EXPLAINER_TEACHER_KEY=TEACHER_KEY,
+        PYTHONUNBUFFERED="1",
+        **(env or {}),
+    )
     proc = subprocess.Popen(
         [
             sys.executable,

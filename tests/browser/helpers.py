@@ -20,7 +20,7 @@ PAGES = {
     "theory": "theory",
 }
 # Plotly charts each page shows while training (every one must have data: no blank charts).
-CHARTS = {"overview": 2, "playground": 6, "image-gan": 4, "latent-space": 0, "mode-collapse": 3, "theory": 4}
+CHARTS = {"overview": 2, "playground": 6, "image-gan": 5, "latent-space": 0, "mode-collapse": 3, "theory": 4}
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
@@ -131,3 +131,102 @@ def live_chart_states(page) -> list[str]:
               if (error) return error.textContent;
               return div.querySelector('.main-svg') ? 'drawn' : 'blank'; })"""
     )
+
+
+# Everything a projector at 1280x720 or 1024x768 would cut: text ending in an ellipsis, a box whose
+# content is clipped or scrolls sideways out of sight, a control or text beyond the window's right
+# edge, and chart texts (titles, notes, legends, axis titles) running past their chart.
+LAYOUT_PROBLEMS_JS = r"""
+() => {
+  const problems = [];
+  const vw = document.documentElement.clientWidth;
+  const text = (el) => ((el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50))
+    || el.getAttribute('aria-label') || el.tagName;
+  const shown = (el) => {  // drawn, and not a screen-reader-only box
+    const r = el.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) return false;
+    for (let e = el; e; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.clipPath === 'inset(50%)') return false;
+    }
+    return true;
+  };
+  const skipped = '.js-plotly-plot, svg, [data-testid="stDataFrame"], [data-testid="stCode"], pre, '
+    + '[data-testid="stToast"], [data-testid="stTooltipContent"]';
+  const scrollers = "[data-testid='stSidebarContent'], [data-testid='stSidebarUserContent'], [data-testid='stMain']";
+  const controls = "button, input, textarea, [role='slider'], [role='radio'], [role='checkbox'], [role='switch'], "
+    + "label, [data-testid='stMetricValue'], h1, h2, h3, h4, h5, p, li";
+  for (const root of document.querySelectorAll("[data-testid='stMain'], [data-testid='stSidebar']")) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.closest(skipped)) continue;
+      const cs = getComputedStyle(el);
+      const over = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 2;
+      if (!over || !shown(el)) continue;
+      if (cs.textOverflow === 'ellipsis') {
+        problems.push(`truncated: "${text(el)}"`);
+      } else if (['auto', 'scroll', 'hidden', 'clip'].includes(cs.overflowX) && !el.matches(scrollers)) {
+        problems.push(`cut off (${cs.overflowX}, ${el.scrollWidth} > ${el.clientWidth} px): "${text(el)}"`);
+      }
+    }
+    for (const el of root.querySelectorAll(controls)) {
+      if (el.closest('.js-plotly-plot, svg') || !shown(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.right > vw + 1 || r.left < -1) {
+        problems.push(`outside the window (${Math.round(r.left)}..${Math.round(r.right)} of ${vw} px): "${text(el)}"`);
+      }
+    }
+  }
+  const chartTexts = '.gtitle, .gtitle-subtitle, .annotation-text, .g-xtitle text, .g-ytitle text, .legendtext, '
+    + '.cbtitle text';
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    if (!shown(gd)) continue;
+    const box = gd.getBoundingClientRect();
+    for (const t of gd.querySelectorAll(chartTexts)) {
+      const r = t.getBoundingClientRect();
+      // (a text's box holds the font's whole ascent: a title 2 px above the top still shows whole)
+      const out = r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 3 || r.bottom > box.bottom + 3;
+      if (r.width && out) {
+        problems.push(`chart text outside its chart: "${text(t)}"`);
+      }
+    }
+    // A legend that wrapped onto more rows than its chart made room for covers the title or the plot.
+    const overlap = (a, b) => a.width > 0 && b.width > 0 && a.left < b.right - 2 && b.left < a.right - 2
+      && a.top < b.bottom - 2 && b.top < a.bottom - 2;
+    const legend = gd.querySelector('.legend .bg') || gd.querySelector('.legend');
+    const title = gd.querySelector('.gtitle');
+    const plot = gd.querySelector('.draglayer .nsewdrag');
+    if (legend) {
+      const l = legend.getBoundingClientRect();
+      if (title && overlap(l, title.getBoundingClientRect())) {
+        problems.push(`chart text: a legend covers the title "${text(title)}"`);
+      }
+      if (plot && overlap(l, plot.getBoundingClientRect())) {
+        problems.push(`chart text: a legend covers the plot of "${title ? text(title) : 'a chart'}"`);
+      }
+    }
+  }
+  // Charts keep to their own place on the page: none spills over what follows it or over another.
+  const charts = Array.from(document.querySelectorAll('.js-plotly-plot'))  // (a chart 0 px high is one)
+    .filter((gd) => gd.querySelector('svg.main-svg') && shown(gd.querySelector('svg.main-svg')));
+  charts.forEach((gd, i) => {
+    const svg = gd.querySelector('svg.main-svg');
+    const place = gd.closest("[data-testid='stElementContainer']");
+    if (svg && place && svg.getBoundingClientRect().bottom > place.getBoundingClientRect().bottom + 2) {
+      const name = text(gd.querySelector('.gtitle') || gd);
+      problems.push(`chart text: a chart spills out of its place on the page (${name})`);
+    }
+    for (const other of charts.slice(i + 1)) {
+      const a = gd.getBoundingClientRect();
+      const b = other.getBoundingClientRect();
+      if (a.left < b.right - 2 && b.left < a.right - 2 && a.top < b.bottom - 2 && b.top < a.bottom - 2) {
+        problems.push('chart text: two charts overlap');
+      }
+    }
+  });
+  return [...new Set(problems)];
+}
+"""
+
+
+def layout_problems(page) -> list[str]:
+    return page.evaluate(LAYOUT_PROBLEMS_JS)

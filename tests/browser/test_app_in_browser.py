@@ -258,3 +258,31 @@ def test_theory_step_g_after_a_head_start_moves_d_of_g_z(page, app_url, screensh
         screenshot_whole_page(page, str(screenshot_dir / "theory-head-start.png"))
     assert "step 0" in status(page), status(page)  # only one network stepped at a time
     print("\nD(G(z)) after the head start and each Step G:", [s[0] for s in seen])
+
+
+def test_image_gan_memorisation_check_on_demand(page, app_url, screenshot_dir):
+    """Issue 13 item 11: after some training, one click compares 1,000 samples with every training
+    image: a sentence, the closest pairs and the two distance curves appear, and nothing else stops."""
+    open_page(page, f"{app_url}/image-gan")
+    click_sidebar_button(page, "▶ Start")
+    assert wait_until(lambda: step(page) > 300, timeout=90), status(page)
+    click_sidebar_button(page, "⏸ Pause")
+    button = page.get_by_role("button", name=re.compile("Check now"))
+    button.scroll_into_view_if_needed()
+    button.click()
+    verdict = page.get_by_text(re.compile(r"^(No sign of copying|G copies its training images)"))
+    verdict.first.wait_for(timeout=30_000)
+    assert verdict.first.inner_text().startswith("No sign of copying"), verdict.first.inner_text()
+    with whole_page_in_view(page):
+        assert wait_until(
+            lambda: page.evaluate(
+                """() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd =>
+                      gd.layout && gd.layout.title && String(gd.layout.title.text).startsWith('How far')
+                      && (gd._fullData || []).length === 2)"""
+            ),
+            timeout=20,
+        )
+        assert page.get_by_text(re.compile("samples closest to a training image")).count() == 1
+        assert not exceptions(page), exceptions(page)
+        wait_until(lambda: all(chart_sizes(page)), timeout=10)
+        screenshot_whole_page(page, str(screenshot_dir / "image-gan-memorisation.png"))

@@ -1,0 +1,82 @@
+"""Streamlit glue for the class board (the board itself is gan_core.board): this session's student
+token, its challenge run, and its reports.
+
+The token lives only in this session's state: it is the one thing that lets a session write an
+entry, and it never appears on a page or in a URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan_core.board import CHALLENGE_CONTROLS, Board, BoardError, Challenge, Outcome, default_board
+from gan_core.runner import TrainingRun
+
+from .state import load_preset, run_for, session_runs
+
+SLOT = "board"
+TOKEN = "_board_token"
+# The sidebar's controls a challenge can lock (ui.controls.hyperparameter_controls names, and the seed).
+LOCKABLE = ("lr_g", "lr_d", "lr_halflife", "d_steps", "batch_size", "loss", "smoothed_view", "beta1", "beta2", "seed")
+
+
+def board() -> Board:
+    return default_board()
+
+
+def challenge() -> Challenge | None:
+    return board().view().challenge
+
+
+def nickname() -> str | None:
+    return board().nickname(st.session_state.get(TOKEN))
+
+
+def joined() -> bool:
+    return nickname() is not None
+
+
+def locked_settings() -> set[str]:
+    """The sidebar controls a student may not touch in the open challenge."""
+    current = challenge()
+    allowed = set(current.allowed) if current else set()
+    return {name for name in LOCKABLE if name not in allowed}
+
+
+def challenge_run() -> TrainingRun:
+    current = challenge()
+    return run_for(SLOT, current.preset if current else "ring8-collapse")
+
+
+def restore_challenge_run(start: bool = False) -> None:
+    """The challenge's starting point: its preset, step 0."""
+    current = challenge()
+    if current is not None:
+        load_preset(SLOT, current.preset, start=start)
+
+
+def join(name: str) -> str | None:
+    """Join the open challenge as `name`: a fresh run of its preset. Returns an error message."""
+    try:
+        token = board().join(name)
+    except BoardError as exc:
+        return str(exc)
+    st.session_state[TOKEN] = token
+    restore_challenge_run()
+    report(challenge_run())  # the fresh run at step 0: its evaluations count from here
+    return None
+
+
+def report(run: TrainingRun) -> Outcome | None:
+    """Send what the run's latest snapshot shows to the board (the board limits the rate)."""
+    token = st.session_state.get(TOKEN)
+    if not token:
+        return None
+    current = challenge()
+    if current is not None and session_runs().presets.get(SLOT) != current.preset:
+        return Outcome(False, "Your run is not on the challenge's preset: press ↺ Restore preset.")
+    return board().report(token, run.snapshot())
+
+
+def allowed_text(current: Challenge) -> str:
+    return ", ".join(CHALLENGE_CONTROLS[a] for a in current.allowed)
