@@ -372,7 +372,7 @@ def timeline() -> None:
     with text_col:
         st.markdown(
             "Each tile is the **same noise vector** at every step: drag back to step 0 to see pure "
-            "noise, then forward to watch blobs become strokes and strokes become digits."
+            "noise, then forward to watch blobs become shapes and shapes become digits (or clothes)."
         )
         st.download_button(
             "🎞️ Download the evolution as a GIF",
@@ -426,7 +426,7 @@ with st.expander("💾 Save, load and export", expanded=False):
 what_to_notice(
     [
         "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
-        "grey noise → blobs → strokes → digits.",
+        "grey noise → blobs → outlines → digits (or shirts, shoes and bags on Fashion-MNIST).",
         "**D's accuracy** starts near 50 %: an untrained D only guesses. For the first hundred steps or so "
         "it climbs (to roughly 60–85 % on the digits) as D learns to spot the early blobs, then sinks back "
         "towards the **0.5 line** as G's samples get harder to tell from real ones. Hovering near 0.5 is "

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from gan_core.presets import PRESETS
+
 from .helpers import (
     CHARTS,
     SIDEBAR,
@@ -38,7 +40,7 @@ def test_fashion_preset_trains_and_draws_every_view(page, app_url, screenshot_di
     assert not exceptions(page), exceptions(page)
     main = page.locator("[data-testid='stMain']").inner_text()
     assert fashion_mnist.extra["source"] in main  # where the app found the data
-    assert "fashion" in page.locator(SIDEBAR).inner_text()
+    assert PRESETS["fashion"].summary in page.locator(SIDEBAR).inner_text()  # the picker's preset, as captioned
     click_sidebar_button(page, "▶ Start")
     assert wait_until(lambda: step(page) > 20, timeout=60), status(page)
     before = image_sources(page)
@@ -49,7 +51,8 @@ def test_fashion_preset_trains_and_draws_every_view(page, app_url, screenshot_di
         ), chart_sizes(page)
         assert ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                 "Ankle boot"] in class_axis_labels(page)  # fmt: skip
-    page.wait_for_timeout(12_000)  # a few more seconds of training: shapes a teacher would show
+    # Some 30 s more of training: the clothes a teacher would show (and the docs screenshot).
+    assert wait_until(lambda: step(page) > 800, timeout=120), status(page)
     assert not exceptions(page), exceptions(page)
     with whole_page_in_view(page):
         wait_until(lambda: all(chart_sizes(page)), timeout=10)
