@@ -19,12 +19,12 @@ def test_the_copied_link_reproduces_the_lab_in_another_browser(browser, app_url)
     wait_idle(page)
     page.wait_for_selector(f"{APP} >> text=5 D steps per G step", timeout=60_000)
     # The page has written the whole setup (the link left the data out: the default, ring8).
-    assert wait_until(lambda: "pairing=dsteps&dataset=ring8" in page.url, timeout=15), page.url
+    assert wait_until(lambda: "pairing=dsteps&dataset=ring8" in page.url, timeout=30), page.url
     wait_idle(page)
     page.wait_for_timeout(500)  # settled, as a person would click (see the report on issue 15)
     page.get_by_role("radio", name="Grid: 25 modes").click()  # the lab's data control
     wait_idle(page)
-    assert wait_until(lambda: "dataset=grid25" in page.url and "pairing=dsteps" in page.url, timeout=15), page.url
+    assert wait_until(lambda: "dataset=grid25" in page.url and "pairing=dsteps" in page.url, timeout=30), page.url
     box = page.locator(f"{SIDEBAR} textarea.gx-copy-link-url")
     assert wait_until(lambda: "dataset=grid25" in box.input_value(), timeout=10), box.input_value()
     page.locator(SIDEBAR).get_by_role("button", name="📋 Copy link to this setup").click()
@@ -46,7 +46,7 @@ def test_the_copied_link_reproduces_the_lab_in_another_browser(browser, app_url)
                   .map(b => b.innerText.trim())"""
         )
 
-    assert wait_until(lambda: {"Grid: 25 modes", "1 vs 5 D steps"} <= set(pressed()), timeout=15), pressed()
+    assert wait_until(lambda: {"Grid: 25 modes", "1 vs 5 D steps"} <= set(pressed()), timeout=30), pressed()
     assert not exceptions(other)
     student.close()
     teacher.close()
