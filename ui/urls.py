@@ -31,6 +31,7 @@ from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 
 from . import present, teacher
+from .images import preset_missing_reason, pretrained_generator, shared_dataset
 from .lab import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing, load_pairing
 from .pages import PageInfo
 from .playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
@@ -282,8 +283,6 @@ def _signature(params: dict[str, str]) -> tuple:
 
 
 def _latent_context(source: str | None = None) -> LatentContext:
-    from .images import pretrained_generator
-
     source = source or st.session_state.get("latent:source") or "pretrained"
     if source == "run":
         cfg = run_for("images", "digits").config
@@ -363,13 +362,6 @@ def _apply_global(params: dict[str, str]) -> list[str]:
     return messages
 
 
-def _preset_data_missing(preset: str) -> str | None:
-    """Why a preset cannot load here (its data files are not on this computer), or None."""
-    from .images import preset_missing_reason
-
-    return preset_missing_reason(preset)
-
-
 def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
     slot = page.slots[0]
     runs = session_runs()
@@ -385,7 +377,7 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
             f"instead. Presets here: {', '.join(offered)}."
         )
         preset = current_preset
-    elif reason := _preset_data_missing(preset):
+    elif reason := preset_missing_reason(preset):
         messages.append(
             f"The link asks for preset {_shown(preset)}, but its data is not on this computer; showing "
             f"{current_preset} instead. {reason}"
@@ -412,8 +404,6 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
         return messages
     data = None
     if desired.dataset in IMAGE_DATA:
-        from .images import shared_dataset
-
         try:
             data = shared_dataset(desired.dataset)
         except DatasetUnavailable:
