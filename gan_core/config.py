@@ -47,6 +47,7 @@ LIVE_FIELDS = frozenset(
         "g_steps",
         "loss",
         "gp_weight",
+        "r1_weight",
         "optimizer_g",
         "optimizer_d",
         "steps",
@@ -81,6 +82,7 @@ _FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     "beta1": (0.0, 0.999, False),
     "beta2": (0.0, 0.9999, False),
     "gp_weight": (0.0, 1000.0, False),
+    "r1_weight": (0.0, 1000.0, False),
     "g_ema": (0.0, 0.9999, False),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -120,6 +122,9 @@ class TrainConfig:
     d_steps: int = 1
     g_steps: int = 1
     gp_weight: float = 10.0
+    # Weight of the R1 penalty (losses.r1_penalty: D's squared slope at the real points); 0 = off.
+    # A pointwise cure for D overshooting around the modes, so D's map stays its verdict.
+    r1_weight: float = 0.0
     # Learning-rate decay: each learning rate halves every `lr_halflife` steps after it was set, down to
     # `lr_floor` of the set value; 0 keeps them constant. With a constant rate G never settles: every
     # update moves its samples by about as much as the lr allows (~0.1 on the plane at 1e-3), more

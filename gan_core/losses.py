@@ -92,3 +92,15 @@ def gradient_penalty(
     scores = discriminator(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     return ((grad.reshape(grad.shape[0], -1).norm(dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(real_scores: Tensor, real: Tensor) -> Tensor:
+    """R1 (Mescheder, Geiger & Nowozin 2018): ½ E[‖∇x D(x)‖²] at the real points, on D's logit.
+
+    A zero-centred penalty: D is pushed to be flat where the data is, so it cannot keep steepening
+    its wall around the real modes; G's samples then settle onto the modes instead of circling them
+    (the paper proves local convergence for it, where unregularised GANs oscillate). `real` must
+    have required grad before D scored it. Pointwise, unlike minibatch statistics: D still judges
+    each point on its own, so its map is its verdict."""
+    (grad,) = torch.autograd.grad(real_scores.sum(), real, create_graph=True)
+    return 0.5 * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()

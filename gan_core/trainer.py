@@ -18,7 +18,7 @@ from torch import nn
 
 from .config import LIVE_FIELDS, TrainConfig
 from .data import Dataset, get_dataset
-from .losses import LOSSES, GanLoss, gradient_penalty
+from .losses import LOSSES, GanLoss, gradient_penalty, r1_penalty
 from .models import build_models
 
 # Fixed-noise samples per train-mode pass when the weight average's batch-norm statistics are
@@ -315,6 +315,9 @@ class Trainer:
         """
         cfg = self.config
         real = self.sample_real(cfg.batch_size)
+        r1 = cfg.r1_weight > 0
+        if r1:  # the R1 penalty needs D's slope at the real points
+            real = real.detach().requires_grad_(True)
         z = self.sample_noise(cfg.batch_size)
         if keep_fake_graph:
             fake = self.generator(z)
@@ -329,6 +332,8 @@ class Trainer:
         loss = self.loss.d_loss(real_s, fake_s)
         if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
             loss = loss + cfg.gp_weight * gradient_penalty(self.discriminator, real, fake, self.rng)
+        if r1:
+            loss = loss + cfg.r1_weight * r1_penalty(real_s, real)
         _clear_grads(self._d_params)
         loss.backward()
         grad_norm = _grad_norm(self._d_params)

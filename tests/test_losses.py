@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from gan_core.losses import LOSSES, gradient_penalty
+from gan_core.losses import LOSSES, gradient_penalty, r1_penalty
 
 
 def test_bce_discriminator_loss_is_minus_the_minimax_value():
@@ -79,3 +79,21 @@ def test_gradient_penalty_is_zero_for_a_unit_slope_critic_and_positive_otherwise
     with torch.no_grad():
         unit.weight.mul_(3.0)  # slope 3: penalty (3 - 1)² = 4
     assert gradient_penalty(lambda x: unit(x).squeeze(1), real, fake, gen).item() == pytest.approx(4.0, rel=1e-5)
+
+
+def test_r1_penalty_is_half_the_squared_slope_at_the_real_points():
+    """A linear D has slope ‖w‖ everywhere: R1 = ½‖w‖², and its gradient reaches D's weights
+    (create_graph), so the penalty trains D."""
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[3.0, 4.0]]))  # slope 5
+    real = torch.randn(32, 2).requires_grad_(True)
+    penalty = r1_penalty(lin(real).squeeze(1), real)
+    assert penalty.item() == pytest.approx(12.5, rel=1e-6)
+    penalty.backward()
+    torch.testing.assert_close(lin.weight.grad, torch.tensor([[3.0, 4.0]]))  # d(½‖w‖²)/dw = w
+    flat = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        flat.weight.zero_()
+    x = torch.randn(8, 2).requires_grad_(True)
+    assert r1_penalty(flat(x).squeeze(1), x).item() == 0.0

@@ -166,7 +166,7 @@ def test_every_control_is_written_as_it_changes_and_the_link_reproduces_the_page
     at = open_app(PLAYGROUND)
     at.segmented_control(key="pg:dataset").set_value("grid25").run()  # loads the grid25 preset
     at.sidebar.select_slider(key="playground:lr_g").set_value(2e-4).run()
-    at.sidebar.select_slider(key="playground:lr_halflife").set_value(2000).run()  # grid25's is 3,000
+    at.sidebar.select_slider(key="playground:lr_halflife").set_value(3000).run()  # grid25's is 2,000
     at.sidebar.toggle(key="playground:smoothed_view").set_value(True).run()
     at.pills(key="pg:layers").set_value(["real", "fake", "manifold"]).run()
     at.toggle(key="pg:arrows-to-scale").set_value(True).run()
@@ -181,7 +181,7 @@ def test_every_control_is_written_as_it_changes_and_the_link_reproduces_the_page
     assert again.toggle(key="pg:arrows-to-scale").value is True
     assert link_warnings(again) == [] and dict(again.query_params) == params
     link = copy_link_data(again)
-    assert link.startswith("./playground?") and "lr_halflife=2000" in link
+    assert link.startswith("./playground?") and "lr_halflife=3000" in link
 
 
 def test_the_latent_pages_source_and_seeds_travel_in_the_link():

@@ -67,12 +67,13 @@ def trained_run(request):
 
 @pytest.mark.slow
 def test_the_map_read_at_the_drawn_points_is_ds_verdict_in_training(trained_run):
-    """At G's points the map is D's verdict on G's batch. At the real points it is D's verdict on
-    real points as if they came in G's batch of the evaluation noise (what the caption says the map
-    is: "a fake batch of 512 of G's points"); on ring8 at step
-    3,000 that is also D's verdict on a real batch, and where it is not (grid25 at step 3,000: G's
-    batch is still spread differently from the data's, and D reads that spread) the caption gives
-    both numbers."""
+    """The issue's bar, on ring8 and grid25 at step 3,000: the map read at the drawn real points and
+    at the drawn fake points agrees with D's mean verdict on a real and a fake training batch within
+    0.05. ring8's D has a minibatch-statistics layer, and its map scores every spot as if it came in
+    G's batch of the evaluation noise (what the caption says): at the real points that is D's verdict
+    on real points placed in G's batch, which on ring8 at step 3,000 is also its verdict on a real
+    batch. grid25's D has none (it has an R1 penalty instead): its map is D's verdict on each point
+    alone. Where the two verdicts on real points differ, the caption gives both numbers."""
     snap = trained_run.snapshot()
     heat = snap.views["heatmap"]
     assert snap.views["generator"] == "training"
@@ -80,16 +81,21 @@ def test_the_map_read_at_the_drawn_points_is_ds_verdict_in_training(trained_run)
     on_fake = float(np.mean(d_at_points(heat, snap.samples)))
     batch_real, batch_fake, real_in_fake = _batch_verdicts(trained_run.trainer, trained_run.evaluator.eval_noise)
     assert abs(on_fake - batch_fake) <= 0.05, (on_fake, batch_fake)
+    assert abs(on_real - batch_real) <= 0.05, (on_real, batch_real)
     assert abs(on_real - real_in_fake) <= 0.05, (on_real, real_in_fake)
     verdict = snap.views["d_verdict"]  # what the Overview's D(x) / D(G(z)) tiles show
     assert abs(verdict["real"] - batch_real) <= 0.05 and abs(verdict["fake"] - batch_fake) <= 0.05, verdict
-    assert abs(verdict["real_in_fake_batch"] - real_in_fake) <= 0.05, verdict
     caption = field_caption(snap)
-    if trained_run.config.dataset == "ring8":
-        assert abs(on_real - batch_real) <= 0.05, (on_real, batch_real)
-    if abs(on_real - batch_real) > 0.05:  # the caption explains the gap with both numbers
-        assert f"map reads {verdict['real_in_fake_batch']:.2f}" in caption, caption
-        assert f"a batch of real points {verdict['real']:.2f}" in caption, caption
+    if trained_run.config.minibatch_std:
+        assert abs(verdict["real_in_fake_batch"] - real_in_fake) <= 0.05, verdict
+        if abs(verdict["real"] - verdict["real_in_fake_batch"]) > 0.05:  # the caption explains the gap
+            assert f"map reads {verdict['real_in_fake_batch']:.2f}" in caption, caption
+            assert f"a batch of real points {verdict['real']:.2f}" in caption, caption
+    else:
+        assert "real_in_fake_batch" not in verdict and "spread" not in caption, caption
+    if trained_run.config.r1_weight > 0:  # grid25's text: "its map stays close to grey (0.5)"
+        low, high = np.percentile(np.asarray(heat["z"], dtype=float), [1, 99])
+        assert 0.4 <= low and high <= 0.6, (low, high)
 
 
 def test_the_caption_explains_a_map_that_differs_from_ds_verdict_on_a_real_batch():
@@ -114,12 +120,12 @@ def test_the_caption_explains_a_map_that_differs_from_ds_verdict_on_a_real_batch
         plain.stop()
 
 
-# The median cosine between each drawn point's move and its drawn arrow after one Step G. The issue
-# asks >= 0.5 on ring8 or grid25. G moves its points only through shared weights, with Adam's
-# per-weight scaling and half of its previous direction (beta1 0.5): per point, the move is the
-# arrow mixed with its neighbours'. Measured at step 3,000, seed 0 (AMD EPYC): ring8 0.75, grid25 0.37
-# (a step on a fresh random batch instead of the drawn one: -0.10 and 0.32).
-MIN_MEDIAN_COSINE = {"ring8": 0.5, "grid25": 0.3}
+# The median cosine between each drawn point's move and its drawn arrow after one Step G: the issue
+# asks >= 0.5. G moves its points only through shared weights, with Adam's per-weight scaling and
+# part of its previous direction: per point, the move is the arrow mixed with its neighbours'.
+# Measured at step 3,000, seed 0: ring8 0.75; grid25 0.90 with its R1 penalty (Intel Xeon; with
+# minibatch statistics instead it was 0.66 there and 0.37 on AMD EPYC).
+MIN_MEDIAN_COSINE = {"ring8": 0.5, "grid25": 0.5}
 
 
 @pytest.mark.slow
