@@ -70,7 +70,9 @@ def _with_value(options: Sequence, value) -> list:
 
 
 def _fmt_lr(x: float) -> str:
-    return f"{x:.0e}".replace("e-0", "e-")
+    """1e-3, 2.5e-4: two significant digits where there are two (a decayed lr of 2.5e-4 is not 3e-4)."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 LOCKED_HELP = "Fixed by the class challenge: change only what the challenge allows."
