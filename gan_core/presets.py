@@ -174,7 +174,7 @@ PRESETS: dict[str, Preset] = {
                 # are mostly noise near the modes (Adam scales every step up to about the lr): with beta1
                 # 0.5 and lr halving every 3,000 steps down to 1/10, G lost modes late (seed 3: 25/25 at
                 # 7,500, 21/25 and 76 % HQ at 9,000; beta1 0 alone: seed 1 16/25 at 9,000). Adam without
-                # momentum (beta1 0, as in the R1 paper) and rates halving every 2,000 steps down to
+                # momentum (beta1 0) and rates halving every 2,000 steps down to
                 # 1/100 let the points settle. Intel Xeon, seeds 0-5: see BENCHMARKS.md.
                 lr_g=1e-3,
                 lr_d=1e-3,
