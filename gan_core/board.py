@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import TrainConfig
+from .config import TrainConfig, format_rate
 
 # Presets a challenge can start from: 2D mixtures, whose modes a run can be scored on.
 CHALLENGE_PRESETS = ("ring8-collapse", "grid25-collapse", "ring8", "grid25")
@@ -91,8 +91,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float) and 0 < abs(value) < 0.01:
-        mantissa, exponent = f"{value:.1e}".split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+        return format_rate(value)
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, int) and value >= 1000:

@@ -177,6 +177,13 @@ class TrainConfig:
 _FIELD_NAMES = frozenset(f.name for f in fields(TrainConfig))
 
 
+def format_rate(value: float) -> str:
+    """A learning rate (or another small setting) as every page writes it: 1e-3, 2.5e-4, 2.5e-5.
+    Two significant digits where there are two, so a decayed 2.5e-4 never reads 3e-4."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
 def _coerce(name: str, value: Any) -> Any:
     """Turn text from a URL, CSV or CLI into the field's type; leave other values to validation."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):

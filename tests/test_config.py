@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from gan_core.config import LIVE_FIELDS, TrainConfig
+from gan_core.config import LIVE_FIELDS, TrainConfig, format_rate
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,9 @@ def test_restart_fields_distinguish_live_changes_from_architecture_changes():
     assert a.restart_fields(a.replace(lr_g=1e-4, batch_size=32)) == []
     assert set(a.restart_fields(a.replace(g_width=64, noise_dim=8))) == {"g_width", "noise_dim"}
     assert {"lr_g", "lr_d", "batch_size", "d_steps", "loss"} <= LIVE_FIELDS
+
+
+def test_learning_rates_are_written_with_the_digits_they_have():
+    """A decayed rate of 2.5e-4 (grid25 after two halvings) is shown as such, not rounded to 3e-4;
+    so is the lab's slow G (2.5e-5)."""
+    assert [format_rate(x) for x in (1e-3, 2.5e-4, 2.5e-5, 2e-4, 5e-4)] == ["1e-3", "2.5e-4", "2.5e-5", "2e-4", "5e-4"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from apptest_utils import open_app, session_run, wait_for
 
-from ui.controls import LR_OPTIONS, _fmt_lr
+from ui.controls import LR_OPTIONS
 from ui.pages import PAGES
 
 # The Class board shows a run (and its controls) only once a student joined a challenge: tests/test_page_board.py.
@@ -92,9 +92,3 @@ def test_the_smoothed_view_starts_an_average_for_a_run_without_one():
     assert not at.exception
     assert run.config.g_ema > 0 and run.trainer.generator_ema is not None
     assert run.snapshot().views["generator"] == "average"
-
-
-def test_learning_rates_are_written_with_the_digits_they_have():
-    """A decayed rate of 2.5e-4 (grid25 after two halvings) is shown as such, not rounded to 3e-4;
-    so is the lab's slow G (2.5e-5)."""
-    assert [_fmt_lr(x) for x in (1e-3, 2.5e-4, 2.5e-5, 2e-4, 5e-4)] == ["1e-3", "2.5e-4", "2.5e-5", "2e-4", "5e-4"]

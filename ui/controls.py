@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 import streamlit as st
 
 from gan_core.backends import LOST
-from gan_core.config import LOSSES, TrainConfig
+from gan_core.config import LOSSES, TrainConfig, format_rate
 from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
 
 from .state import LIVE_REFRESH_SECONDS
@@ -69,12 +69,6 @@ def _with_value(options: Sequence, value) -> list:
     return sorted(set(options) | {value})
 
 
-def _fmt_lr(x: float) -> str:
-    """1e-3, 2.5e-4: two significant digits where there are two (a decayed lr of 2.5e-4 is not 3e-4)."""
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-
-
 LOCKED_HELP = "Fixed by the class challenge: change only what the challenge allows."
 
 
@@ -114,7 +108,7 @@ def hyperparameter_controls(
             locked=locked,
             label="Generator learning rate (lr_g)",
             options=_with_value(LR_OPTIONS, cfg.lr_g),
-            format_func=_fmt_lr,
+            format_func=format_rate,
             help="How big a step G takes each update. Too high: G overshoots and oscillates.",
         )
         _widget(
@@ -125,7 +119,7 @@ def hyperparameter_controls(
             locked=locked,
             label="Discriminator learning rate (lr_d)",
             options=_with_value(LR_OPTIONS, cfg.lr_d),
-            format_func=_fmt_lr,
+            format_func=format_rate,
             help="How fast D learns to tell real from fake.",
         )
     if "lr_halflife" not in hide:
@@ -347,7 +341,7 @@ def status_text(snap: Snapshot) -> str:
     if snap.status == RUNNING:
         parts.append(f"{snap.steps_per_sec:,.0f} steps/s")
     if snap.last is not None and math.isfinite(snap.last.lr_g):
-        parts.append(f"lr_g {_fmt_lr(snap.last.lr_g)} · lr_d {_fmt_lr(snap.last.lr_d)}")
+        parts.append(f"lr_g {format_rate(snap.last.lr_g)} · lr_d {format_rate(snap.last.lr_d)}")
     return " · ".join(parts)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gan_core.config import TrainConfig
+from gan_core.config import TrainConfig, format_rate
 from gan_core.data import get_dataset
 from gan_core.presets import get_preset
 
@@ -195,8 +195,7 @@ def format_setting(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float) and 0 < abs(value) < 0.01:  # learning rates: 1e-4, 2.5e-5
-        mantissa, exponent = f"{value:.1e}".split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+        return format_rate(value)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
