@@ -32,16 +32,21 @@ import torch
 
 from gan_core.classifier import ReferenceClassifier, digits_metrics
 from gan_core.data.images import image_dataset
+from gan_core.fast_conv import FastConvTranspose2d
 from gan_core.presets import get_preset
 
 from .common import DEFAULT_OUT, load_average, log, machine_info, median, table, write_json
 from .plain_dcgan import NZ, PlainDCGAN
 
 PRESET = "fashion"
-# Two bars: the issue's goal, and what the preset reliably reaches in a lesson (its slow test's bar).
+# Two bars: the issue's goal, and an earlier one (0.75: clothes of every class, recognisable), which
+# the plain loop is also timed to.
 BARS = {"goal": (9, 0.80), "lesson": (9, 0.75)}
 BAR = "≥ 9/10 classes, mean confidence ≥ 0.8"
 TARGET_SECONDS = 60.0
+# After the goal is first reached the run trains on this long, so the table also says whether the
+# confidence stays at the bar or only touched it (one evaluation a second is noisy: ±0.01).
+AFTER_SECONDS = 20.0
 PLAIN_EVAL_EVERY = 50
 N_EVAL = 1000
 
@@ -58,8 +63,11 @@ def _note_bars(times: dict[str, Any], metrics: dict[str, float], seconds: float,
             times[bar] = {"seconds": seconds, "steps": steps}
 
 
-def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, Any]:
-    """The preset in a TrainingRun, as the app trains it; seconds from start() to the bar."""
+def ours_time_to_quality(
+    seed: int, max_seconds: float, dataset, after_seconds: float = AFTER_SECONDS
+) -> dict[str, Any]:
+    """The preset in a TrainingRun, as the app trains it; seconds from start() to the bar, and how the
+    evaluations of the next `after_seconds` score (does the confidence stay at the bar?)."""
     from gan_core.runner import TrainingRun
     from gan_core.scheduler import Scheduler
 
@@ -70,6 +78,7 @@ def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, An
     best: dict[str, float] = {}
     result: dict[str, Any] = {"reached": False}
     bars: dict[str, Any] = {}
+    after: list[dict[str, float]] = []
     started = time.perf_counter()
     run.start()
     try:
@@ -81,17 +90,27 @@ def ours_time_to_quality(seed: int, max_seconds: float, dataset) -> dict[str, An
                 metrics = {k: float(v[i]) for k, v in history.items()}
                 best = max(best, metrics, key=lambda m: m.get("mean_confidence", 0.0)) if best else metrics
                 _note_bars(bars, metrics, now - started, int(steps[i]))
-                if reached(metrics):
+                if result["reached"]:
+                    after.append(metrics)
+                elif reached(metrics):
                     result = {"reached": True, "seconds": now - started, "steps": int(steps[i]), "metrics": metrics}
-                    break
             seen = len(steps)
-            if result["reached"] or not snap.is_active:
+            if (result["reached"] and now - started - result["seconds"] >= after_seconds) or not snap.is_active:
                 break
             time.sleep(0.05)
         snap = run.snapshot()
         result.setdefault("seconds", time.perf_counter() - started)
         result.setdefault("steps", snap.step)
         result.update(train_s=snap.wall_time, final_step=snap.step, best=best, bars=bars)
+        if after:
+            confidences = [m["mean_confidence"] for m in after]
+            result["after"] = {
+                "evaluations": len(after),
+                "median_confidence": median(confidences),
+                "min_confidence": min(confidences),
+                "min_classes": min(m["class_coverage"] for m in after),
+                "share_at_goal": sum(reached(m) for m in after) / len(after),
+            }
     finally:
         run.stop()
     return result
@@ -156,6 +175,13 @@ def speed_variants(dataset) -> dict[str, Callable[[], Callable[[], Any]]]:
 
         return step
 
+    def default_kernels(trainer):
+        """G's transposed convolutions on PyTorch's default CPU kernels (ours: gan_core.fast_conv)."""
+        for module in trainer.generator.modules():
+            if isinstance(module, FastConvTranspose2d):
+                module.__class__ = torch.nn.ConvTranspose2d
+        return trainer.step
+
     def two_d_passes(trainer):
         """D scores the real and the fake batch in two passes, as the tutorial does (ours: one)."""
         d = trainer.discriminator
@@ -175,6 +201,7 @@ def speed_variants(dataset) -> dict[str, Callable[[], Callable[[], Any]]]:
         "fashion preset": lambda: plain_step(_variant_trainer(dataset)),
         "+ channels-last memory format": lambda: channels_last(_variant_trainer(dataset)),
         "+ bf16 autocast": lambda: bf16(_variant_trainer(dataset)),
+        "G's transposed convolutions on default kernels": lambda: default_kernels(_variant_trainer(dataset)),
         "D on real and fake in two passes": lambda: two_d_passes(_variant_trainer(dataset)),
         f"batch {batch // 2}": lambda: plain_step(_variant_trainer(dataset, batch_size=batch // 2)),
         f"batch {batch * 2}": lambda: plain_step(_variant_trainer(dataset, batch_size=batch * 2)),
@@ -244,6 +271,15 @@ def run(
         t = r.get("bars", {}).get("lesson")
         return f"{t['seconds']:.1f} ({t['steps']} steps)" if t else f"> {r['seconds']:.0f}"
 
+    def held(r: dict[str, Any]) -> str:
+        a = r.get("after")
+        if not a:
+            return "–"
+        return (
+            f"{a['median_confidence']:.3f} (min {a['min_confidence']:.3f}, {a['min_classes']:.0f}/10 or more); "
+            f"{a['share_at_goal']:.0%} of {a['evaluations']} at the goal"
+        )
+
     def best(r: dict[str, Any]) -> str:
         b = r.get("best") or {}
         return f"{b['class_coverage']:.0f}/10, {b['mean_confidence']:.3f}" if b else "–"
@@ -257,6 +293,7 @@ def run(
             best(p["plain"]),
             cell(p["ours"]),
             p["ours"]["steps"],
+            held(p["ours"]),
             cell(p["plain"]),
             p["plain"]["steps"] if not p["plain"].get("skipped") else "–",
             (p["plain"]["seconds"] / p["ours"]["seconds"])
@@ -285,6 +322,7 @@ def run(
             "plain best",
             "ours to the goal: wall s",
             "ours: steps",
+            f"ours, the {AFTER_SECONDS:g} s after: median conf",
             "plain loop: train s",
             "plain loop: steps",
             "plain / ours",

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
+from .fast_conv import FastConvTranspose2d
 
 _ACT = {
     "relu": lambda: nn.ReLU(),
@@ -146,6 +147,8 @@ class DCGANGenerator(nn.Module):
     """Transposed-convolution ("deconvolution") generator for (1, S, S) images, S divisible by 4.
 
     z -> linear -> (2w, S/4, S/4) -> convT -> (w, S/2, S/2) -> convT -> (1, S, S), tanh.
+    The transposed convolutions are `nn.ConvTranspose2d` with the fastest CPU kernel for their
+    shape (`fast_conv`: same parameters, same values).
     """
 
     def __init__(self, noise_dim: int, size: int, width: int, batchnorm: bool, activation: str) -> None:
@@ -157,10 +160,10 @@ class DCGANGenerator(nn.Module):
         self.project = nn.Sequential(nn.Linear(noise_dim, self.c0 * self.s0 * self.s0), _ACT[activation]())
         self.deconv = nn.Sequential(
             norm(self.c0),
-            nn.ConvTranspose2d(self.c0, width, 4, stride=2, padding=1),  # (w, S/2, S/2)
+            FastConvTranspose2d(self.c0, width, 4, stride=2, padding=1),  # (w, S/2, S/2)
             norm(width),
             _ACT[activation](),
-            nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # (1, S, S)
+            FastConvTranspose2d(width, 1, 4, stride=2, padding=1),  # (1, S, S)
             nn.Tanh(),
         )
 
