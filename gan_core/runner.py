@@ -178,7 +178,7 @@ class TrainingRun:
         self._message = ""
         self._queue_position = 0
         self._last_read = time.monotonic()
-        self._version = 0
+        self._versions = itertools.count(1)  # next() is atomic: any thread may build a snapshot
         self._g_copy: tuple[tuple[int, bool], torch.nn.Module] | None = None
         self._build(config, dataset)
         _live_runs.add(self)
@@ -201,7 +201,8 @@ class TrainingRun:
         self._last_good: dict[str, Any] | None = None
         self._last_good_time = 0.0
         self._evaluate(full=True)
-        self._snapshot = self._make_snapshot()
+        with self._cv:
+            self._store(self._make_snapshot())
 
     # --- control (any thread) --------------------------------------------------------------
     def start(self) -> None:
@@ -492,7 +493,7 @@ class TrainingRun:
         self._busy_command = False
         self._cv.notify_all()
         # publish outside the condition's critical path is not needed: snapshot build is cheap
-        self._snapshot = self._make_snapshot()
+        self._store(self._make_snapshot())
 
     def _run_command(self, command: tuple[str, int]) -> None:
         which, times = command
@@ -659,15 +660,23 @@ class TrainingRun:
         with self._trainer_lock:
             snap = self._make_snapshot()
         with self._cv:
+            self._store(snap)
+
+    def _store(self, snap: Snapshot) -> None:
+        """Keep the newest snapshot (caller holds self._cv). Two threads
+        publish at once when start() on the page's thread races the worker's first step: the
+        snapshot built first may arrive last, and a stale "running" must not hide an error."""
+        current: Snapshot | None = getattr(self, "_snapshot", None)  # None while first built
+        if current is None or snap.version > current.version:
             self._snapshot = snap
             self._cv.notify_all()
 
     def _make_snapshot(self) -> Snapshot:
         trainer = self.trainer
-        self._version += 1
+        version = next(self._versions)  # taken before any field is read: a later one saw more
         return Snapshot(
             run_id=self.run_id,
-            version=self._version,
+            version=version,
             step=trainer.step_count,
             d_updates=trainer.d_updates,
             g_updates=trainer.g_updates,

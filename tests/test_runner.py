@@ -250,6 +250,41 @@ def test_an_exception_in_training_is_reported_not_swallowed():
     assert wait_for(lambda: live_training_threads() == 0)
 
 
+class _GatedLock:
+    """The run's trainer lock, except that once armed, the main thread, right after it lets go,
+    waits for the worker to publish its error: start()'s own publish then lands last."""
+
+    def __init__(self, lock, run):
+        self.lock, self.run, self.armed = lock, run, False
+
+    def __enter__(self):
+        self.lock.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.__exit__(*exc)
+        if self.armed and threading.current_thread() is threading.main_thread():
+            self.armed = False
+            assert wait_for(lambda: self.run._thread is None and self.run._snapshot.status == ERROR, timeout=5)
+
+
+def test_a_publish_built_earlier_never_hides_a_later_one():
+    """CI once saw an error that never showed: start() built a "running" snapshot, the worker
+    failed and published "error", then start() stored its older snapshot over it for good."""
+    run = make()
+
+    def boom():
+        raise RuntimeError("kaboom")
+
+    run.trainer.step = boom
+    run._trainer_lock = gate = _GatedLock(run._trainer_lock, run)
+    gate.armed = True
+    run.start()
+    assert not gate.armed  # the race really happened in this order
+    snap = run.snapshot()
+    assert snap.status == ERROR and "kaboom" in snap.message
+
+
 def test_generator_copy_is_frozen_and_cached():
     run = make()
     g1 = run.generator_copy()
