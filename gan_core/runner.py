@@ -179,6 +179,7 @@ class TrainingRun:
         self._queue_position = 0
         self._last_read = time.monotonic()
         self._versions = itertools.count(1)  # next() is atomic: any thread may build a snapshot
+        self._snapshot: Snapshot | None = None  # set by _build, never None after it
         self._g_copy: tuple[tuple[int, bool], torch.nn.Module] | None = None
         self._build(config, dataset)
         _live_runs.add(self)
@@ -663,11 +664,10 @@ class TrainingRun:
             self._store(snap)
 
     def _store(self, snap: Snapshot) -> None:
-        """Keep the newest snapshot (caller holds self._cv). Two threads
-        publish at once when start() on the page's thread races the worker's first step: the
-        snapshot built first may arrive last, and a stale "running" must not hide an error."""
-        current: Snapshot | None = getattr(self, "_snapshot", None)  # None while first built
-        if current is None or snap.version > current.version:
+        """Keep the newest snapshot (caller holds self._cv). Two threads publish at once when
+        start() on the page's thread races the worker's first step: the snapshot built first may
+        arrive last, and a stale "running" must not hide an error."""
+        if self._snapshot is None or snap.version > self._snapshot.version:
             self._snapshot = snap
             self._cv.notify_all()
 

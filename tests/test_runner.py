@@ -237,13 +237,14 @@ def test_hundred_runs_opened_and_closed_leave_no_thread():
     assert sched.active_count == 0 and sched.queued_count == 0
 
 
+def _boom():
+    raise RuntimeError("kaboom")
+
+
 def test_an_exception_in_training_is_reported_not_swallowed():
     run = make()
 
-    def boom():
-        raise RuntimeError("kaboom")
-
-    run.trainer.step = boom
+    run.trainer.step = _boom
     run.start()
     assert wait_for(lambda: run.snapshot().status == ERROR)
     assert "kaboom" in run.snapshot().message
@@ -273,10 +274,7 @@ def test_a_publish_built_earlier_never_hides_a_later_one():
     failed and published "error", then start() stored its older snapshot over it for good."""
     run = make()
 
-    def boom():
-        raise RuntimeError("kaboom")
-
-    run.trainer.step = boom
+    run.trainer.step = _boom
     run._trainer_lock = gate = _GatedLock(run._trainer_lock, run)
     gate.armed = True
     run.start()
