@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.backends import RunHandle, live_workers
+from classroom.slots import default_scheduler
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
-from gan_core.scheduler import default_scheduler
+from gan_core.runs.backend import RunHandle, live_workers
 from ui import board as board_ui
 from ui import present, teacher
-from ui.controls import (
-    hyperparameter_controls,
-    known_state_controls,
-    live,
-    run_buttons,
-    status_messages,
-    status_text,
-)
+from ui.controls import hyperparameter_controls, known_state_controls, live, run_buttons, status_messages, status_text
 from ui.copy_link import copy_link
 from ui.images import preset_missing_reason
 from ui.lab import DEFAULT_PAIRING, current_pairing, load_pairing

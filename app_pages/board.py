@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import viz
-from gan_core.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, format_value, make_challenge
+from classroom.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, format_value, make_challenge
+from figures import viz
+from figures.board import board_figure
 from gan_core.presets import PRESETS
-from gan_core.viz_board import board_figure
 from ui import board as board_ui
 from ui import teacher
 from ui.charts import live_chart

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import checkpoint, viz
+from figures import viz
+from figures.memorisation import memorisation_figure
+from gan_core import checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
+from gan_core.data.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
 from gan_core.presets import PRESETS
-from gan_core.runner import Snapshot, TrainingRun
-from gan_core.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
-from gan_core.viz_memorisation import memorisation_figure
+from gan_core.runs.runner import Snapshot, TrainingRun
 from ui.charts import live_chart
 from ui.controls import live
 from ui.images import (

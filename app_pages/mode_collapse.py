@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import viz
-from gan_core.runner import Snapshot, TrainingRun
+from figures import viz
+from gan_core.runs.runner import Snapshot, TrainingRun
 from ui.charts import live_chart
 from ui.controls import live
 from ui.lab import (

@@ -6,8 +6,8 @@ import math
 
 import streamlit as st
 
-from gan_core import viz
-from gan_core.viz_overview import d_opinion, diagram_state, gan_loop_svg
+from figures import viz
+from figures.overview import d_opinion, diagram_state, gan_loop_svg
 from ui.controls import live
 from ui.pages import BY_PATH, PAGES
 from ui.playground import chart, history_rows, n_modes, pause_and_settle, points_over_arrows

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core import viz
+from figures import viz
 from gan_core.config import ACTIVATIONS, NOISE
-from gan_core.metrics import MODE_MIN_PER_2500
 from gan_core.presets import PRESETS
+from gan_core.quality.metrics import MODE_MIN_PER_2500
 from ui.controls import live
 from ui.pages import BY_PATH
 from ui.playground import (

@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import classroom
-from .browser import Server, launch_chromium
-from .common import DEFAULT_OUT, fmt, log, machine_info, median, table, write_json
+from benchmarks import classroom
+from benchmarks.browser import Server, launch_chromium
+from benchmarks.common import DEFAULT_OUT, fmt, log, machine_info, median, table, write_json
 
 PAGE = "playground"
 PRESET = "ring8"
@@ -105,9 +105,9 @@ def _ray_classroom(browser, env, sessions, seconds, out_dir) -> dict:
 def _ray_headless_rate(warmup: float, window: float) -> dict[str, Any]:
     """steps/s of the preset's run in a Ray actor with only a heartbeat reader (this process is
     the driver; its monitor thread polls as the server's would)."""
-    from gan_core.backends.ray_run import RayRun
+    from classroom.slots import Scheduler
     from gan_core.presets import get_preset
-    from gan_core.scheduler import Scheduler
+    from gan_core.runs.cluster.ray_run import RayRun
 
     run = RayRun(get_preset(PRESET).config, scheduler=Scheduler(4, turn_seconds=None))
     try:
@@ -128,7 +128,7 @@ def _ray_headless_rate(warmup: float, window: float) -> dict[str, Any]:
 
 
 def _streaming(browser, env: dict[str, str], ray_backend: bool, out_dir: Path) -> dict[str, Any]:
-    from . import streaming
+    from benchmarks import streaming
 
     warmup, window = 5.0, 20.0
     name = "ray" if ray_backend else "threads"
@@ -221,9 +221,9 @@ def measure_startup(repeats: int = 3) -> dict[str, float]:
     """On the idle cluster (this process is the driver): admission → first step for a run whose
     actor must start (a fresh process: import torch, build the run), and for one that takes the
     actor of a paused run (both CPUs held by paused runs: the handover of a turn)."""
-    from gan_core.backends.ray_run import RayRun
+    from classroom.slots import Scheduler
     from gan_core.presets import get_preset
-    from gan_core.scheduler import Scheduler
+    from gan_core.runs.cluster.ray_run import RayRun
 
     config = get_preset(PRESET).config
 

@@ -30,11 +30,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from benchmarks.common import log, median, table
 from gan_core.config import TrainConfig
 from gan_core.presets import get_preset
 from gan_core.trainer import Trainer
-
-from .common import log, median, table
 
 
 def engine_configs() -> dict[str, TrainConfig]:
@@ -120,8 +119,8 @@ def make_contestants(config: TrainConfig) -> Contestants:
 
 def run_block_rate(config: TrainConfig, seconds: float, run_holder: dict) -> float:
     """steps/s of a TrainingRun (thread, chunks, evaluation, snapshots) over `seconds`."""
-    from gan_core.runner import TrainingRun
-    from gan_core.scheduler import Scheduler
+    from classroom.slots import Scheduler
+    from gan_core.runs.runner import TrainingRun
 
     run = run_holder.get("run")
     if run is None:

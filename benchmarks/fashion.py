@@ -30,13 +30,12 @@ from typing import Any
 
 import torch
 
-from gan_core.classifier import ReferenceClassifier, digits_metrics
+from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, table, write_json
+from benchmarks.plain_dcgan import NZ, PlainDCGAN
 from gan_core.data.images import image_dataset
-from gan_core.fast_conv import FastConvTranspose2d
+from gan_core.fast.conv_transpose import FastConvTranspose2d
 from gan_core.presets import get_preset
-
-from .common import DEFAULT_OUT, load_average, log, machine_info, median, table, write_json
-from .plain_dcgan import NZ, PlainDCGAN
+from gan_core.quality.classifier import ReferenceClassifier, digits_metrics
 
 PRESET = "fashion"
 # Two bars: the issue's goal, and an earlier one (0.75: clothes of every class, recognisable), which
@@ -68,8 +67,8 @@ def ours_time_to_quality(
 ) -> dict[str, Any]:
     """The preset in a TrainingRun, as the app trains it; seconds from start() to the bar, and how the
     evaluations of the next `after_seconds` score (does the confidence stay at the bar?)."""
-    from gan_core.runner import TrainingRun
-    from gan_core.scheduler import Scheduler
+    from classroom.slots import Scheduler
+    from gan_core.runs.runner import TrainingRun
 
     torch.set_num_threads(1)
     cfg = get_preset(PRESET).config.replace(seed=seed, smoothed_view=False)
@@ -176,7 +175,7 @@ def speed_variants(dataset) -> dict[str, Callable[[], Callable[[], Any]]]:
         return step
 
     def default_kernels(trainer):
-        """G's transposed convolutions on PyTorch's default CPU kernels (ours: gan_core.fast_conv)."""
+        """G's transposed convolutions on PyTorch's default CPU kernels (ours: gan_core.fast.conv_transpose)."""
         for module in trainer.generator.modules():
             if isinstance(module, FastConvTranspose2d):
                 module.__class__ = torch.nn.ConvTranspose2d

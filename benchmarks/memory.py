@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .browser import Server, click_sidebar_button, cpu_seconds, new_page, rss_mib, start_training
-from .common import linear_slope, log, table
+from benchmarks.browser import Server, click_sidebar_button, cpu_seconds, new_page, rss_mib, start_training
+from benchmarks.common import linear_slope, log, table
 
 FLAT_MIB = 20.0
 FLAT_FRACTION = 0.05
@@ -78,7 +78,7 @@ def analyse(samples: list[dict[str, float]], idle: float) -> dict[str, Any]:
 
 
 def run(quick: bool = False, out_dir=None, app_options: dict[str, str] | None = None) -> dict[str, Any]:
-    from .browser import launch_chromium
+    from benchmarks.browser import launch_chromium
 
     duration, interval = (30.0, 2.0) if quick else (600.0, 10.0)
     log_path = (out_dir / "server-memory.log") if out_dir is not None else None

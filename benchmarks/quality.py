@@ -22,11 +22,10 @@ from typing import Any
 
 import torch
 
-from gan_core.evaluation import Evaluator
+from benchmarks.common import log, median, table
 from gan_core.presets import get_preset
+from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
-
-from .common import log, median, table
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .browser import SIDEBAR, Server, click_sidebar_button, new_page, open_app_page, pause_and_wait, wait_idle
-from .common import log, median, table, wait_until
+from benchmarks.browser import SIDEBAR, Server, click_sidebar_button, new_page, open_app_page, pause_and_wait, wait_idle
+from benchmarks.common import log, median, table, wait_until
 
 TARGET_START_S = 3.0
 TARGET_LR_S = 1.0
@@ -180,7 +180,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(quick: bool = False, out_dir=None, app_options: dict[str, str] | None = None) -> dict[str, Any]:
-    from .browser import launch_chromium
+    from benchmarks.browser import launch_chromium
 
     repeats, trials = (1, 3) if quick else (3, 10)
     starts = []

@@ -25,7 +25,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .common import DEFAULT_OUT, load_average, log, machine_info, write_json
+from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, write_json
 
 ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory")
 NEEDS_BROWSER = {"streaming", "responsiveness", "memory"}
@@ -43,27 +43,27 @@ def _parse_options(values: list[str]) -> dict[str, str]:
 
 def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) -> dict[str, Any]:
     if name == "engine":
-        from . import engine
+        from benchmarks import engine
 
         return engine.run(quick=quick)
     if name == "quality":
-        from . import quality
+        from benchmarks import quality
 
         return quality.run(quick=quick)
     if name == "fashion":
-        from . import fashion
+        from benchmarks import fashion
 
         return fashion.run(quick=quick)
     if name == "streaming":
-        from . import streaming
+        from benchmarks import streaming
 
         return streaming.run(quick=quick, out_dir=out_dir, app_options=app_options)
     if name == "responsiveness":
-        from . import responsiveness
+        from benchmarks import responsiveness
 
         return responsiveness.run(quick=quick, out_dir=out_dir, app_options=app_options)
     if name == "memory":
-        from . import memory
+        from benchmarks import memory
 
         return memory.run(quick=quick, out_dir=out_dir, app_options=app_options)
     raise ValueError(name)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     sys.stdout.flush()
 
-    from .browser import browser_missing_reason
+    from benchmarks.browser import browser_missing_reason
 
     missing_browser = browser_missing_reason()
     failures = 0

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import DEFAULT_OUT, log, machine_info, table, write_json
+from benchmarks.common import DEFAULT_OUT, log, machine_info, table, write_json
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def train_and_score(preset: str, seed: int, overrides: dict[str, Any], every: in
     every `every` steps on the way, when > 0: how many steps the promise needs)."""
     import torch
 
-    from gan_core.evaluation import Evaluator
     from gan_core.presets import get_preset
+    from gan_core.quality.evaluation import Evaluator
     from gan_core.trainer import Trainer
 
     torch.set_num_threads(1)

@@ -27,12 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun, live_training_threads
-from gan_core.scheduler import Scheduler
-from ui.pages import BY_URL
-
-from .browser import (
+from benchmarks.browser import (
     CpuMeter,
     Server,
     TrainerMeter,
@@ -42,7 +37,11 @@ from .browser import (
     sidebar_text,
     start_training,
 )
-from .common import log, table, wait_until
+from benchmarks.common import log, table, wait_until
+from classroom.slots import Scheduler
+from gan_core.presets import get_preset
+from gan_core.runs.runner import TrainingRun, live_training_threads
+from ui.pages import BY_URL
 
 LIVE_PAGES = ("playground", "image-gan", "mode-collapse")
 TARGET_RATIO = 0.8
@@ -170,7 +169,7 @@ def measure_page(browser, server: Server, path: str, warmup: float, window: floa
 def run(
     quick: bool = False, pages: Sequence[str] = LIVE_PAGES, out_dir=None, app_options: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    from .browser import launch_chromium
+    from benchmarks.browser import launch_chromium
 
     warmup, window = (3.0, 6.0) if quick else (5.0, 20.0)
     results = []

@@ -25,10 +25,10 @@ from typing import IO, Any
 import torch
 from torch import nn
 
-from .config import TrainConfig
-from .data import Dataset, get_dataset
-from .models import build_models
-from .trainer import _INIT_LOCK, Trainer
+from gan_core.config import TrainConfig
+from gan_core.data import Dataset, get_dataset
+from gan_core.models import build_models
+from gan_core.trainer import _INIT_LOCK, Trainer
 
 FORMAT = "gan-explainer-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .evaluation import Evaluator, summarise
-from .presets import PRESETS, get_preset
-from .trainer import STAT_FIELDS, Trainer
+from gan_core.config import TrainConfig
+from gan_core.presets import PRESETS, get_preset
+from gan_core.quality.evaluation import Evaluator, summarise
+from gan_core.trainer import STAT_FIELDS, Trainer
 
 N_SAMPLES_TOY, N_SAMPLES_IMAGES = 10_000, 1_000
 
@@ -86,7 +86,7 @@ def train(config: TrainConfig, out: Path, log_every: int = 10, threads: int = 1,
 
 @torch.no_grad()
 def _write_samples(trainer: Trainer, out: Path) -> np.ndarray:
-    from . import imaging
+    from figures import images as imaging
 
     image = trainer.dataset.kind == "image"
     n = N_SAMPLES_IMAGES if image else N_SAMPLES_TOY

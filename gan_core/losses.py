@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .config import DECISION_POINTS
+from gan_core.config import DECISION_POINTS
 
 Tensor = torch.Tensor
 

@@ -11,8 +11,8 @@ import math
 import torch
 from torch import nn
 
-from .config import TrainConfig
-from .fast_conv import FastConvTranspose2d
+from gan_core.config import TrainConfig
+from gan_core.fast.conv_transpose import FastConvTranspose2d
 
 _ACT = {
     "relu": lambda: nn.ReLU(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import TrainConfig
+from gan_core.config import TrainConfig
 
 
 @dataclass(frozen=True)

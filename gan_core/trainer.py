@@ -16,10 +16,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .config import LIVE_FIELDS, TrainConfig
-from .data import Dataset, get_dataset
-from .losses import LOSSES, GanLoss, gradient_penalty, r1_penalty
-from .models import build_models
+from gan_core.config import LIVE_FIELDS, TrainConfig
+from gan_core.data import Dataset, get_dataset
+from gan_core.losses import LOSSES, GanLoss, gradient_penalty, r1_penalty
+from gan_core.models import build_models
 
 # Fixed-noise samples per train-mode pass when the weight average's batch-norm statistics are
 # recalibrated (Trainer._calibrated_average): the 64 fixed digits noise vectors are one batch.

@@ -42,9 +42,9 @@ import torch  # noqa: E402
 
 from gan_core import imaging  # noqa: E402
 from gan_core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from gan_core.classifier import ReferenceClassifier, digits_metrics  # noqa: E402
 from gan_core.latent import decode  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
+from gan_core.quality.classifier import ReferenceClassifier, digits_metrics  # noqa: E402
 from gan_core.trainer import Trainer  # noqa: E402
 
 ASSETS = ROOT / "assets"

@@ -8,7 +8,7 @@ noise of an untrained generator scores low confidence instead of a confident "8"
 Only tensors are saved, so loading needs no pickled code (`torch.load(..., weights_only=True)`).
 
 digits (40 epochs, ~1 min): trained on 80 % of the 1,797 UCI digits, scored on the held-out 20 %
-of `gan_core.classifier.held_out_split` (shipped weights: 0.9916 on 359 digits).
+of `gan_core.quality.classifier.held_out_split` (shipped weights: 0.9916 on 359 digits).
 
 fashion (10 epochs, ~3 min of CPU on one core): trained on the 60,000 Fashion-MNIST training
 images (also mirrored left-right), scored on the 10,000 test images, which it never sees. The
@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from gan_core.classifier import (
+from gan_core.data.images import assets_dir, load_digits_arrays, mnist_dataset
+from gan_core.quality.classifier import (
     STATS_KEYS,
     DigitsNet,
     FashionNet,
@@ -46,7 +47,6 @@ from gan_core.classifier import (
     spec_for,
     to_model_input,
 )
-from gan_core.data.images import assets_dir, load_digits_arrays, mnist_dataset
 
 OUTLIER_WEIGHT = 0.5
 FASHION_EPOCHS = 10

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from gan_core.runner import live_runs
+from gan_core.runs.runner import live_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60  # first runs import torch models and build runs; CI machines are slow

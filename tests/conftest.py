@@ -22,7 +22,7 @@ def _one_torch_thread():
 def _stop_runs_after_test():
     """No test leaves a training thread behind for the next one."""
     yield
-    from gan_core.runner import live_runs
+    from gan_core.runs.runner import live_runs
 
     for run in live_runs():
         run.stop()

@@ -66,7 +66,7 @@ def local_cluster(connect: bool = True):
 
 
 def stop_ray_runs() -> None:
-    from gan_core.backends import ray_run
+    from gan_core.runs.cluster import ray_run
 
     if ray_run._monitor is not None:
         for run in ray_run._monitor.all_runs():

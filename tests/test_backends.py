@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan_core.backends import RunHandle, backend_name, make_run
-from gan_core.backends.actor import RunActor
-from gan_core.backends.wire import SnapshotDecoder, encode
+from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
 from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun
-from gan_core.scheduler import Scheduler
+from gan_core.runs.backend import RunHandle, backend_name, make_run
+from gan_core.runs.cluster.actor import RunActor
+from gan_core.runs.cluster.wire import SnapshotDecoder, encode
+from gan_core.runs.runner import TrainingRun
 from tests.apptest_utils import wait_for
 from ui.images import sample_grid_png, timeline_gif_bytes
 
@@ -82,7 +82,8 @@ def test_the_engine_the_pages_and_the_app_on_threads_never_import_ray():
     """`import gan_core` and every page of `app.py` run (AppTest executes the real scripts) on
     the thread backend without loading Ray."""
     script = (
-        "import sys, gan_core, gan_core.backends, gan_core.backends.wire, gan_core.backends.actor, ui.state\n"
+        "import sys, gan_core, gan_core.runs.backend, gan_core.runs.cluster.wire\n"
+        "import gan_core.runs.cluster.actor, ui.state\n"
         "from streamlit.testing.v1 import AppTest\n"
         "at = AppTest.from_file('app.py', default_timeout=60)\n"
         "at.run()\n"
@@ -245,10 +246,10 @@ def test_a_lost_run_says_so_keeps_its_picture_and_offers_the_restart():
 
         import streamlit as st
 
-        from gan_core.backends import LOST
+        from classroom.slots import Scheduler
         from gan_core.config import TrainConfig
-        from gan_core.runner import TrainingRun
-        from gan_core.scheduler import Scheduler
+        from gan_core.runs.backend import LOST
+        from gan_core.runs.runner import TrainingRun
         from ui.controls import status_messages, status_text
 
         class Restartable:

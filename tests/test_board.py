@@ -10,8 +10,8 @@ from types import MappingProxyType, SimpleNamespace
 import numpy as np
 import pytest
 
-from gan_core import board as board_module
-from gan_core.board import (
+from classroom import board as board_module
+from classroom.board import (
     HOLD_EVALUATIONS,
     MAX_ATTEMPTS,
     MIN_REPORT_INTERVAL,

@@ -14,7 +14,7 @@ from gan_core import checkpoint as ck
 from gan_core.config import TrainConfig
 from gan_core.data.images import assets_dir
 from gan_core.presets import PRESETS
-from gan_core.runner import TrainingRun
+from gan_core.runs.runner import TrainingRun
 from gan_core.trainer import Trainer
 
 DIGITS = PRESETS["digits"].config
@@ -184,7 +184,7 @@ def test_shipped_pretrained_generator_loads_without_training():
 def test_shipped_fashion_generator_draws_recognisable_clothes():
     """The Latent space page's Fashion-MNIST generator: small, safe to load, and good from the first
     second (the bar of the fashion preset, by the reference classifier, without any data files)."""
-    from gan_core.classifier import ReferenceClassifier, digits_metrics
+    from gan_core.quality.classifier import ReferenceClassifier, digits_metrics
 
     path = assets_dir() / "fashion_generator.pt"
     assert path.stat().st_size < 1_000_000

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.classifier import (
+from gan_core.data.images import load_digits_arrays
+from gan_core.quality.classifier import (
     SPECS,
     STATS_KEYS,
     DigitsNet,
@@ -22,7 +23,6 @@ from gan_core.classifier import (
     gaussian_stats,
     held_out_split,
 )
-from gan_core.data.images import load_digits_arrays
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -237,8 +237,8 @@ def test_fashion_training_script_is_deterministic(fashion_mnist, monkeypatch) ->
 
 def test_the_app_scores_a_fashion_run_with_the_fashion_classifier(fashion_mnist) -> None:
     from gan_core.data.images import FASHION_NAMES
-    from gan_core.evaluation import Evaluator
     from gan_core.presets import get_preset
+    from gan_core.quality.evaluation import Evaluator
     from gan_core.trainer import Trainer
 
     trainer = Trainer(get_preset("digits").config.replace(dataset="fashion"), fashion_mnist)  # 28x28 DCGAN

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import viz
-from gan_core.evaluation import Evaluator
+from figures import viz
 from gan_core.presets import get_preset
+from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
 
 
@@ -45,7 +45,7 @@ def test_g_mass_beyond_the_real_window_still_counts_in_1d():
     """Half of G's samples far off (x = 40, the data is N(2, 0.5)): the old view renormalised p_g
     inside a window fitted to the real data, so JS read as if that half did not exist (0.22 where
     the density it draws gives 0.50). The JS shown is the JS of the drawn p_g over the whole line."""
-    from gan_core import metrics as m
+    from gan_core.quality import metrics as m
 
     trainer = Trainer(get_preset("gauss1d").config)
     samples = trainer.dataset.sample(2500, torch.Generator().manual_seed(5))

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from gan_core.config import TrainConfig
-from gan_core.fast_conv import FastConvTranspose2d
+from gan_core.fast.conv_transpose import FastConvTranspose2d
 from gan_core.models import build_models
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from gan_core.history import DecimatingHistory
+from gan_core.runs.history import DecimatingHistory
 
 
 def test_history_stays_bounded_and_covers_the_whole_run():

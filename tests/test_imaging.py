@@ -1,4 +1,4 @@
-"""gan_core.imaging: crisp, projector-sized sample grids, looping GIF timelines, CLI PNGs."""
+"""figures.images: crisp, projector-sized sample grids, looping GIF timelines, CLI PNGs."""
 
 import io
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from gan_core import imaging, viz
+from figures import images as imaging
+from figures import viz
 
 
 def checkerboard(n: int = 1, size: int = 8) -> np.ndarray:

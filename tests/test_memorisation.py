@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_core import memorisation as mem
+from figures.memorisation import memorisation_figure
 from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
 from gan_core.data.images import assets_dir, load_digits_arrays
 from gan_core.presets import get_preset
+from gan_core.quality import memorisation as mem
 from gan_core.trainer import Trainer
-from gan_core.viz_memorisation import memorisation_figure
 from tests.test_viz import assert_valid
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from gan_core.data.base import Mixture
-from gan_core.metrics import (
+from gan_core.quality.metrics import (
     ModeMetrics,
     frechet_distance,
     gan_value_at_optimum,
@@ -382,7 +382,7 @@ def test_js_with_outside_mass_counts_what_the_grid_does_not_reach() -> None:
 
 
 def test_kde_and_mixture_tails_beyond_a_window() -> None:
-    from gan_core.metrics import kde_mass_outside, mixture_mass_outside
+    from gan_core.quality.metrics import kde_mass_outside, mixture_mass_outside
 
     samples = np.array([0.0, 10.0])
     assert kde_mass_outside(samples, -3.0, 3.0, bandwidth=1.0) == pytest.approx(0.5 + 0.5 * math.erfc(3 / math.sqrt(2)))
@@ -396,7 +396,7 @@ def test_kde_and_mixture_tails_beyond_a_window() -> None:
 
 
 def test_density_window_follows_g_but_not_to_its_far_outliers() -> None:
-    from gan_core.metrics import density_window
+    from gan_core.quality.metrics import density_window
 
     assert density_window((0.0, 4.0), np.linspace(1, 3, 100)) == (0.0, 4.0)  # inside: unchanged
     lo, hi = density_window((0.0, 4.0), np.linspace(-3, 3, 1000))
@@ -407,8 +407,8 @@ def test_density_window_follows_g_but_not_to_its_far_outliers() -> None:
 
 def test_digits_metrics_count_confident_classes_only() -> None:
     """The confident histogram is the one the coverage rule counts (metrics.CLASS_COVERAGE)."""
-    from gan_core.classifier import digits_metrics
     from gan_core.data.images import load_digits_arrays
+    from gan_core.quality.classifier import digits_metrics
 
     images = load_digits_arrays()[0][:500]
     grey = np.full((500, 8, 8), 0.3, dtype=np.float32)

@@ -7,7 +7,7 @@ import pytest
 from apptest_utils import open_app, session_run
 from streamlit.testing.v1 import AppTest
 
-from gan_core import board as board_module
+from classroom import board as board_module
 from gan_core.presets import PRESETS
 
 BOARD = "app_pages/board.py"

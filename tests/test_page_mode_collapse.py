@@ -210,7 +210,7 @@ def test_config_differences_name_the_cure():
 
 
 def test_coverage_chart_plots_the_strict_count():
-    from gan_core import viz
+    from figures import viz
 
     h = {**history([1, 2], [0.9, 0.9]), "modes_covered": np.array([8.0, 8.0])}
     fig = viz.multi_run_modes_figure([("A", h)], 8, key="modes_covered_strict")
@@ -220,7 +220,7 @@ def test_coverage_chart_plots_the_strict_count():
 # --- behaviour (slow) ------------------------------------------------------------------------------
 def _verdict_after(config, steps: int, every: int = 100):
     """Train synchronously, evaluating like the runner does, then judge the run like the page."""
-    from gan_core.evaluation import Evaluator
+    from gan_core.quality.evaluation import Evaluator
     from gan_core.trainer import Trainer
 
     trainer = Trainer(config)

@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import pytest
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
-from gan_core import viz
-from gan_core.metrics import MODE_COVERAGE
+from figures import viz
 from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun
+from gan_core.quality.metrics import MODE_COVERAGE
+from gan_core.runs.runner import TrainingRun
 from ui.playground import (
     COVERAGE_LABEL,
     COVERAGE_RULE,
@@ -245,7 +245,7 @@ def test_every_figure_the_pages_send_passes_plotly_validation():
 def test_a_full_server_queues_the_run_and_the_page_says_where_it_stands():
     """Every training slot taken by other students: the run waits, the sidebar says so (its place,
     that runs take turns), and it trains by itself once a slot frees up."""
-    from gan_core.scheduler import default_scheduler
+    from classroom.slots import default_scheduler
 
     sched = default_scheduler()
     others = [object() for _ in range(sched.capacity)]

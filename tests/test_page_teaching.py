@@ -10,10 +10,10 @@ import torch
 from apptest_utils import open_app, session_run, wait_for
 from streamlit.testing.v1 import AppTest
 
-from gan_core import scheduler as scheduler_module
+from classroom import slots as scheduler_module
+from classroom.slots import Scheduler
 from gan_core.presets import PRESETS
-from gan_core.runner import QUEUED, RUNNING, TrainingRun
-from gan_core.scheduler import Scheduler
+from gan_core.runs.runner import QUEUED, RUNNING, TrainingRun
 from ui.copy_link import COMPONENT_NAME
 from ui.lab import PAIRINGS
 from ui.pages import PAGES

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gan_core.evaluation import Evaluator
 from gan_core.presets import get_preset
+from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
 
 REQUIRED = (

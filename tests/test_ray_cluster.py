@@ -20,12 +20,12 @@ from tests.ray_cluster import local_cluster, require_ray
 
 ray = require_ray()
 
-from gan_core.backends import LOST, RunHandle  # noqa: E402
-from gan_core.backends.ray_run import RayRun, live_actors  # noqa: E402
+from classroom.slots import Scheduler  # noqa: E402
 from gan_core.checkpoint import checkpoint_bytes, load_checkpoint, load_into_run  # noqa: E402
 from gan_core.config import TrainConfig  # noqa: E402
-from gan_core.runner import IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun  # noqa: E402
-from gan_core.scheduler import Scheduler  # noqa: E402
+from gan_core.runs.backend import LOST, RunHandle  # noqa: E402
+from gan_core.runs.cluster.ray_run import RayRun, live_actors  # noqa: E402
+from gan_core.runs.runner import IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun  # noqa: E402
 from tests.apptest_utils import wait_for  # noqa: E402
 from ui.state import SessionRuns, _stop_session  # noqa: E402
 
@@ -186,7 +186,7 @@ def test_a_server_that_dies_leaves_no_orphaned_actors(cluster):
     _, _, env = cluster
     script = (
         "import os, time\n"
-        "from gan_core.backends import make_run\n"
+        "from gan_core.runs.backend import make_run\n"
         "from gan_core.config import TrainConfig\n"
         "run = make_run(TrainConfig(g_width=16, d_width=16))\n"
         "run.start()\n"

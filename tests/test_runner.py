@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
-from gan_core.runner import (
+from gan_core.runs.runner import (
     DIVERGED,
     ERROR,
     IDLE,
@@ -23,7 +24,6 @@ from gan_core.runner import (
     TrainingRun,
     live_training_threads,
 )
-from gan_core.scheduler import Scheduler
 from tests.apptest_utils import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=32)

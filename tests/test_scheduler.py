@@ -1,6 +1,6 @@
 import pytest
 
-from gan_core.scheduler import Scheduler, default_capacity, default_turn_seconds
+from classroom.slots import Scheduler, default_capacity, default_turn_seconds
 
 
 def test_fifo_admission_and_release():
@@ -104,7 +104,7 @@ def test_a_queued_run_marked_as_the_teachers_gets_a_reserved_slot_at_its_next_re
 
 
 def test_reserved_pool_size_from_environment(monkeypatch):
-    from gan_core.scheduler import default_reserved
+    from classroom.slots import default_reserved
 
     monkeypatch.setenv("GAN_EXPLAINER_TEACHER_SLOTS", "3")
     assert default_reserved() == 3

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from apptest_utils import wait_for
 
+from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
-from gan_core.runner import TrainingRun, live_training_threads
-from gan_core.scheduler import Scheduler
+from gan_core.runs.runner import TrainingRun, live_training_threads
 from ui.state import SessionRuns, _stop_session
 
 SMALL = TrainConfig(g_width=16, d_width=16, batch_size=16)

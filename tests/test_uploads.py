@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from gan_core import uploads
-from gan_core.uploads import images_from_uploads
+from gan_core.data import uploads
+from gan_core.data.uploads import images_from_uploads
 
 
 def png(color: int = 0, size: tuple[int, int] = (40, 30), mode: str = "L", shape: bool = True) -> bytes:

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from classroom.slots import Scheduler
+from figures.overview import d_at_points
 from gan_core.config import TrainConfig
-from gan_core.evaluation import Evaluator
 from gan_core.models import build_models
 from gan_core.presets import get_preset
-from gan_core.runner import TrainingRun
-from gan_core.scheduler import Scheduler
+from gan_core.quality.evaluation import Evaluator
+from gan_core.runs.runner import TrainingRun
 from gan_core.trainer import Trainer
-from gan_core.viz_overview import d_at_points
 from ui.playground import field_caption
 
 TRAINED_STEPS = 3000  # "at step 3,000", as the issue measured

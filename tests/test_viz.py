@@ -1,4 +1,4 @@
-"""gan_core.viz: every figure is a valid Plotly figure a student can read, in one colour scheme,
+"""figures.viz: every figure is a valid Plotly figure a student can read, in one colour scheme,
 cheap enough to rebuild live (decimated, plain dicts)."""
 
 import json
@@ -12,7 +12,7 @@ import pytest
 import torch
 from plotly.utils import PlotlyJSONEncoder
 
-from gan_core import viz
+from figures import viz
 from gan_core.trainer import STAT_FIELDS
 
 N_MODES = 8
@@ -459,7 +459,7 @@ def test_modes_figure_axes_and_reference_line():
 def test_every_mode_chart_counts_covered_by_the_one_rule():
     """Issue 13 item 6: "covered" means metrics.MODE_COVERAGE on every chart (the playground's and
     the lab's), the rule named in the legend; VEEGAN's looser count is the dotted second line."""
-    from gan_core.metrics import MODE_COVERAGE
+    from gan_core.quality.metrics import MODE_COVERAGE
 
     assert MODE_COVERAGE.key == "modes_covered_strict" and "20 of 2,500" in MODE_COVERAGE.label
     mh = {"step": np.array([0.0, 50.0]), "modes_covered": np.array([8.0, 8.0]), "modes_covered_strict": [5.0, 6.0]}

@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from gan_core import viz
-from gan_core.board import BoardView, Entry, Result, make_challenge
-from gan_core.viz_board import GOAL, board_figure
+from classroom.board import BoardView, Entry, Result, make_challenge
+from figures import viz
+from figures.board import GOAL, board_figure
 
 
 def _view(entries: list[tuple[str, dict, int]]) -> BoardView:

@@ -7,16 +7,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from gan_core.viz_overview import (
-    FROZEN,
-    NEUTRAL,
-    RESTING,
-    TRAINING,
-    d_at_points,
-    d_opinion,
-    diagram_state,
-    gan_loop_svg,
-)
+from figures.overview import FROZEN, NEUTRAL, RESTING, TRAINING, d_at_points, d_opinion, diagram_state, gan_loop_svg
 
 
 def _net_classes(svg: str) -> dict[str, str]:

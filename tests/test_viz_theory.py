@@ -7,7 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from gan_core.viz_theory import LOG4, criterion_figure, gradient_signal, js_history_key
+from figures.theory import LOG4, criterion_figure, gradient_signal, js_history_key
 
 
 def test_criterion_is_minus_log4_plus_twice_js_with_its_floor():

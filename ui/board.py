@@ -1,4 +1,4 @@
-"""Streamlit glue for the class board (the board itself is gan_core.board): this session's student
+"""Streamlit glue for the class board (the board itself is classroom.board): this session's student
 token, its challenge run, and its reports.
 
 The token lives only in this session's state: it is the one thing that lets a session write an
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gan_core.board import CHALLENGE_CONTROLS, Board, BoardError, Challenge, Outcome, default_board
-from gan_core.runner import TrainingRun
-
-from .state import load_preset, run_for, session_runs
+from classroom.board import CHALLENGE_CONTROLS, Board, BoardError, Challenge, Outcome, default_board
+from gan_core.runs.runner import TrainingRun
+from ui.state import load_preset, run_for, session_runs
 
 SLOT = "board"
 TOKEN = "_board_token"

@@ -13,11 +13,10 @@ from collections.abc import Callable, Collection, Sequence
 
 import streamlit as st
 
-from gan_core.backends import LOST
 from gan_core.config import LOSSES, TrainConfig, format_rate
-from gan_core.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
-
-from .state import LIVE_REFRESH_SECONDS
+from gan_core.runs.backend import LOST
+from gan_core.runs.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
+from ui.state import LIVE_REFRESH_SECONDS
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 HALFLIFE_OPTIONS = (0, 500, 1000, 1500, 2000, 3000, 5000, 10000)

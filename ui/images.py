@@ -1,6 +1,6 @@
 """Streamlit helpers for the image pages: crisp sample grids, shared data sets, the shipped generator.
 
-Images go to `st.image` as PNG bytes built by `gan_core.imaging`, with output_format="PNG":
+Images go to `st.image` as PNG bytes built by `figures.images`, with output_format="PNG":
 with "auto", Streamlit re-encodes any grayscale image without alpha as JPEG, which smears 8x8
 digits that were upscaled pixel-exact to stay sharp on a projector. Identical bytes also get
 the same media URL, so an unchanged grid (the real images) costs the browser nothing on a
@@ -25,12 +25,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from gan_core import imaging, memorisation
+from figures import images as imaging
 from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.data.images import MNIST_LIMIT, DatasetUnavailable, assets_dir, image_dataset
-from gan_core.runner import COUNTER_FIELDS, Snapshot, TrainingRun
+from gan_core.quality import memorisation
+from gan_core.runs.runner import COUNTER_FIELDS, Snapshot, TrainingRun
 
 # The generators shipped for the Latent space page (scripts/make_pretrained.py), by data set.
 PRETRAINED_FILES = {"digits": "digits_generator.pt", "fashion": "fashion_generator.pt"}
@@ -154,7 +155,7 @@ class MemorisationResult:
 
 def check_memorisation(run: TrainingRun, generator_name: str, k: int = 8) -> MemorisationResult:
     """Sample the run's generator (a frozen copy: training goes on meanwhile) and compare its
-    samples with the training images (gan_core.memorisation)."""
+    samples with the training images (gan_core.quality.memorisation)."""
     cfg, snap = run.config, run.snapshot()
     generator = run.generator_copy()
     images = memorisation.generated_images(generator, cfg.noise_dim, cfg.noise, seed=cfg.seed)

@@ -317,7 +317,7 @@ SLOTS = ("lab-a", "lab-b")
 def load_pairing(key: str, dataset: str, start: bool = False, seed: int | None = None) -> None:
     """Load both runs of a pairing (fresh weights, one seed for both: the presets' unless `seed`
     is given), starting them if asked."""
-    from .state import load_preset  # Streamlit import kept out of the pure part above
+    from ui.state import load_preset  # Streamlit import kept out of the pure part above
 
     for slot, (preset, overrides) in zip(SLOTS, PAIRINGS[key].sides(dataset)):
         load_preset(slot, preset, start=start, **overrides, **({} if seed is None else {"seed": seed}))

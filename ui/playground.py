@@ -13,12 +13,11 @@ import streamlit as st
 
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, parse_points_csv, points_dataset
-from gan_core.metrics import MODE_COVERAGE, MODE_MIN_PER_2500
 from gan_core.presets import PRESETS
-from gan_core.runner import Snapshot, TrainingRun
-
-from .charts import live_chart
-from .state import load_preset, session_runs
+from gan_core.quality.metrics import MODE_COVERAGE, MODE_MIN_PER_2500
+from gan_core.runs.runner import Snapshot, TrainingRun
+from ui.charts import live_chart
+from ui.state import load_preset, session_runs
 
 # The tile names its rule (metrics.MODE_COVERAGE) under the number; the help says it in full.
 COVERAGE_LABEL = "Modes covered"

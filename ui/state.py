@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from gan_core.backends import RunHandle, make_run
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.presets import get_preset
-
-from .images import dataset_for
+from gan_core.runs.backend import RunHandle, make_run
+from ui.images import dataset_for
 
 LIVE_REFRESH_SECONDS = 0.5  # 2 refreshes/s: smooth enough to watch, cheap enough to train
 # A run waiting for a training slot: only its queue position changes. Measured with 30 sessions
@@ -92,7 +91,7 @@ def session_runs() -> SessionRuns:
 
 def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle:
     """The session's run in `slot`, created from `preset` on first use (on the configured
-    backend: threads here, or actors on a Ray cluster, see gan_core.backends)."""
+    backend: threads here, or actors on a Ray cluster, see gan_core.runs.backend)."""
     runs = session_runs()
 
     def make() -> RunHandle:

@@ -15,7 +15,7 @@ import os
 
 import streamlit as st
 
-from gan_core.runner import TrainingRun
+from gan_core.runs.runner import TrainingRun
 
 ENV = "GAN_EXPLAINER_TEACHER_KEY"
 PARAM = "teacher"

@@ -29,13 +29,12 @@ import streamlit as st
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
-
-from . import present, teacher
-from .images import preset_missing_reason, pretrained_generator, shared_dataset
-from .lab import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing, load_pairing
-from .pages import PageInfo
-from .playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
-from .state import load_preset, run_for, session_runs
+from ui import present, teacher
+from ui.images import preset_missing_reason, pretrained_generator, shared_dataset
+from ui.lab import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing, load_pairing
+from ui.pages import PageInfo
+from ui.playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
+from ui.state import load_preset, run_for, session_runs
 
 # Run settings a single-run page writes (where they differ from the preset's), and the extra ones
 # each page offers controls for.
@@ -398,7 +397,7 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
         changes = {f.name: getattr(desired, f.name) for f in fields(TrainConfig)}
         changes = {k: v for k, v in changes.items() if getattr(run.config, k) != v}
         run.update(**changes)  # live settings: the run keeps its weights and goes on
-        from .state import clear_widget_state
+        from ui.state import clear_widget_state
 
         clear_widget_state(slot)
         return messages
@@ -464,7 +463,7 @@ def _apply_lab(page: PageInfo, params: dict[str, str]) -> list[str]:
                 f"Ignored {name}={_shown(params[name])} from the link: the lab's two runs are set by their pairing."
             )
     dataset = dataset or "ring8"
-    from .lab import SLOTS
+    from ui.lab import SLOTS
 
     runs = [run_for(slot, preset) for slot, preset in zip(SLOTS, page.presets)]
     wanted = tuple(c.replace(seed=seed) for c in PAIRINGS[pairing].configs(dataset))
@@ -508,7 +507,7 @@ def page_params(page: PageInfo) -> tuple[dict[str, str], list[str]]:
     params: dict[str, str] = {}
     notes: list[str] = []
     if page.url_path == "mode-collapse":
-        from .lab import SLOTS
+        from ui.lab import SLOTS
 
         runs = [run_for(slot, preset) for slot, preset in zip(SLOTS, page.presets)]
         key, dataset = current_pairing(runs[0].config, runs[1].config)

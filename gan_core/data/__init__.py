@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Dataset, Mixture
-from .toy import TOY_BUILDERS, parse_points_csv, points_dataset
+from gan_core.data.base import Dataset, Mixture
+from gan_core.data.toy import TOY_BUILDERS, parse_points_csv, points_dataset
 
 
 def get_dataset(name: str) -> Dataset:
@@ -12,7 +12,7 @@ def get_dataset(name: str) -> Dataset:
         return TOY_BUILDERS[name]()
     if name in ("custom", "custom-images"):
         raise ValueError(f"dataset {name!r} is supplied by the user: pass it to the trainer directly")
-    from .images import image_dataset  # deferred: reads assets / may download
+    from gan_core.data.images import image_dataset  # deferred: reads assets / may download
 
     return image_dataset(name)
 

@@ -37,7 +37,7 @@ from urllib.request import urlopen
 
 import numpy as np
 
-from .base import DatasetUnavailable
+from gan_core.data.base import DatasetUnavailable
 
 DATA_ENV = "GAN_EXPLAINER_DATA"
 KINDS = ("mnist", "fashion")

@@ -17,14 +17,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from gan_core.data.base import Dataset, DatasetUnavailable
-from gan_core.data.idx_files import (
-    CONTENTS,
-    GZ_MD5,
-    MIRRORS,
-    IdxContent,
-    Opener,
-    load_split,
-)
+from gan_core.data.idx_files import CONTENTS, GZ_MD5, MIRRORS, IdxContent, Opener, load_split
 from gan_core.data.idx_files import default_cache_dir as default_cache_dir  # re-exported: callers' old home
 from gan_core.data.idx_files import read_idx as read_idx
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 
-from .base import Dataset, Mixture
+from gan_core.data.base import Dataset, Mixture
 
 MAX_POINTS = 200_000  # a user CSV larger than this is rejected, not silently truncated
 MIN_POINTS = 8

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .helpers import (
+from tests.browser.helpers import (
     CHARTS,
     PAGES,
     SIDEBAR,

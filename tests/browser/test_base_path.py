@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import CHARTS, PAGES, exceptions, live_chart_states, open_page, screenshot_whole_page, wait_until
+from tests.browser.helpers import (
+    CHARTS,
+    PAGES,
+    exceptions,
+    live_chart_states,
+    open_page,
+    screenshot_whole_page,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 

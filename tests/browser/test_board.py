@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from .conftest import ROOT, TEACHER_KEY
-from .helpers import (
+from tests.browser.conftest import ROOT, TEACHER_KEY
+from tests.browser.helpers import (
     APP,
     SIDEBAR,
     click_sidebar_button,

@@ -8,8 +8,7 @@ import re
 import pytest
 
 from gan_core.presets import PRESETS
-
-from .helpers import (
+from tests.browser.helpers import (
     CHARTS,
     SIDEBAR,
     chart_sizes,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import (
+from tests.browser.helpers import (
     APP,
     PAGES,
     SIDEBAR,

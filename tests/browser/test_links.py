@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import APP, SIDEBAR, exceptions, wait_idle, wait_until
+from tests.browser.helpers import APP, SIDEBAR, exceptions, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 

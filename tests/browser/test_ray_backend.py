@@ -11,10 +11,9 @@ import re
 
 import pytest
 
+from tests.browser.conftest import _streamlit_server
+from tests.browser.helpers import click_sidebar_button, exceptions, open_page, plot_points, status, step, wait_until
 from tests.ray_cluster import local_cluster, require_ray
-
-from .conftest import _streamlit_server
-from .helpers import click_sidebar_button, exceptions, open_page, plot_points, status, step, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.ray, pytest.mark.timeout(420)]
 

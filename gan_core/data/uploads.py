@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .data import Dataset
-from .data.images import images_from_arrays
+from gan_core.data import Dataset
+from gan_core.data.images import images_from_arrays
 
 SIZES = (16, 28)  # square sides the DCGAN can build (divisible by 4)
 MIN_IMAGES, MAX_IMAGES = 8, 2000

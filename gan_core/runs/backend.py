@@ -2,7 +2,7 @@
 
 - threads (the default): `TrainingRun`, a background thread in the Streamlit process. Nothing
   else is imported: a laptop's `streamlit run app.py` never loads Ray.
-- ray: `RayRun` (gan_core.backends.ray_run), the same engine in a Ray actor on a cluster, for
+- ray: `RayRun` (gan_core.runs.cluster.ray_run), the same engine in a Ray actor on a cluster, for
   a class larger than one machine. Chosen by `GAN_EXPLAINER_RAY_ADDRESS` (a Ray address such as
   `127.0.0.1:6379`, or `auto` for the cluster this machine belongs to); only then is Ray
   imported, and `ray.init` runs once per server process.
@@ -17,9 +17,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from torch import nn
 
-from ..config import TrainConfig
-from ..data import Dataset
-from ..runner import Snapshot
+from gan_core.config import TrainConfig
+from gan_core.data import Dataset
+from gan_core.runs.runner import Snapshot
 
 RAY_ADDRESS_ENV = "GAN_EXPLAINER_RAY_ADDRESS"
 
@@ -79,10 +79,10 @@ def backend_name() -> str:
 def make_run(config: TrainConfig, dataset: Dataset | None = None, **options: Any) -> RunHandle:
     """A new run on the configured backend (what ui.state calls wherever a page needs a run)."""
     if ray_address():
-        from .ray_run import RayRun  # Ray is imported only here, only when asked for
+        from gan_core.runs.cluster.ray_run import RayRun  # Ray is imported only here, only when asked for
 
         return RayRun(config, dataset, **options)
-    from ..runner import TrainingRun
+    from gan_core.runs.runner import TrainingRun
 
     return TrainingRun(config, dataset, **options)
 
@@ -91,9 +91,9 @@ def live_workers() -> tuple[int, str]:
     """(how many, what): the training threads in this process, or the run actors alive on the
     cluster; the sidebar's server line shows them (and the classroom benchmark reads them)."""
     if ray_address():
-        from .ray_run import live_actors, training_actors
+        from gan_core.runs.cluster.ray_run import live_actors, training_actors
 
         return training_actors(), f"training actors ({live_actors()} alive)"
-    from ..runner import live_training_threads
+    from gan_core.runs.runner import live_training_threads
 
     return live_training_threads(), "training threads"

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import DECISION_POINTS
-from .metrics import CLASS_COVERAGE, CLASS_MIN_CONFIDENCE, MODE_COVERAGE
+from gan_core.config import DECISION_POINTS
+from gan_core.quality.metrics import CLASS_COVERAGE, CLASS_MIN_CONFIDENCE, MODE_COVERAGE
 
 # --- the colour scheme -------------------------------------------------------------------------
 REAL = "#2ca02c"  # real data

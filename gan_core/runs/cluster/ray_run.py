@@ -50,10 +50,14 @@ import torch
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
 from torch import nn
 
-from ..config import LIVE_FIELDS, TrainConfig
-from ..data import Dataset, get_dataset
-from ..data.toy import TOY_BUILDERS
-from ..runner import (
+from classroom.slots import Scheduler, default_capacity, default_scheduler
+from gan_core.config import LIVE_FIELDS, TrainConfig
+from gan_core.data import Dataset, get_dataset
+from gan_core.data.toy import TOY_BUILDERS
+from gan_core.runs.backend import LOST, ray_address
+from gan_core.runs.cluster import wire
+from gan_core.runs.cluster.actor import RunActor
+from gan_core.runs.runner import (
     DIVERGED,
     ERROR,
     IDLE,
@@ -67,9 +71,6 @@ from ..runner import (
     _ids,
     _live_runs,
 )
-from ..scheduler import Scheduler, default_capacity, default_scheduler
-from . import LOST, ray_address, wire
-from .actor import RunActor
 
 TICK = 0.1  # s between the monitor's looks at every run
 POLL_WATCHED = 0.5  # s between snapshot requests of a training run a page is watching (its refresh rate)
@@ -890,8 +891,8 @@ class RayRun:
         )
 
     def _keep_generator(self, key: tuple[int, bool], weights: dict[str, Any]) -> nn.Module:
-        from ..models import build_models
-        from ..trainer import _INIT_LOCK
+        from gan_core.models import build_models
+        from gan_core.trainer import _INIT_LOCK
 
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             generator, _ = build_models(self._config, self._data_shape)

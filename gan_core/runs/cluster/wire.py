@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..runner import Snapshot, _read_only
+from gan_core.runs.runner import Snapshot, _read_only
 
 # Float arrays with at least this many values travel as float16; smaller ones (axes, scalars in
 # arrays, bounds) are not worth the precision. float16 holds up to 65,504: a diverged G's huge

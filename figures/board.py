@@ -1,7 +1,7 @@
 """The class board's chart: every attempt on the board, one panel per setting students may change.
 
 Same conventions as viz (plain dicts, `template: none`, fonts for a projector). A point is an
-attempt: its x is the setting's value, its y the modes the run held (gan_core.board.Result).
+attempt: its x is the setting's value, its y the modes the run held (classroom.board.Result).
 Attempts with the same value and result share one point, sized by how many they are and named
 in its hover text: the picture never moves a point off its true value to separate them.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .board import CHALLENGE_CONTROLS, BoardView, Entry, format_value
-from .viz import NEUTRAL, TICK_SIZE, _axis, _layout, empty_figure
+from classroom.board import CHALLENGE_CONTROLS, BoardView, Entry, format_value
+from figures.viz import NEUTRAL, TICK_SIZE, _axis, _layout, empty_figure
 
 LOG_AXES = ("lr_g", "lr_d", "batch_size")  # settings tried in factors, not steps
 ATTEMPT, GOAL = "#1f4e79", "#d4a017"  # dark blue dot; gold star once the goal is reached

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import TrainConfig, format_rate
+from gan_core.config import TrainConfig, format_rate
 
 # Presets a challenge can start from: 2D mixtures, whose modes a run can be scored on.
 CHALLENGE_PRESETS = ("ring8-collapse", "grid25-collapse", "ring8", "grid25")
@@ -61,7 +61,7 @@ class BoardError(ValueError):
 
 
 class SnapshotLike(Protocol):
-    """What a report reads from a run's snapshot (gan_core.runner.Snapshot has it)."""
+    """What a report reads from a run's snapshot (gan_core.runs.runner.Snapshot has it)."""
 
     config: TrainConfig
     step: int
@@ -134,8 +134,8 @@ def default_goal(preset: str, allowed: tuple[str, ...], n_modes: int) -> str:
 
 def make_challenge(preset: str, allowed: tuple[str, ...] | list[str], goal: str = "") -> Challenge:
     """A checked challenge on `preset` (BoardError if anything is not allowed)."""
-    from .data import get_dataset
-    from .presets import PRESETS
+    from gan_core.data import get_dataset
+    from gan_core.presets import PRESETS
 
     if preset not in CHALLENGE_PRESETS:
         raise BoardError(f"A challenge starts from one of {', '.join(CHALLENGE_PRESETS)}, not {preset!r}.")

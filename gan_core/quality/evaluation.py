@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import metrics as m
-from .trainer import Trainer
+from gan_core.quality import metrics as m
+from gan_core.trainer import Trainer
 
 N_EVAL = 2500  # the VEEGAN/PacGAN protocol scores 2,500 samples
 # D's map: per axis, GRID_UNIFORM evenly spaced lines plus GRID_QUANTILES lines at quantiles of
@@ -82,7 +82,7 @@ class Evaluator:
         self._average = False  # set by each evaluate(): which generator it draws and scores
         self._classifier = None
         if self._has_classifier():
-            from .classifier import ReferenceClassifier
+            from gan_core.quality.classifier import ReferenceClassifier
 
             self._classifier = ReferenceClassifier.for_dataset(ds.name)
         self.floors: dict[str, float] = self._floors()
@@ -97,7 +97,7 @@ class Evaluator:
         if self.kind == "image":
             if self._classifier is None:
                 return {}
-            from .classifier import digits_metrics
+            from gan_core.quality.classifier import digits_metrics
 
             fd = digits_metrics(_to_unit(self.real), classifier=self._classifier)["frechet_distance"]
             return {"frechet_distance": float(fd)}
@@ -110,7 +110,7 @@ class Evaluator:
 
     def _has_classifier(self) -> bool:
         """A labelled data set with a shipped reference classifier (digits, Fashion-MNIST)."""
-        from .classifier import SPECS
+        from gan_core.quality.classifier import SPECS
 
         return self.kind == "image" and self.trainer.dataset.name in SPECS
 
@@ -157,7 +157,7 @@ class Evaluator:
             views = dict(self.static)
             metrics: dict[str, float] = {}
             if self._classifier is not None and finite:
-                from .classifier import digits_metrics
+                from gan_core.quality.classifier import digits_metrics
 
                 # One classifier pass over all evaluation images. The page's histogram counts all of
                 # them, split by the classifier's confidence: the same samples and the same rule as

@@ -17,11 +17,11 @@ from typing import Any
 
 import torch
 
-from ..config import TrainConfig
-from ..data import Dataset
-from ..runner import TrainingRun
-from ..scheduler import Scheduler
-from . import wire
+from classroom.slots import Scheduler
+from gan_core.config import TrainConfig
+from gan_core.data import Dataset
+from gan_core.runs.cluster import wire
+from gan_core.runs.runner import TrainingRun
 
 
 def _rss_mib() -> float:

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from gan_core.data.images import DIGIT_NAMES, FASHION_NAMES, assets_dir, load_digits_arrays
-from gan_core.metrics import CLASS_MIN_CONFIDENCE, CLASS_MIN_SHARE
+from gan_core.quality.metrics import CLASS_MIN_CONFIDENCE, CLASS_MIN_SHARE
 
 WEIGHTS_FILE = "digits_classifier.pt"
 N_CLASSES = 10

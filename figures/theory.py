@@ -1,4 +1,4 @@
-"""Theory-page figures that gan_core.viz does not have: pure functions, plain Plotly dicts.
+"""Theory-page figures that figures.viz does not have: pure functions, plain Plotly dicts.
 
 Same conventions as viz (colours, fonts, `template: none`, uirevision per chart); they reuse
 viz's private helpers on purpose so the two modules look like one.
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .viz import (
+from figures.viz import (
     D_COLOR,
     G_COLOR,
     REAL,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .latent import decode
+from gan_core.latent import decode
 
 # A generated sample is a near-copy when it is closer to its nearest training image than this
 # share of the held-out real images are to theirs: real, unseen images are near-copies at this

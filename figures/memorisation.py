@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .memorisation import MemorisationReport
-from .viz import FAKE, NEUTRAL, REAL, TICK_SIZE, _axis, _f32, _layout
+from figures.viz import FAKE, NEUTRAL, REAL, TICK_SIZE, _axis, _f32, _layout
+from gan_core.quality.memorisation import MemorisationReport
 
 BINS = 40
 

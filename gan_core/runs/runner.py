@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import LIVE_FIELDS, TrainConfig
-from .data import Dataset
-from .evaluation import Evaluator
-from .history import DecimatingHistory
-from .scheduler import Scheduler, default_scheduler
-from .trainer import STAT_FIELDS, StepStats, Trainer
+from classroom.slots import Scheduler, default_scheduler
+from gan_core.config import LIVE_FIELDS, TrainConfig
+from gan_core.data import Dataset
+from gan_core.quality.evaluation import Evaluator
+from gan_core.runs.history import DecimatingHistory
+from gan_core.trainer import STAT_FIELDS, StepStats, Trainer
 
 IDLE, QUEUED, RUNNING, PAUSED, DIVERGED, STOPPED, ERROR = (
     "idle",
@@ -323,7 +323,7 @@ class TrainingRun:
     def load_state(self, state: dict[str, Any]) -> None:
         """Load a checkpoint made with this run's config; the run is left paused at its step,
         with history restarted (the old curves belonged to other weights)."""
-        from .checkpoint import load_weights
+        from gan_core.checkpoint import load_weights
 
         self.stop()
         with self._trainer_lock:
@@ -391,7 +391,7 @@ class TrainingRun:
             return 0
         return int(np.atleast_2d(dataset.mixture.centers).shape[0])
 
-    # --- moving a run to another process (the cluster backend, gan_core.backends) -----------
+    # --- moving a run to another process (the cluster backend, gan_core.runs.backend) -----------
     def export_state(self) -> dict[str, Any]:
         """A copy of everything needed to continue this run elsewhere: the weights, optimizers and
         counters (the current ones if finite, else the last good ones), the curves and the

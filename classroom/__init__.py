@@ -1,0 +1,5 @@
+"""The class: who gets a training slot and for how long, the teacher's reserved slots, the class
+board's challenge and results, the mode collapse lab's pairings.
+
+The engine trains and reports; the classroom decides who trains. Nothing here imports Streamlit.
+"""
