@@ -28,7 +28,7 @@ from torch import nn
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.models import build_models
-from gan_core.trainer import _INIT_LOCK, Trainer
+from gan_core.trainer import Trainer
 
 FORMAT = "gan-explainer-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 20 * 1024 * 1024
@@ -256,32 +256,11 @@ def generator_from_checkpoint(state: dict[str, Any]) -> tuple[TrainConfig, nn.Mo
     average when the run kept one and showed it (its smoothed view was on), else the generator
     that trained."""
     cfg = validate_checkpoint(state)
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):  # do not disturb anyone's random stream
-        generator, _ = build_models(cfg, data_shape_of(state, cfg))
+    generator, _ = build_models(cfg, data_shape_of(state, cfg))
     use_average = cfg.smoothed_view and "generator_ema" in state
     generator.load_state_dict(state["generator_ema"] if use_average else state["generator"])
     generator.eval().requires_grad_(False)
     return cfg, generator
-
-
-def load_weights(trainer: Trainer, state: dict[str, Any]) -> None:
-    """Put a checkpoint's weights (and optimizer/progress state, when present) into a trainer
-    built from the same config. A generator-only checkpoint keeps the trainer's fresh D."""
-    if "discriminator" in state and "opt_g" in state and "opt_d" in state:
-        trainer.load_state_dict(state)
-        return
-    trainer.generator.load_state_dict(state["generator"])
-    if getattr(trainer, "generator_ema", None) is not None:
-        trainer.generator_ema.load_state_dict(state.get("generator_ema", state["generator"]))
-        trainer._bn_calibrated_at = -1  # the loaded average's batch-norm statistics are re-measured
-    if "discriminator" in state:
-        trainer.discriminator.load_state_dict(state["discriminator"])
-    trainer.step_count = int(state.get("step", 0))
-    trainer.d_updates = int(state.get("d_updates", 0))
-    trainer.g_updates = int(state.get("g_updates", 0))
-    trainer.restore_lr_clock(state.get("lr_set_at"))
-    if isinstance(state.get("rng"), torch.Tensor):
-        trainer.rng.set_state(state["rng"])
 
 
 def load_into_run(run: Any, state: dict[str, Any], dataset: Dataset | None = None) -> TrainConfig:

@@ -7,6 +7,7 @@ metrics.csv, summary.json, samples.npy, a PNG and the checkpoint to DIR.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gan_core import fast
 from gan_core.config import TrainConfig
 from gan_core.presets import PRESETS, get_preset
 from gan_core.quality.evaluation import Evaluator, summarise
@@ -126,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         help="override any config field, e.g. --set lr_g=2e-4 (repeatable)",
     )
     t.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these small nets)")
+    t.add_argument(
+        "--plain",
+        action="store_true",
+        help="train without the speed tricks of gan_core.fast (the plain PyTorch path; same results, slower)",
+    )
     t.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "presets":
@@ -146,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     out = args.out or Path("runs") / f"{args.preset}-seed{config.seed}"
-    summary = train(config, out, threads=args.threads, quiet=args.quiet)
+    with fast.plain() if args.plain else contextlib.nullcontext():
+        summary = train(config, out, threads=args.threads, quiet=args.quiet)
     print(
         f"{args.preset}: {summary['steps']} steps in {summary['wall_seconds']:.1f} s "
         f"({summary['steps_per_sec']:.0f} steps/s). {summary['summary']}"

@@ -7,12 +7,14 @@ Wasserstein/hinge): losses are computed from logits for numerical stability.
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from torch import nn
 
 from gan_core.config import TrainConfig
 from gan_core.fast.conv_transpose import FastConvTranspose2d
+from gan_core.fast.minibatch_spread import group_spread, with_spread
 
 _ACT = {
     "relu": lambda: nn.ReLU(),
@@ -21,49 +23,6 @@ _ACT = {
     "elu": lambda: nn.ELU(),
     "silu": lambda: nn.SiLU(),
 }
-
-
-class _MinibatchSpread(torch.autograd.Function):
-    """The mean feature spread of each group of a batch, appended as one extra feature, with
-    its gradient written out: autograd would record ~10 small ops and replay ~15 backward ones
-    per D pass (a fifth of a ring8 step went to this layer); written out it is 5 backward ops.
-
-    For a group of m samples with features h, centred c = h - mean(h), per-feature spread
-    s = sqrt(mean(c^2) + eps) and spread = mean over the F features of s, the derivative is
-    d spread / d h_if = c_if / (F * m * s_f) (the mean subtraction drops out because the c sum
-    to zero). tests/test_models.py checks it against autograd with gradcheck.
-    """
-
-    @staticmethod
-    def _spread(h: torch.Tensor, groups: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(centred h as (groups, m, F), per-feature spread (groups, 1, F))."""
-        n, features = h.shape
-        hg = h.view(groups, n // groups, features)
-        # Written out: torch.std / var_mean over a non-innermost dimension take 2-50x longer on CPU.
-        centred = hg - hg.mean(dim=1, keepdim=True)
-        # The 1e-8 keeps the gradient finite where a feature has no spread (a dead ReLU unit).
-        return centred, (centred.square().mean(dim=1, keepdim=True) + 1e-8).sqrt()
-
-    @staticmethod
-    def forward(ctx, h: torch.Tensor, groups: int) -> torch.Tensor:  # type: ignore[override]
-        centred, spread_f = _MinibatchSpread._spread(h, groups)
-        m = centred.shape[1]
-        ctx.groups = groups
-        ctx.save_for_backward(h, centred, spread_f)
-        column = spread_f.mean(dim=2, keepdim=True).expand(groups, m, 1).reshape(h.shape[0], 1)
-        return torch.cat([h, column], dim=1)
-
-    @staticmethod
-    def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
-        h, centred, spread_f = ctx.saved_tensors
-        if torch.is_grad_enabled():
-            # create_graph=True (the WGAN gradient penalty differentiates D's input gradient):
-            # recompute from h with recorded ops so the second derivative is right too.
-            centred, spread_f = _MinibatchSpread._spread(h, ctx.groups)
-        groups, m, features = centred.shape
-        grad_spread = grad_out[:, features:].reshape(groups, m, 1).sum(dim=1, keepdim=True)  # (groups, 1, 1)
-        grad_h = centred / spread_f * (grad_spread / (features * m))
-        return grad_h.reshape(-1, features) + grad_out[:, :features], None
 
 
 class MinibatchStd(nn.Module):
@@ -83,14 +42,14 @@ class MinibatchStd(nn.Module):
             return torch.cat([h, spread.to(h.dtype).reshape(1, 1).expand(n, 1)], dim=1)
         if n < 2 * groups or n % groups:
             return torch.cat([h, torch.zeros(n, 1, dtype=h.dtype, device=h.device)], dim=1)
-        return _MinibatchSpread.apply(h, groups)
+        return with_spread(h, groups)
 
     @staticmethod
     def batch_spread(h: torch.Tensor) -> torch.Tensor:
         """The spread feature this layer appends for a batch with features `h` (groups=1)."""
         if h.shape[0] < 2:
             return torch.zeros((), dtype=h.dtype, device=h.device)
-        return _MinibatchSpread._spread(h, 1)[1].mean()
+        return group_spread(h, 1)[1].mean()
 
 
 def _mlp(sizes: list[int], activation: str) -> list[nn.Module]:
@@ -205,8 +164,21 @@ class DCGANDiscriminator(nn.Module):
         return None if self.mbstd is None else self.mbstd.batch_spread(self.conv(x))
 
 
-def build_models(cfg: TrainConfig, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
-    """(generator, discriminator) for `cfg` and per-sample data shape (1,), (2,) or (1, H, W)."""
+# Initialisation reads the global RNG: networks built concurrently in several threads take turns, so
+# each run's weights depend on its seed only, and building never moves anyone else's random stream.
+_INIT_LOCK = threading.Lock()
+
+
+def build_models(cfg: TrainConfig, data_shape: tuple[int, ...], seed: int | None = None) -> tuple[nn.Module, nn.Module]:
+    """(generator, discriminator) for `cfg` and per-sample data shape (1,), (2,) or (1, H, W), their
+    initial weights drawn from `seed` (when given) on a private copy of the global random stream."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        return _networks(cfg, data_shape)
+
+
+def _networks(cfg: TrainConfig, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     image = len(data_shape) == 3
     if cfg.model == "dcgan":
         if not image or data_shape[1] != data_shape[2]:

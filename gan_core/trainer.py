@@ -8,16 +8,21 @@ threads or UIs; `TrainingRun` (runner.py) wraps it in a background thread.
 from __future__ import annotations
 
 import copy
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.utils import get_total_norm
+from torch.optim.swa_utils import update_bn
 
 from gan_core.config import LIVE_FIELDS, TrainConfig
 from gan_core.data import Dataset, get_dataset
+from gan_core.fast.adam import FusedAdamStep, adam
+from gan_core.fast.grads import clear_grads
+from gan_core.fast.joint_d import score_real_and_fake
+from gan_core.fast.weight_average import lerp_
 from gan_core.losses import LOSSES, GanLoss, gradient_penalty, r1_penalty
 from gan_core.models import build_models
 
@@ -25,25 +30,9 @@ from gan_core.models import build_models
 # recalibrated (Trainer._calibrated_average): the 64 fixed digits noise vectors are one batch.
 BN_CALIBRATION_BATCH = 256
 
-# Model initialisation reads the global RNG; runs built concurrently in several threads take
-# turns so that each one's weights depend on its seed only.
-_INIT_LOCK = threading.Lock()
-
-STAT_FIELDS = (
-    "step",
-    "loss_d",
-    "loss_g",
-    "d_real",
-    "d_fake",
-    "acc_real",
-    "acc_fake",
-    "acc",
-    "grad_norm_d",
-    "grad_norm_g",
-    "lr_d",
-    "lr_g",
-    "step_time",
-)
+# What a step measures, in the order of a history row (StepStats.as_tuple).
+MEASURED = ("loss_d", "loss_g", "d_real", "d_fake", "acc_real", "acc_fake", "acc", "grad_norm_d", "grad_norm_g")
+STAT_FIELDS = ("step", *MEASURED, "lr_d", "lr_g", "step_time")
 
 
 @dataclass(frozen=True)
@@ -77,111 +66,15 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
-    params = list(params)
+def make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.0, foreach=True)
-    try:  # the fused kernel is the fastest Adam on CPU and GPU; older builds fall back
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+        return torch.optim.SGD(list(params), lr=lr)
+    return adam(params, lr, betas)
 
 
-class _FusedAdamStep:
-    """`opt.step()` for a fused Adam, without ~100 us of Python bookkeeping per call.
-
-    `Optimizer.step` re-walks its param groups, re-collects the state tensors into lists and
-    regroups them by device on every call: with 6 parameters and a step of ~4 ms that is ~5 %
-    of a ring8 step, twice. Here the lists are collected once (after the optimizer's own first
-    step has created its state) and each step makes the same two calls the fused Adam makes:
-    advance the step counters, then `torch._fused_adam_` on the optimizer's own state tensors,
-    with the param group's current lr and betas (so a live slider still takes effect and
-    `state_dict()` stays the optimizer's). Anything unusual (no fused kernel, several groups,
-    amsgrad, a missing gradient, state replaced by `load_state_dict`, an error) falls back to
-    `opt.step()`. tests/test_trainer.py checks it matches `opt.step()` exactly.
-    """
-
-    def __init__(self, opt: torch.optim.Optimizer) -> None:
-        self.opt = opt
-        self.lists: tuple[list[torch.Tensor], ...] | None = None
-        group = opt.param_groups[0] if len(opt.param_groups) == 1 else {}
-        self.usable = (
-            isinstance(opt, torch.optim.Adam)
-            and hasattr(torch, "_fused_adam_")
-            and bool(group.get("fused"))
-            and not group.get("amsgrad")
-            and not group.get("maximize")
-            and not group.get("differentiable")
-            and not group.get("capturable")
-        )
-
-    def _collect(self) -> tuple[list[torch.Tensor], ...] | None:
-        params = self.opt.param_groups[0]["params"]
-        try:
-            states = [self.opt.state[p] for p in params]
-            return (
-                params,
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-                [s["step"] for s in states],
-            )
-        except KeyError:
-            return None
-
-    def __call__(self) -> None:
-        lists = self.lists
-        if not self.usable or lists is None or self.opt.state[lists[0][0]].get("exp_avg") is not lists[1][0]:
-            self.opt.step()  # the first step creates the state; a loaded state dict replaces it
-            self.lists = self._collect() if self.usable else None
-            return
-        params, exp_avgs, exp_avg_sqs, steps = lists
-        grads = [p.grad for p in params]
-        if any(g is None for g in grads):
-            self.opt.step()
-            return
-        group = self.opt.param_groups[0]
-        beta1, beta2 = group["betas"]
-        with torch.no_grad():  # as Optimizer.step: in-place updates of leaves that require grad
-            try:
-                torch._foreach_add_(steps, 1)
-                torch._fused_adam_(
-                    params,
-                    grads,
-                    exp_avgs,
-                    exp_avg_sqs,
-                    [],
-                    steps,
-                    lr=float(group["lr"]),
-                    beta1=beta1,
-                    beta2=beta2,
-                    weight_decay=group["weight_decay"],
-                    eps=group["eps"],
-                    amsgrad=False,
-                    maximize=False,
-                )
-            except (RuntimeError, TypeError):  # another torch's kernel signature: the public path
-                torch._foreach_add_(steps, -1)
-                self.usable = False
-                self.opt.step()
-
-
-def _clear_grads(params: list[torch.Tensor]) -> None:
-    """`optimizer.zero_grad(set_to_none=True)` for a known parameter list: the optimizer's own
-    version walks its param groups under a profiler scope, ~70 us a call, ~3 % of a ring8 step."""
-    for p in params:
-        p.grad = None
-
-
-def _set_requires_grad(params: list[torch.Tensor], flag: bool) -> None:
-    for p in params:
-        p.requires_grad_(flag)
-
-
-def _grad_norm(params) -> torch.Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return torch.zeros(())
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
+    """The total gradient norm of a network (what the gradient-norm chart shows)."""
+    return get_total_norm([p.grad for p in params if p.grad is not None])
 
 
 class Trainer:
@@ -191,9 +84,7 @@ class Trainer:
         self.config = config
         self.dataset = dataset if dataset is not None else get_dataset(config.dataset)
         self.device = resolve_device(config.device)
-        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            g, d = build_models(config, self.dataset.shape)
+        g, d = build_models(config, self.dataset.shape, seed=config.seed)
         self.generator: nn.Module = g.to(self.device)
         self.discriminator: nn.Module = d.to(self.device)
         self._g_params = list(self.generator.parameters())
@@ -209,9 +100,9 @@ class Trainer:
         n_fixed = n_fixed or (64 if self.dataset.kind == "image" else 512)
         self.fixed_noise = self.sample_noise(n_fixed, torch.Generator().manual_seed(config.seed + 1))
         self.loss: GanLoss = LOSSES[config.loss]
-        self.opt_g = _make_optimizer(config.optimizer_g, self._g_params, config.lr_g, (config.beta1, config.beta2))
-        self.opt_d = _make_optimizer(config.optimizer_d, self._d_params, config.lr_d, (config.beta1, config.beta2))
-        self._fast_steps: dict[str, _FusedAdamStep] = {}  # "d"/"g": rebuilt when the optimizer is
+        self.opt_g = make_optimizer(config.optimizer_g, self._g_params, config.lr_g, (config.beta1, config.beta2))
+        self.opt_d = make_optimizer(config.optimizer_d, self._d_params, config.lr_d, (config.beta1, config.beta2))
+        self._steppers: dict[str, FusedAdamStep] = {}  # "d"/"g": rebuilt when the optimizer is
         if self.dataset.data is not None:
             self.dataset.data = self.dataset.data.to(self.device)
         self.step_count = 0  # full iterations (k D updates + G update)
@@ -264,28 +155,14 @@ class Trainer:
 
         G's running statistics belong to G's weights; the average's weights differ (that is its
         point), so drawing it in eval mode with G's statistics normalises its activations with the
-        wrong means and variances. Recomputed once per G update, from a few train-mode passes on
-        the fixed noise (cumulative averages: momentum None), the way SWA's `update_bn` does."""
+        wrong means and variances. Recomputed once per G update, from train-mode passes on the
+        fixed noise, by SWA's `update_bn` (cumulative averages over the passes)."""
         ema = self.generator_ema
         assert ema is not None
-        norms = [m for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-        if not norms or self._bn_calibrated_at == self.g_updates:
-            return ema
-        saved = [(m, m.momentum) for m in norms]
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None
-        was_training = ema.training
-        ema.train()
-        try:
-            for chunk in self.fixed_noise.split(BN_CALIBRATION_BATCH):
-                if chunk.shape[0] > 1:
-                    ema(chunk)
-        finally:
-            ema.train(was_training)
-            for m, momentum in saved:
-                m.momentum = momentum
-        self._bn_calibrated_at = self.g_updates
+        if self._bn_calibrated_at != self.g_updates:
+            batches = [chunk for chunk in self.fixed_noise.split(BN_CALIBRATION_BATCH) if chunk.shape[0] > 1]
+            update_bn(batches, ema)
+            self._bn_calibrated_at = self.g_updates
         return ema
 
     def _set_ema(self, decay: float) -> None:
@@ -303,7 +180,7 @@ class Trainer:
         if self._ema_lists is None or self._ema_lists[0] is not ema:
             self._ema_lists = (ema, list(ema.parameters()))
         _, params = self._ema_lists
-        torch._foreach_lerp_(params, self._g_params, 1.0 - self.config.g_ema)
+        lerp_(params, self._g_params, 1.0 - self.config.g_ema)
 
     # --- one update of each network -------------------------------------------------------
     def _d_update(self, keep_fake_graph: bool) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
@@ -324,17 +201,14 @@ class Trainer:
         else:
             with torch.no_grad():
                 fake = self.generator(z)
-        # One pass over real and fake together, for half the dispatches (most of a tiny network's
-        # step time). The scores are those of two passes: D has no batch norm, and its minibatch
-        # std layer (if any) takes each half's spread on its own (groups=2).
-        scores = self.discriminator(torch.cat([real, fake.detach()]), groups=2)  # detach: no gradient reaches G
+        scores = score_real_and_fake(self.discriminator, real, fake.detach())  # detach: no gradient reaches G
         real_s, fake_s = scores[: real.shape[0]], scores[real.shape[0] :]
         loss = self.loss.d_loss(real_s, fake_s)
         if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
             loss = loss + cfg.gp_weight * gradient_penalty(self.discriminator, real, fake, self.rng)
         if r1:
             loss = loss + cfg.r1_weight * r1_penalty(real_s, real)
-        _clear_grads(self._d_params)
+        clear_grads(self.opt_d, self._d_params)
         loss.backward()
         grad_norm = _grad_norm(self._d_params)
         self._optimizer_step("d")
@@ -343,12 +217,12 @@ class Trainer:
         return stats, fake, z
 
     def _optimizer_step(self, which: str) -> None:
-        """Step opt_d or opt_g ("d"/"g") through its _FusedAdamStep."""
+        """Step opt_d or opt_g ("d"/"g") through its FusedAdamStep (gan_core.fast.adam)."""
         opt = self.opt_d if which == "d" else self.opt_g
-        fast = self._fast_steps.get(which)
-        if fast is None or fast.opt is not opt:  # a new optimizer (its type changed live)
-            fast = self._fast_steps[which] = _FusedAdamStep(opt)
-        fast()
+        step = self._steppers.get(which)
+        if step is None or step.opt is not opt:  # a new optimizer (its type changed live)
+            step = self._steppers[which] = FusedAdamStep(opt)
+        step()
 
     def _judge(self, scores: torch.Tensor) -> dict[str, torch.Tensor]:
         """D's view of the batch (real scores first, then as many fake ones): mean D(x), D(G(z))
@@ -380,14 +254,14 @@ class Trainer:
         D's verdict on them (`step_g`) without another forward pass."""
         if fake is None:
             fake = self.generator(self.sample_noise(self.config.batch_size))
-        _set_requires_grad(self._d_params, False)
+        self.discriminator.requires_grad_(False)
         try:
             fake_scores = self.discriminator(fake)
             loss = self.loss.g_loss(fake_scores)
-            _clear_grads(self._g_params)
+            clear_grads(self.opt_g, self._g_params)
             loss.backward()
         finally:
-            _set_requires_grad(self._d_params, True)
+            self.discriminator.requires_grad_(True)
         grad_norm = _grad_norm(self._g_params)
         self._optimizer_step("g")
         self._update_ema()
@@ -466,47 +340,17 @@ class Trainer:
         return self._record({**g_stats, "d_fake": self._mean_verdict(fake_scores)}, t0)
 
     def _record(self, parts: dict[str, torch.Tensor], t0: float) -> StepStats:
+        """This step's StepStats; what it did not measure (a one-network step) keeps its last value."""
         prev = self.last
-        keys = [
-            k
-            for k in (
-                "loss_d",
-                "loss_g",
-                "d_real",
-                "d_fake",
-                "acc_real",
-                "acc_fake",
-                "acc",
-                "grad_norm_d",
-                "grad_norm_g",
-            )
-            if k in parts
-        ]
+        keys = [k for k in MEASURED if k in parts]
         # One host transfer for all scalars instead of one .item() per stat.
         values = dict(zip(keys, torch.stack([parts[k] for k in keys]).float().cpu().tolist()))
-        nan = float("nan")
-
-        def pick(key: str) -> float:
-            if key in values:
-                return values[key]
-            return getattr(prev, key) if prev is not None else nan
-
+        for k in MEASURED:
+            if k not in values:
+                values[k] = getattr(prev, k) if prev is not None else float("nan")
         self.last = StepStats(
             step=self.step_count,
-            **{
-                k: pick(k)
-                for k in (
-                    "loss_d",
-                    "loss_g",
-                    "d_real",
-                    "d_fake",
-                    "acc_real",
-                    "acc_fake",
-                    "acc",
-                    "grad_norm_d",
-                    "grad_norm_g",
-                )
-            },
+            **values,
             lr_d=self.opt_d.param_groups[0]["lr"],
             lr_g=self.opt_g.param_groups[0]["lr"],
             step_time=time.perf_counter() - t0,
@@ -529,9 +373,9 @@ class Trainer:
             )
         betas = (new.beta1, new.beta2)
         if new.optimizer_g != self.config.optimizer_g:
-            self.opt_g = _make_optimizer(new.optimizer_g, self._g_params, new.lr_g, betas)
+            self.opt_g = make_optimizer(new.optimizer_g, self._g_params, new.lr_g, betas)
         if new.optimizer_d != self.config.optimizer_d:
-            self.opt_d = _make_optimizer(new.optimizer_d, self._d_params, new.lr_d, betas)
+            self.opt_d = make_optimizer(new.optimizer_d, self._d_params, new.lr_d, betas)
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 if "betas" in group:
@@ -562,17 +406,21 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any], optimizers: bool = True) -> None:
+        """Put a checkpoint's state into this trainer, built from the same config. A partial state
+        (a shared generator-only checkpoint) loads what it has: D and the optimizers stay fresh
+        where it has none, and the weight average starts from the loaded G where it has none."""
         self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
+        if "discriminator" in state:
+            self.discriminator.load_state_dict(state["discriminator"])
         if self.generator_ema is not None:
             self.generator_ema.load_state_dict(state.get("generator_ema", state["generator"]))
-            self._bn_calibrated_at = -1
-        if optimizers and "opt_g" in state:
+            self._bn_calibrated_at = -1  # its batch-norm statistics are measured anew
+        if optimizers and all(k in state for k in ("discriminator", "opt_g", "opt_d")):
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
         self.step_count = int(state.get("step", 0))
         self.d_updates = int(state.get("d_updates", 0))
         self.g_updates = int(state.get("g_updates", 0))
         self.restore_lr_clock(state.get("lr_set_at"))
-        if "rng" in state:
+        if isinstance(state.get("rng"), torch.Tensor):
             self.rng.set_state(state["rng"])

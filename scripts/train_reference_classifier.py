@@ -42,11 +42,11 @@ from gan_core.quality.classifier import (
     FashionNet,
     ReferenceClassifier,
     digits_metrics,
-    gaussian_stats,
     held_out_split,
     spec_for,
     to_model_input,
 )
+from gan_core.quality.frechet import gaussian_stats
 
 OUTLIER_WEIGHT = 0.5
 FASHION_EPOCHS = 10

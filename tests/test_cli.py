@@ -35,3 +35,15 @@ def test_bad_arguments_give_a_clear_error(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--preset", "ring8", "--set", "lr_g=-1"])
     assert "lr_g" in capsys.readouterr().err
+
+
+def test_plain_trains_without_the_speed_tricks_and_leaves_them_on_afterwards(tmp_path, monkeypatch, capsys):
+    from gan_core import fast
+    from gan_core.trainer import Trainer
+
+    seen = []
+    step = Trainer.step
+    monkeypatch.setattr(Trainer, "step", lambda self: (seen.append(fast.enabled()), step(self))[1])
+    assert main(["train", "--preset", "ring8", "--steps", "3", "--plain", "--quiet", "--out", str(tmp_path)]) == 0
+    assert seen and not any(seen)
+    assert fast.enabled()

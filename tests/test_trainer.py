@@ -206,50 +206,6 @@ def test_minibatch_std_matches_the_batch_spread_and_survives_a_dead_unit():
     assert torch.isfinite(h.grad).all()
 
 
-def test_the_fast_fused_adam_step_is_exactly_adams_own_step():
-    """The trainer calls the fused Adam kernel itself (skipping ~100 us of Python per step): the
-    weights and the optimizer's state must be bit-identical to `opt.step()`, through a live lr
-    and betas change and a state_dict reload."""
-    from gan_core.trainer import _FusedAdamStep
-
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
-    twin = copy.deepcopy(net)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=True)
-    ref = torch.optim.Adam(twin.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=True)
-    fast = _FusedAdamStep(opt)
-    assert fast.usable
-    x = torch.randn(32, 4)
-    for i in range(30):
-        for module, step in ((net, fast), (twin, ref.step)):
-            for p in module.parameters():
-                p.grad = None
-            module(x).square().mean().backward()
-            step()
-        if i == 10:
-            for o in (opt, ref):
-                o.param_groups[0].update(lr=3e-3, betas=(0.9, 0.99))
-        if i == 20:  # a checkpoint load replaces the state tensors: the fast path must notice
-            opt.load_state_dict(copy.deepcopy(opt.state_dict()))
-    assert fast.lists is not None  # it really took the fast path
-    for a, b in zip(net.parameters(), twin.parameters()):
-        assert torch.equal(a, b)
-    for sa, sb in zip(opt.state_dict()["state"].values(), ref.state_dict()["state"].values()):
-        assert all(torch.equal(sa[k], sb[k]) for k in ("step", "exp_avg", "exp_avg_sq"))
-
-
-def test_sgd_and_a_live_optimizer_switch_use_the_optimizers_own_step():
-    from gan_core.trainer import _FusedAdamStep
-
-    t = Trainer(TrainConfig(dataset="ring8", batch_size=32))
-    t.step()
-    t.update(optimizer_g="sgd")
-    assert not _FusedAdamStep(t.opt_g).usable
-    before = params(t.generator)
-    t.step()
-    assert not same(before, params(t.generator))
-
-
 def test_d_statistics_match_their_definitions():
     """D(x), D(G(z)) and the accuracies come from one joint pass over [real; fake] scores."""
     t = Trainer(TrainConfig(dataset="ring8", batch_size=4))

@@ -1,6 +1,6 @@
 """A transposed convolution that runs the fastest CPU kernel for its shape: a speed trick, kept
 apart from the networks so `models.py` reads like the DCGAN it is (tests/test_fast_conv.py proves
-it equal to `nn.ConvTranspose2d`, values and gradients).
+it equal to `nn.ConvTranspose2d`, values and gradients). Plain path: `nn.ConvTranspose2d.forward`.
 
 Why: with one torch thread, PyTorch's default CPU path (oneDNN, NCHW) is slow for the two
 transposed convolutions of the small DCGAN generators (measured in BENCHMARKS.md, "Fashion-MNIST
@@ -23,13 +23,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_core import fast
+
 
 class FastConvTranspose2d(nn.ConvTranspose2d):
     """`nn.ConvTranspose2d` with the CPU kernel chosen for its shape (see the module docstring)."""
 
     def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
         if (
-            x.device.type != "cpu"
+            not fast.enabled()
+            or x.device.type != "cpu"
             or torch.is_autocast_enabled("cpu")  # the direct kernel has no mixed-precision rule
             or output_size is not None
             or self.groups != 1

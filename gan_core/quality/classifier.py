@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from gan_core.data.images import DIGIT_NAMES, FASHION_NAMES, assets_dir, load_digits_arrays
+from gan_core.quality.frechet import frechet_distance, gaussian_stats
 from gan_core.quality.metrics import CLASS_MIN_CONFIDENCE, CLASS_MIN_SHARE
 
 WEIGHTS_FILE = "digits_classifier.pt"
@@ -221,32 +222,6 @@ class ReferenceClassifier:
             if self._real_stats is None:
                 self._real_stats = gaussian_stats(self.features(self.spec.real_images()))
             return self._real_stats
-
-
-def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of (n, F) features (n >= 2)."""
-    features = np.asarray(features, dtype=np.float64)
-    if features.ndim != 2 or features.shape[0] < 2:
-        raise ValueError(f"need at least 2 feature vectors shaped (n, F), got {features.shape}")
-    return features.mean(axis=0), np.cov(features, rowvar=False)
-
-
-def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
-    """Square root of a symmetric positive semi-definite matrix via its eigendecomposition."""
-    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
-
-
-def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
-    """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
-
-    ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2); the symmetric form has the same
-    trace as (S1 S2)^1/2 but only needs eigh, so no scipy and no complex round-off.
-    """
-    root1 = _sqrt_psd(sigma1)
-    cross = _sqrt_psd(root1 @ sigma2 @ root1)
-    value = np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(cross)
-    return float(max(value, 0.0))
 
 
 def digits_metrics(

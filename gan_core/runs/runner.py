@@ -323,11 +323,9 @@ class TrainingRun:
     def load_state(self, state: dict[str, Any]) -> None:
         """Load a checkpoint made with this run's config; the run is left paused at its step,
         with history restarted (the old curves belonged to other weights)."""
-        from gan_core.checkpoint import load_weights
-
         self.stop()
         with self._trainer_lock:
-            load_weights(self.trainer, state)
+            self.trainer.load_state_dict(state)
             self.history.clear()
             self.metric_history.clear()
             self._timeline, self._timeline_every = [], 1

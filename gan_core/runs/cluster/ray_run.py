@@ -892,10 +892,8 @@ class RayRun:
 
     def _keep_generator(self, key: tuple[int, bool], weights: dict[str, Any]) -> nn.Module:
         from gan_core.models import build_models
-        from gan_core.trainer import _INIT_LOCK
 
-        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-            generator, _ = build_models(self._config, self._data_shape)
+        generator, _ = build_models(self._config, self._data_shape)
         generator.load_state_dict(weights)
         generator.eval().requires_grad_(False)
         with self._lock:
