@@ -11,7 +11,8 @@ from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.data.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
 from gan_core.presets import PRESETS
-from gan_core.runs.runner import Snapshot, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
 from ui.controls import live
 from ui.images import (

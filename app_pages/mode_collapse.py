@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from figures import viz
-from gan_core.runs.runner import Snapshot, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
 from ui.controls import live
 from ui.lab import (

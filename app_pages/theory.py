@@ -10,7 +10,7 @@ from figures import viz
 from figures.theory import LOG4, criterion_figure, gradient_signal
 from figures.viz import format_probability
 from gan_core.losses import LOSSES
-from gan_core.runs.runner import Snapshot
+from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
 from ui.controls import live
 from ui.state import load_preset, run_for

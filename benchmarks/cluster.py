@@ -109,7 +109,7 @@ def _ray_headless_rate(warmup: float, window: float) -> dict[str, Any]:
     from gan_core.presets import get_preset
     from gan_core.runs.cluster.ray_run import RayRun
 
-    run = RayRun(get_preset(PRESET).config, scheduler=Scheduler(4, turn_seconds=None))
+    run = RayRun(get_preset(PRESET).config, admission=Scheduler(4, turn_seconds=None))
     try:
         run.start()
         deadline = time.monotonic() + 120
@@ -239,8 +239,8 @@ def measure_startup(repeats: int = 3) -> dict[str, float]:
         import ray
 
         scheduler = Scheduler(4, turn_seconds=None)
-        holders = [RayRun(config, scheduler=scheduler) for _ in range(2)]  # they take both CPUs...
-        fresh = RayRun(config, scheduler=scheduler)  # ...so this one has no actor yet
+        holders = [RayRun(config, admission=scheduler) for _ in range(2)]  # they take both CPUs...
+        fresh = RayRun(config, admission=scheduler)  # ...so this one has no actor yet
         for h in holders:
             h.stop()  # their actors end: the CPUs are free again
         deadline = time.monotonic() + 30
@@ -248,12 +248,12 @@ def measure_startup(repeats: int = 3) -> dict[str, float]:
             time.sleep(0.1)
         cold.append(first_step(fresh))
         fresh.pause()
-        other = RayRun(config, scheduler=scheduler)
+        other = RayRun(config, admission=scheduler)
         other.start()
         while other.snapshot().step == 0:
             time.sleep(0.05)
         other.pause()
-        late = RayRun(config, scheduler=scheduler)  # both CPUs held by paused runs
+        late = RayRun(config, admission=scheduler)  # both CPUs held by paused runs
         handover.append(first_step(late))
         for run in (fresh, other, late):
             run.stop()

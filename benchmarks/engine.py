@@ -124,7 +124,7 @@ def run_block_rate(config: TrainConfig, seconds: float, run_holder: dict) -> flo
 
     run = run_holder.get("run")
     if run is None:
-        run = run_holder["run"] = TrainingRun(config, scheduler=Scheduler(4), idle_timeout=None)
+        run = run_holder["run"] = TrainingRun(config, admission=Scheduler(4))
     stop = threading.Event()
 
     def heartbeat() -> None:  # a reader that only checks in, like a page with no charts

@@ -71,8 +71,8 @@ def ours_time_to_quality(
     from gan_core.runs.runner import TrainingRun
 
     torch.set_num_threads(1)
-    cfg = get_preset(PRESET).config.replace(seed=seed, smoothed_view=False)
-    run = TrainingRun(cfg, dataset, scheduler=Scheduler(4, turn_seconds=None), idle_timeout=None, max_run_seconds=None)
+    cfg = get_preset(PRESET).config.replace(seed=seed)  # G as it trains: a run's view is off by default
+    run = TrainingRun(cfg, dataset, admission=Scheduler(4, turn_seconds=None))
     seen = len(run.snapshot().metric_history.get("step", ()))
     best: dict[str, float] = {}
     result: dict[str, Any] = {"reached": False}

@@ -58,7 +58,7 @@ def headless_rate(presets: Sequence[str], warmup: float, window: float) -> dict[
     if live_training_threads():
         raise RuntimeError("another run trains in this process: the headless rate would be wrong")
     scheduler = Scheduler(len(presets) + 2)
-    runs = [TrainingRun(get_preset(p).config, scheduler=scheduler) for p in presets]
+    runs = [TrainingRun(get_preset(p).config, admission=scheduler) for p in presets]
     stop = threading.Event()
 
     def heartbeat() -> None:

@@ -1,4 +1,4 @@
-"""Admission control: a server-wide cap on how many runs train at the same time.
+"""How a run gets a training slot: a server-wide cap on how many runs train at the same time.
 
 On a shared class server 30 students may press start at once. Letting 30 threads fight over
 2 cores makes every run crawl and the UI freeze; instead at most `capacity` runs train and
@@ -157,6 +157,21 @@ class Scheduler:
                 self._queue.remove(run)
             self._queue.append(run)
             return len(self._queue)
+
+    def turn_message(self) -> str:
+        """What a run says while it waits for its next turn (gan_core.runs.admission.Admission)."""
+        return (
+            f"Taking turns: this run trained for its {self.turn_seconds or 0:.0f} s turn while others waited; "
+            "it goes on by itself when its turn comes round again."
+        )
+
+    def fit_to(self, slots: int) -> None:
+        """A cluster has `slots` CPUs for training (machines join and leave): that many training
+        slots, or GAN_EXPLAINER_MAX_TRAINING if that is set and lower."""
+        if os.environ.get("GAN_EXPLAINER_MAX_TRAINING", "").strip():
+            slots = min(slots, default_capacity())
+        if slots != self.capacity:
+            self.set_capacity(max(1, slots))
 
     def set_capacity(self, capacity: int) -> None:
         if capacity < 1:

@@ -77,6 +77,8 @@ def checkpoint_state(trainer_or_state: Any, *, discriminator: bool = True, optim
         out["lr_set_at"] = {k: int(v) for k, v in state["lr_set_at"].items()}
     if "rng" in state:
         out["rng"] = state["rng"]
+    if isinstance(state.get("view"), dict):  # what the run showed (TrainingRun.checkpoint)
+        out["view"] = {"smoothed_view": bool(state["view"].get("smoothed_view", False))}
     return out
 
 
@@ -167,6 +169,11 @@ def load_checkpoint(source: Source, max_bytes: int = MAX_CHECKPOINT_BYTES) -> di
     return state
 
 
+# Settings that older checkpoints kept in their config and that are not training settings now: the
+# smoothed view is the run's view (checkpoint_view), not part of TrainConfig.
+_VIEW_SETTINGS = ("smoothed_view",)
+
+
 def checkpoint_config(state: dict[str, Any]) -> TrainConfig:
     """The run configuration stored in a checkpoint (validated; ValueError names the field)."""
     config = state.get("config") if isinstance(state, dict) else None
@@ -175,7 +182,7 @@ def checkpoint_config(state: dict[str, Any]) -> TrainConfig:
     if not isinstance(config, dict):
         raise ValueError("this file is not a GAN Explainer checkpoint: it has no 'config' settings")
     try:
-        return TrainConfig.from_dict(config)
+        return TrainConfig.from_dict({k: v for k, v in config.items() if k not in _VIEW_SETTINGS})
     except ValueError as exc:
         raise ValueError(f"the checkpoint's settings are invalid: {exc}") from None
 
@@ -251,13 +258,23 @@ def validate_checkpoint(state: Any) -> TrainConfig:
     return cfg
 
 
+def checkpoint_view(state: dict[str, Any]) -> bool:
+    """Whether the run showed G's weight average (its smoothed view) when it was saved: the
+    checkpoint's `view`, or the `smoothed_view` an older checkpoint kept in its config."""
+    view = state.get("view")
+    if isinstance(view, dict):
+        return bool(view.get("smoothed_view", False))
+    config = state.get("config")
+    return isinstance(config, dict) and config.get("smoothed_view") is True
+
+
 def generator_from_checkpoint(state: dict[str, Any]) -> tuple[TrainConfig, nn.Module]:
     """(config, frozen generator in eval mode on the CPU) from a loaded checkpoint: the weight
     average when the run kept one and showed it (its smoothed view was on), else the generator
     that trained."""
     cfg = validate_checkpoint(state)
     generator, _ = build_models(cfg, data_shape_of(state, cfg))
-    use_average = cfg.smoothed_view and "generator_ema" in state
+    use_average = checkpoint_view(state) and "generator_ema" in state
     generator.load_state_dict(state["generator_ema"] if use_average else state["generator"])
     generator.eval().requires_grad_(False)
     return cfg, generator
@@ -289,4 +306,5 @@ def load_into_run(run: Any, state: dict[str, Any], dataset: Dataset | None = Non
         )
     run.reset(cfg, dataset)
     run.load_state(state)
+    run.set_view(checkpoint_view(state))
     return cfg

@@ -52,7 +52,6 @@ LIVE_FIELDS = frozenset(
         "optimizer_d",
         "steps",
         "g_ema",
-        "smoothed_view",
         "lr_halflife",
         "lr_floor",
     }
@@ -95,7 +94,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "optimizer_d": OPTIMIZERS,
     "device": DEVICES,
 }
-_BOOLS = ("minibatch_std", "batchnorm", "smoothed_view")
+_BOOLS = ("minibatch_std", "batchnorm")
 
 
 @dataclass(frozen=True)
@@ -135,11 +134,9 @@ class TrainConfig:
     batchnorm: bool = False  # batch norm in the DCGAN generator
     # Keep an exponential moving average of G's weights when > 0 (e.g. 0.99): it averages out
     # the step-to-step jitter of GAN training (Yazici et al. 2019) while lagging ~1/(1 - g_ema)
-    # steps behind G. It never trains and never feeds back: it is only something to look at.
+    # steps behind G. It never trains and never feeds back: it is only something to look at, when a
+    # run's view asks for it (TrainingRun.set_view: a view, not a training setting).
     g_ema: float = 0.0
-    # Draw and score the weight average instead of G as it trains (the "smoothed view"). Off by
-    # default: a picture shows the generator that trains, and a step by hand always does.
-    smoothed_view: bool = False
     seed: int = 0
     device: str = "cpu"
     steps: int = 3000  # default length of a run (CLI, "healthy presets converge within it")

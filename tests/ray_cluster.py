@@ -66,8 +66,8 @@ def local_cluster(connect: bool = True):
 
 
 def stop_ray_runs() -> None:
-    from gan_core.runs.cluster import ray_run
+    from gan_core.runs.cluster import monitor
 
-    if ray_run._monitor is not None:
-        for run in ray_run._monitor.all_runs():
+    if monitor._monitor is not None:
+        for run in monitor._monitor.all_runs():
             run.stop(timeout=2.0)

@@ -47,7 +47,7 @@ PROTOCOL = (
 
 
 def _trained(config: TrainConfig, steps: int) -> TrainingRun:
-    run = TrainingRun(config, scheduler=Scheduler(2), idle_timeout=None, eval_interval=0.05)
+    run = TrainingRun(config, admission=Scheduler(2), eval_interval=0.05)
     run.step_once("both", times=steps, wait=60)
     return run
 
@@ -63,7 +63,7 @@ def _static(run: TrainingRun) -> frozenset[str]:
 
 
 def test_training_run_is_a_run_handle_and_the_protocol_names_its_methods():
-    run = TrainingRun(SMALL, scheduler=Scheduler(2))
+    run = TrainingRun(SMALL, admission=Scheduler(2))
     assert isinstance(run, RunHandle)
     for name in PROTOCOL:
         want = inspect.signature(getattr(RunHandle, name))
@@ -75,7 +75,7 @@ def test_training_run_is_a_run_handle_and_the_protocol_names_its_methods():
 def test_threads_are_the_default_backend(monkeypatch):
     monkeypatch.delenv("GAN_EXPLAINER_RAY_ADDRESS", raising=False)
     assert backend_name() == "threads"
-    assert isinstance(make_run(SMALL, scheduler=Scheduler(2)), TrainingRun)
+    assert isinstance(make_run(SMALL, admission=Scheduler(2)), TrainingRun)
 
 
 def test_the_engine_the_pages_and_the_app_on_threads_never_import_ray():
@@ -151,7 +151,7 @@ def test_an_image_grid_arrives_as_the_png_the_page_would_draw():
 
 
 def test_only_what_changed_travels():
-    run = TrainingRun(get_preset("ring8").config, scheduler=Scheduler(2), idle_timeout=None, eval_interval=0.05)
+    run = TrainingRun(get_preset("ring8").config, admission=Scheduler(2), eval_interval=0.05)
     decoder, static = SnapshotDecoder(), _static(run)
     run.step_once("both", times=200, wait=60)
     first = encode(run.snapshot(), decoder.have(), 1, static, {})
@@ -176,7 +176,7 @@ def test_only_what_changed_travels():
 
 
 def test_a_decimated_history_travels_whole_again():
-    run = TrainingRun(SMALL, scheduler=Scheduler(2), idle_timeout=None)
+    run = TrainingRun(SMALL, admission=Scheduler(2))
     decoder, static = SnapshotDecoder(), _static(run)
     run.step_once("both", times=2000, wait=120)
     decoder.apply(encode(run.snapshot(), decoder.have(), 1, static, {}), 1, 1)
@@ -191,7 +191,7 @@ def test_a_run_moved_to_another_process_goes_on_where_it_was():
     """export_state / import_state: weights, optimizers, counters, curves and timeline move."""
     a = _trained(get_preset("ring8").config, 150)
     state = pickle.loads(pickle.dumps(a.export_state()))  # as Ray would send it
-    b = TrainingRun(get_preset("ring8").config, scheduler=Scheduler(2), idle_timeout=None)
+    b = TrainingRun(get_preset("ring8").config, admission=Scheduler(2))
     b.import_state(state, "moved")
     sa, sb = a.snapshot(), b.snapshot()
     assert sb.step == sa.step == 150 and sb.status == "paused" and sb.message == "moved"
@@ -248,8 +248,8 @@ def test_a_lost_run_says_so_keeps_its_picture_and_offers_the_restart():
 
         from classroom.slots import Scheduler
         from gan_core.config import TrainConfig
-        from gan_core.runs.backend import LOST
         from gan_core.runs.runner import TrainingRun
+        from gan_core.runs.snapshot import LOST
         from ui.controls import status_messages, status_text
 
         class Restartable:
@@ -257,7 +257,7 @@ def test_a_lost_run_says_so_keeps_its_picture_and_offers_the_restart():
                 st.session_state["restarted"] = True
                 return True
 
-        snap = TrainingRun(TrainConfig(g_width=16, d_width=16), scheduler=Scheduler(1)).snapshot()
+        snap = TrainingRun(TrainConfig(g_width=16, d_width=16), admission=Scheduler(1)).snapshot()
         lost = dataclasses.replace(snap, status=LOST, message="The machine that trained this GAN was lost (x).")
         st.markdown(status_text(lost))
         status_messages(lost, Restartable(), "pg")

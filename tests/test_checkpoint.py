@@ -43,16 +43,46 @@ def test_round_trip_restores_generator_exactly(trained, tmp_path: Path):
 @pytest.mark.parametrize("smoothed", [False, True])
 def test_weight_average_generator_is_saved_and_explored_when_shown(smoothed):
     """A checkpoint keeps the weight average (g_ema > 0) and explores the generator the run's
-    pictures showed: the average in the smoothed view, else G as it trained."""
-    trainer = Trainer(DIGITS.replace(g_ema=0.9, smoothed_view=smoothed))
-    for _ in range(3):
-        trainer.step()
-    state = ck.load_checkpoint(ck.checkpoint_bytes(trainer))
-    assert "generator_ema" in state
+    pictures showed: the average in the smoothed view, else G as it trained. The view is the run's,
+    saved beside the config, not in it."""
+    run = TrainingRun(DIGITS.replace(g_ema=0.9))
+    try:
+        run.set_view(smoothed)
+        run.step_once("both", times=3)
+        state = ck.load_checkpoint(ck.checkpoint_bytes(run))
+    finally:
+        run.stop()
+    assert "generator_ema" in state and "smoothed_view" not in state["config"]
+    assert ck.checkpoint_view(state) is smoothed
     _, generator = ck.generator_from_checkpoint(state)
-    z = trainer.fixed_noise[:4]
-    torch.testing.assert_close(generator(z), trainer.generate(z, average=smoothed))
-    assert not torch.allclose(generator(z), trainer.generate(z, average=not smoothed))
+    z = run.trainer.fixed_noise[:4]
+    torch.testing.assert_close(generator(z), run.trainer.generate(z, average=smoothed))
+    assert not torch.allclose(generator(z), run.trainer.generate(z, average=not smoothed))
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_checkpoint_from_before_the_view_left_the_config_opens_the_same_screen():
+    """Issue 23 item 2: a checkpoint written when smoothed_view was a TrainConfig field (commit
+    ab1aa87) still loads: its config without the view, and the screen it showed (the weight average,
+    the same images)."""
+    state = ck.load_checkpoint((DATA / "checkpoint-smoothed-view-ab1aa87.pt").read_bytes())
+    expected = torch.load(DATA / "checkpoint-smoothed-view-ab1aa87-expected.pt", weights_only=True)
+    assert state["config"]["smoothed_view"] is True  # really the old format
+    cfg = ck.checkpoint_config(state)
+    assert cfg.g_ema == 0.9 and not hasattr(cfg, "smoothed_view")
+    assert ck.checkpoint_view(state)
+    _, generator = ck.generator_from_checkpoint(state)
+    torch.testing.assert_close(generator(expected["z"]), expected["average"], atol=1e-6, rtol=1e-5)
+    run = TrainingRun(cfg)
+    try:
+        ck.load_into_run(run, state)
+        snap = run.snapshot()
+        assert run.smoothed_view and snap.smoothed_view and snap.views["generator"] == "average"
+        assert snap.step == 5
+    finally:
+        run.stop()
 
 
 def test_loading_does_not_touch_the_global_random_stream(trained):

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from classroom import slots as scheduler_module
 from classroom.slots import Scheduler
 from gan_core.presets import PRESETS
-from gan_core.runs.runner import QUEUED, RUNNING, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import QUEUED, RUNNING
 from ui.copy_link import COMPONENT_NAME
 from ui.lab import PAIRINGS
 from ui.pages import PAGES
@@ -238,7 +239,7 @@ def teacher_server(monkeypatch):
 
 def test_the_teacher_key_reserves_a_slot_while_four_student_runs_queue(teacher_server):
     small = PRESETS["ring8"].config.replace(g_width=16, d_width=16, batch_size=32)
-    students = [TrainingRun(small, scheduler=teacher_server) for _ in range(6)]
+    students = [TrainingRun(small, admission=teacher_server) for _ in range(6)]
     for run in students:
         run.start()
     assert wait_for(lambda: teacher_server.active_count == 2 and teacher_server.queued_count == 4)

@@ -23,9 +23,11 @@ ray = require_ray()
 from classroom.slots import Scheduler  # noqa: E402
 from gan_core.checkpoint import checkpoint_bytes, load_checkpoint, load_into_run  # noqa: E402
 from gan_core.config import TrainConfig  # noqa: E402
-from gan_core.runs.backend import LOST, RunHandle  # noqa: E402
-from gan_core.runs.cluster.ray_run import RayRun, live_actors  # noqa: E402
-from gan_core.runs.runner import IDLE, PAUSED, QUEUED, RUNNING, STOPPED, TrainingRun  # noqa: E402
+from gan_core.runs.backend import RunHandle  # noqa: E402
+from gan_core.runs.cluster.monitor import live_actors  # noqa: E402
+from gan_core.runs.cluster.ray_run import RayRun  # noqa: E402
+from gan_core.runs.runner import TrainingRun  # noqa: E402
+from gan_core.runs.snapshot import IDLE, LOST, PAUSED, QUEUED, RUNNING, STOPPED  # noqa: E402
 from tests.apptest_utils import wait_for  # noqa: E402
 from ui.state import SessionRuns, _stop_session  # noqa: E402
 
@@ -49,7 +51,7 @@ def _node(run: RayRun) -> str:
 
 
 def test_the_ray_handle_offers_what_a_training_run_offers(cluster):
-    run = RayRun(SMALL, scheduler=Scheduler(2, turn_seconds=None))
+    run = RayRun(SMALL, admission=Scheduler(2, turn_seconds=None))
     assert isinstance(run, RunHandle)
     for name in ("start", "pause", "stop", "reset", "step_once", "update", "load_state", "restore_last_good"):
         assert list(inspect.signature(getattr(RayRun, name)).parameters) == list(
@@ -62,7 +64,7 @@ def test_the_ray_handle_offers_what_a_training_run_offers(cluster):
 
 
 def test_lifecycle_start_live_lr_pause_resume_in_order_reset_step_once(cluster):
-    run = RayRun(SMALL, scheduler=Scheduler(2, turn_seconds=None))
+    run = RayRun(SMALL, admission=Scheduler(2, turn_seconds=None))
     first = run.snapshot()
     assert first.status == IDLE and first.step == 0 and first.samples.shape == (512, 2)  # a picture at once
     run.start()
@@ -109,7 +111,7 @@ def test_lifecycle_start_live_lr_pause_resume_in_order_reset_step_once(cluster):
     with pytest.raises(ValueError):  # a bad upload is refused here, before anything reaches the actor
         load_into_run(run, {**state, "generator": {}})
     assert run.snapshot().step == 1
-    other = RayRun(SMALL.replace(seed=3), scheduler=Scheduler(2, turn_seconds=None))
+    other = RayRun(SMALL.replace(seed=3), admission=Scheduler(2, turn_seconds=None))
     load_into_run(other, state)  # the page's checkpoint upload, into another run's actor
     assert other.snapshot().step == 1 and other.snapshot().d_updates == 2 and other.snapshot().status == PAUSED
     other.stop()
@@ -119,7 +121,7 @@ def test_lifecycle_start_live_lr_pause_resume_in_order_reset_step_once(cluster):
 
 
 def test_a_run_whose_snapshots_stop_arriving_says_reconnecting_over_its_last_picture(cluster):
-    run = RayRun(SMALL, scheduler=Scheduler(2, turn_seconds=None))
+    run = RayRun(SMALL, admission=Scheduler(2, turn_seconds=None))
     run.step_once("both", times=5)
     picture = run.snapshot()
     # 10,000 steps by hand keep the actor busy for a while: its snapshot requests go unanswered.
@@ -134,7 +136,7 @@ def test_a_run_whose_snapshots_stop_arriving_says_reconnecting_over_its_last_pic
 
 def test_a_third_run_queues_while_two_train_and_starts_when_one_stops(cluster):
     scheduler = Scheduler(2, turn_seconds=None)
-    runs = [RayRun(SMALL, scheduler=scheduler) for _ in range(3)]
+    runs = [RayRun(SMALL, admission=scheduler) for _ in range(3)]
     for run in runs:
         run.start()
     a, b, c = runs
@@ -152,7 +154,7 @@ def test_a_third_run_queues_while_two_train_and_starts_when_one_stops(cluster):
 
 def test_runs_take_turns_across_the_cluster(cluster):
     scheduler = Scheduler(2, turn_seconds=2.0)
-    runs = [RayRun(SMALL, scheduler=scheduler) for _ in range(3)]
+    runs = [RayRun(SMALL, admission=scheduler) for _ in range(3)]
     for run in runs:
         run.start()
     assert wait_for(lambda: all(r.snapshot().step > 0 for r in runs), timeout=120)  # every run had a turn
@@ -169,8 +171,8 @@ def test_runs_take_turns_across_the_cluster(cluster):
 def test_closing_a_session_leaves_no_actor(cluster):
     scheduler = Scheduler(2, turn_seconds=None)
     session = SessionRuns()
-    run = session.get("playground", lambda: RayRun(SMALL, scheduler=scheduler))
-    session.get("theory", lambda: RayRun(SMALL.replace(dataset="gauss1d", noise_dim=1), scheduler=scheduler))
+    run = session.get("playground", lambda: RayRun(SMALL, admission=scheduler))
+    session.get("theory", lambda: RayRun(SMALL.replace(dataset="gauss1d", noise_dim=1), admission=scheduler))
     run.start()
     assert wait_for(lambda: run.snapshot().step > 0, timeout=90)
     assert live_actors() == 2
@@ -221,8 +223,8 @@ def test_a_server_that_dies_leaves_no_orphaned_actors(cluster):
 def test_a_lost_machine_shows_lost_and_restarts_from_the_servers_checkpoint(cluster):
     cl, worker, _ = cluster
     scheduler = Scheduler(2, turn_seconds=None)
-    head_run = RayRun(SMALL, scheduler=scheduler)
-    run = RayRun(SMALL, scheduler=scheduler)
+    head_run = RayRun(SMALL, admission=scheduler)
+    run = RayRun(SMALL, admission=scheduler)
     head_run.start()
     run.start()
     assert wait_for(lambda: head_run.snapshot().step > 0 and run.snapshot().step > 0, timeout=90)

@@ -10,27 +10,18 @@ import numpy as np
 import pytest
 import torch
 
+from classroom.limits import ClassLimits
 from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
-from gan_core.runs.runner import (
-    DIVERGED,
-    ERROR,
-    IDLE,
-    PAUSED,
-    QUEUED,
-    RUNNING,
-    STOPPED,
-    THREAD_PREFIX,
-    TrainingRun,
-    live_training_threads,
-)
+from gan_core.runs.runner import THREAD_PREFIX, TrainingRun, live_training_threads
+from gan_core.runs.snapshot import DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED
 from tests.apptest_utils import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=32)
 
 
 def make(**kwargs) -> TrainingRun:
-    kwargs.setdefault("scheduler", Scheduler(4))
+    kwargs.setdefault("admission", Scheduler(4))
     return TrainingRun(kwargs.pop("config", SMALL), **kwargs)
 
 
@@ -139,7 +130,7 @@ def test_nan_pauses_the_run_with_an_explanation_and_last_good_restores():
 
 
 def test_idle_run_pauses_itself():
-    run = make(idle_timeout=0.3)
+    run = make(limits=ClassLimits(idle_timeout=0.3))
     run.start()
     # Nobody calls snapshot(): the heartbeat stops, so the run pauses by itself.
     deadline = time.monotonic() + 10
@@ -149,7 +140,7 @@ def test_idle_run_pauses_itself():
 
 
 def test_maximum_run_time_pauses():
-    run = make(max_run_seconds=0.3)
+    run = make(limits=ClassLimits(max_run_seconds=0.3))
     run.start()
     assert wait_for(lambda: run.snapshot().status == PAUSED, timeout=10)
     assert "limit" in run.snapshot().message
@@ -179,7 +170,7 @@ def test_history_and_timeline_stay_bounded():
 
 def test_scheduler_caps_concurrent_training_and_queues_in_order():
     sched = Scheduler(1)
-    a, b, c = (make(scheduler=sched) for _ in range(3))
+    a, b, c = (make(admission=sched) for _ in range(3))
     a.start()
     assert wait_for(lambda: a.snapshot().status == RUNNING)
     b.start()
@@ -198,7 +189,7 @@ def test_scheduler_caps_concurrent_training_and_queues_in_order():
 def test_runs_take_turns_while_others_wait():
     """One slot, three students: every run trains within a few turns, nobody waits forever."""
     sched = Scheduler(1, turn_seconds=0.3)
-    runs = [make(scheduler=sched) for _ in range(3)]
+    runs = [make(admission=sched) for _ in range(3)]
     for r in runs:
         r.start()
     assert wait_for(lambda: all(r.snapshot().step > 0 for r in runs), timeout=15)
@@ -216,7 +207,7 @@ def test_runs_take_turns_while_others_wait():
 
 def test_a_run_alone_keeps_its_slot_past_its_turn():
     sched = Scheduler(1, turn_seconds=0.1)
-    run = make(scheduler=sched)
+    run = make(admission=sched)
     run.start()
     assert wait_for(lambda: run.snapshot().step > 0)
     time.sleep(0.5)
@@ -227,7 +218,7 @@ def test_a_run_alone_keeps_its_slot_past_its_turn():
 def test_hundred_runs_opened_and_closed_leave_no_thread():
     base = live_training_threads()
     sched = Scheduler(2)
-    runs = [make(scheduler=sched) for _ in range(100)]
+    runs = [make(admission=sched) for _ in range(100)]
     for r in runs:
         r.start()
     assert wait_for(lambda: sum(r.snapshot().status == RUNNING for r in runs) == 2)

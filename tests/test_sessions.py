@@ -20,7 +20,7 @@ def test_hundred_sessions_open_train_and_close_without_leaking_threads():
     sessions = []
     for _ in range(100):
         runs = SessionRuns()
-        run = runs.get("playground", lambda: TrainingRun(SMALL, scheduler=scheduler))
+        run = runs.get("playground", lambda: TrainingRun(SMALL, admission=scheduler))
         run.start()
         sessions.append(runs)
     assert wait_for(lambda: scheduler.active_count == 4 and scheduler.queued_count == 96)
@@ -33,8 +33,8 @@ def test_hundred_sessions_open_train_and_close_without_leaking_threads():
 def test_switching_pages_pauses_the_other_pages_runs_and_resumes_them_on_return():
     runs = SessionRuns()
     scheduler = Scheduler(4)
-    a = runs.get("playground", lambda: TrainingRun(SMALL, scheduler=scheduler))
-    b = runs.get("theory", lambda: TrainingRun(SMALL.replace(dataset="gauss1d", noise_dim=1), scheduler=scheduler))
+    a = runs.get("playground", lambda: TrainingRun(SMALL, admission=scheduler))
+    b = runs.get("theory", lambda: TrainingRun(SMALL.replace(dataset="gauss1d", noise_dim=1), admission=scheduler))
     a.start()
     assert wait_for(lambda: a.snapshot().step > 0)
     runs.pause_others(keep={"theory"})
@@ -47,7 +47,7 @@ def test_switching_pages_pauses_the_other_pages_runs_and_resumes_them_on_return(
 
 def test_replacing_a_slots_run_stops_the_old_one():
     runs = SessionRuns()
-    old = runs.get("x", lambda: TrainingRun(SMALL, scheduler=Scheduler(2)))
+    old = runs.get("x", lambda: TrainingRun(SMALL, admission=Scheduler(2)))
     old.start()
-    runs.put("x", TrainingRun(SMALL, scheduler=Scheduler(2)))
+    runs.put("x", TrainingRun(SMALL, admission=Scheduler(2)))
     assert old.snapshot().status == "stopped"

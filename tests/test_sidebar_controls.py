@@ -73,7 +73,7 @@ def test_the_smoothed_view_toggle_switches_what_is_drawn_and_scored_and_says_so(
     toggle.set_value(True).run()
     assert not at.exception
     snap = run.snapshot()
-    assert run.config.smoothed_view and snap.views["generator"] == "average"
+    assert run.smoothed_view and snap.smoothed_view and snap.views["generator"] == "average"
     assert any("weight average (smoothed view" in c.value for c in at.caption)
     import torch
 

@@ -58,7 +58,7 @@ def _batch_verdicts(trainer: Trainer, map_batch: torch.Tensor, batches: int = 8)
 @pytest.fixture(scope="module", params=["ring8", "grid25"])
 def trained_run(request):
     cfg = get_preset(request.param).config.replace(seed=0)
-    run = TrainingRun(cfg, scheduler=Scheduler(4), idle_timeout=None)
+    run = TrainingRun(cfg, admission=Scheduler(4))
     run.step_once("both", times=TRAINED_STEPS, wait=1200)
     assert run.snapshot().step == TRAINED_STEPS
     yield run
@@ -100,7 +100,7 @@ def test_the_map_read_at_the_drawn_points_is_ds_verdict_in_training(trained_run)
 
 def test_the_caption_explains_a_map_that_differs_from_ds_verdict_on_a_real_batch():
     """Only the gap the page measures is explained: no spread layer, no words about it."""
-    run = TrainingRun(get_preset("ring8").config, scheduler=Scheduler(4), idle_timeout=None)
+    run = TrainingRun(get_preset("ring8").config, admission=Scheduler(4))
     try:
         snap = run.snapshot()
         views = dict(snap.views)
@@ -111,7 +111,7 @@ def test_the_caption_explains_a_map_that_differs_from_ds_verdict_on_a_real_batch
         assert "map reads" not in field_caption(dataclasses.replace(snap, views=views))
     finally:
         run.stop()
-    plain = TrainingRun(get_preset("ring8-collapse").config, scheduler=Scheduler(4), idle_timeout=None)
+    plain = TrainingRun(get_preset("ring8-collapse").config, admission=Scheduler(4))
     try:
         snap = plain.snapshot()
         assert "real_in_fake_batch" not in snap.views["d_verdict"]
@@ -150,10 +150,10 @@ def test_one_step_g_moves_the_drawn_points_along_the_drawn_arrows(trained_run):
 
 
 def test_a_step_by_hand_shows_g_itself_even_in_the_smoothed_view():
-    cfg = get_preset("ring8").config.replace(smoothed_view=True)
-    run = TrainingRun(cfg, scheduler=Scheduler(4), idle_timeout=None)
+    run = TrainingRun(get_preset("ring8").config, admission=Scheduler(4))
+    run.set_view(smoothed=True)
     try:
-        assert run.snapshot().views["generator"] == "average"  # at build: the smoothed view
+        assert run.snapshot().views["generator"] == "average"  # the smoothed view
         run.step_once("g")
         snap = run.snapshot()
         assert snap.views["generator"] == "training"
@@ -165,11 +165,11 @@ def test_a_step_by_hand_shows_g_itself_even_in_the_smoothed_view():
 
 
 def test_switching_the_smoothed_view_redraws_a_paused_run_and_says_which_generator():
-    run = TrainingRun(get_preset("ring8").config, scheduler=Scheduler(4), idle_timeout=None)
+    run = TrainingRun(get_preset("ring8").config, admission=Scheduler(4))
     try:
         run.step_once("both", times=50)
         assert run.snapshot().views["generator"] == "training"
-        run.update(smoothed_view=True)
+        run.set_view(smoothed=True)
         snap = run.snapshot()
         assert snap.views["generator"] == "average"
         with torch.no_grad():
@@ -181,7 +181,7 @@ def test_switching_the_smoothed_view_redraws_a_paused_run_and_says_which_generat
 
 def test_the_weight_average_draws_with_its_own_batch_norm_statistics():
     """Issue 13 item 9: the averaged generator's grid matches its own statistics, not G's."""
-    cfg = get_preset("digits").config.replace(g_ema=0.9, smoothed_view=True)
+    cfg = get_preset("digits").config.replace(g_ema=0.9)
     trainer = Trainer(cfg)
     for _ in range(30):
         trainer.step()

@@ -14,8 +14,8 @@ from collections.abc import Callable, Collection, Sequence
 import streamlit as st
 
 from gan_core.config import LOSSES, TrainConfig, format_rate
-from gan_core.runs.backend import LOST
-from gan_core.runs.runner import DIVERGED, ERROR, QUEUED, RUNNING, Snapshot, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import DIVERGED, ERROR, LOST, QUEUED, RUNNING, Snapshot
 from ui.state import LIVE_REFRESH_SECONDS
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
@@ -52,12 +52,14 @@ SMOOTHING_DECAY = 0.99  # the weight average's decay when a run without one swit
 
 
 def push_smoothed_view(run: TrainingRun, slot: str, name: str = "smoothed_view") -> None:
-    """on_change for the smoothed-view toggle: a run that keeps no weight average (g_ema 0) starts
-    one now, so the toggle always has something to show (it starts as a copy of G)."""
+    """on_change for the smoothed-view toggle (the run's view, not a training setting): a run that
+    keeps no weight average (g_ema 0) starts one now, so the toggle always has something to show
+    (it starts as a copy of G)."""
     on = bool(st.session_state[f"{slot}:{name}"])
-    changes = {name: on, **({"g_ema": SMOOTHING_DECAY} if on and run.config.g_ema <= 0 else {})}
     try:
-        run.update(**changes)
+        if on and run.config.g_ema <= 0:
+            run.update(g_ema=SMOOTHING_DECAY)
+        run.set_view(on)
         st.session_state.pop(_error_key(slot, name), None)
     except ValueError as exc:
         st.session_state[_error_key(slot, name)] = str(exc)
@@ -82,7 +84,7 @@ def _widget(
 ) -> None:
     key = f"{slot}:{name}"
     if key not in st.session_state:
-        st.session_state[key] = getattr(run.config, name)
+        st.session_state[key] = run.smoothed_view if name == "smoothed_view" else getattr(run.config, name)
     if name in locked:
         kwargs["disabled"] = True
         kwargs["help"] = LOCKED_HELP

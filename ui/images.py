@@ -31,7 +31,8 @@ from gan_core.config import TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.data.images import MNIST_LIMIT, DatasetUnavailable, assets_dir, image_dataset
 from gan_core.quality import memorisation
-from gan_core.runs.runner import COUNTER_FIELDS, Snapshot, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import COUNTER_FIELDS, Snapshot
 
 # The generators shipped for the Latent space page (scripts/make_pretrained.py), by data set.
 PRETRAINED_FILES = {"digits": "digits_generator.pt", "fashion": "fashion_generator.pt"}

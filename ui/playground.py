@@ -15,7 +15,8 @@ from gan_core.config import TrainConfig
 from gan_core.data import Dataset, parse_points_csv, points_dataset
 from gan_core.presets import PRESETS
 from gan_core.quality.metrics import MODE_COVERAGE, MODE_MIN_PER_2500
-from gan_core.runs.runner import Snapshot, TrainingRun
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
 from ui.state import load_preset, session_runs
 

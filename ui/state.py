@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from classroom.limits import CLASS_LIMITS
+from classroom.slots import default_scheduler
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.presets import get_preset
@@ -89,6 +91,12 @@ def session_runs() -> SessionRuns:
     return runs
 
 
+def new_run(config: TrainConfig, dataset: Dataset | None) -> RunHandle:
+    """A run for a page, on the configured backend, under the class server's rules: a training slot
+    from the server-wide scheduler, and the classroom's time limits."""
+    return make_run(config, dataset, admission=default_scheduler(), limits=CLASS_LIMITS)
+
+
 def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle:
     """The session's run in `slot`, created from `preset` on first use (on the configured
     backend: threads here, or actors on a Ray cluster, see gan_core.runs.backend)."""
@@ -97,7 +105,7 @@ def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle
     def make() -> RunHandle:
         runs.presets[slot] = preset
         config = get_preset(preset).config
-        return make_run(config, dataset if dataset is not None else dataset_for(config))
+        return new_run(config, dataset if dataset is not None else dataset_for(config))
 
     return runs.get(slot, make)
 
@@ -114,9 +122,10 @@ def load_preset(slot: str, preset: str, start: bool = False, data: Dataset | Non
     dataset = data if data is not None else dataset_for(cfg)
     run = runs.runs.get(slot)
     if run is None:
-        run = runs.get(slot, lambda: make_run(cfg, dataset))
+        run = runs.get(slot, lambda: new_run(cfg, dataset))
     else:
         run.reset(cfg, dataset)
+    run.set_view(False)  # the preset's view: G as it trains
     runs.presets[slot] = preset
     clear_widget_state(slot)
     if start:

@@ -15,6 +15,7 @@ import os
 
 import streamlit as st
 
+from classroom.slots import default_scheduler
 from gan_core.runs.runner import TrainingRun
 
 ENV = "GAN_EXPLAINER_TEACHER_KEY"
@@ -59,7 +60,8 @@ def is_teacher() -> bool:
 
 
 def reserve(runs: list[TrainingRun]) -> None:
-    """The teacher's runs train in the scheduler's reserved pool: never queued behind the class."""
+    """The teacher's runs train in the scheduler's reserved pool: never queued behind the class (every
+    page's run trains under the server-wide scheduler: ui.state.new_run)."""
     if is_teacher():
         for run in runs:
-            run.scheduler.reserve(run)
+            default_scheduler().reserve(run)

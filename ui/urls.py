@@ -382,6 +382,12 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
             f"{current_preset} instead. {reason}"
         )
         preset = current_preset
+    smoothed = False  # a link describes the whole screen: the smoothed view is off unless it says on
+    if "smoothed_view" in params:
+        try:
+            smoothed = _flag(params.pop("smoothed_view"))
+        except ValueError as exc:
+            messages.append(f"Ignored smoothed_view from the link: it {exc}.")
     desired, problems = parse_config_params(
         {k: v for k, v in params.items() if k in _page_settings(page)},
         preset,
@@ -391,12 +397,14 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
     messages += problems
     run = run_for(slot, page.presets[0])
     if desired == run.config and preset == current_preset:
+        run.set_view(smoothed)
         return messages
     was_active = run.snapshot().is_active
     if preset == current_preset and not desired.restart_fields(run.config):
         changes = {f.name: getattr(desired, f.name) for f in fields(TrainConfig)}
         changes = {k: v for k, v in changes.items() if getattr(run.config, k) != v}
         run.update(**changes)  # live settings: the run keeps its weights and goes on
+        run.set_view(smoothed)
         from ui.state import clear_widget_state
 
         clear_widget_state(slot)
@@ -417,7 +425,7 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
         if getattr(desired, f.name) != getattr(PRESETS[preset].config, f.name)
     }
     try:
-        load_preset(slot, preset, start=was_active, data=data, **overrides)
+        load_preset(slot, preset, start=was_active, data=data, **overrides).set_view(smoothed)
     except DatasetUnavailable as exc:  # the preset's own data (Fashion-MNIST) is not on this computer
         messages.append(
             f"The link asks for preset {_shown(preset)}, but its data is not on this computer; showing "
@@ -523,6 +531,8 @@ def page_params(page: PageInfo) -> tuple[dict[str, str], list[str]]:
         run = run_for(slot, page.presets[0])
         preset = session_runs().presets.get(slot, page.presets[0])
         params.update(config_params(run.config, preset, _page_settings(page)))
+        if run.smoothed_view:
+            params["smoothed_view"] = "1"
         if params.get("dataset") in USER_DATA:
             del params["dataset"]
             notes.append("Your own data stays on this computer: the link opens the preset's data instead.")

@@ -43,11 +43,11 @@ def _to_unit(images: torch.Tensor) -> np.ndarray:
 
 
 class Evaluator:
-    def __init__(self, trainer: Trainer, average: bool | None = None) -> None:
-        """`average`: score the weight average (True) or G as it trains (False) whatever the
-        config's smoothed_view says; None follows the config (the app's behaviour)."""
+    def __init__(self, trainer: Trainer, average: bool = False) -> None:
+        """`average`: draw and score the weight average (the smoothed view, where the trainer keeps
+        one) instead of G as it trains; a run sets it from its view (TrainingRun.set_view)."""
         self.trainer = trainer
-        self.average_override = average
+        self.average = average
         ds = trainer.dataset
         self.kind = ds.kind
         seed = trainer.config.seed
@@ -131,9 +131,7 @@ class Evaluator:
         """Whether the pictures and metrics come from the weight average (the smoothed view, where
         the run keeps one) rather than from G as it trains. A step by hand always shows G itself:
         the average moves only 1 - g_ema of G's step, so it would hide what the step did."""
-        trainer = self.trainer
-        wanted = trainer.config.smoothed_view if self.average_override is None else self.average_override
-        return wanted and trainer.generator_ema is not None and not hand_step
+        return self.average and self.trainer.generator_ema is not None and not hand_step
 
     # --- one evaluation ---------------------------------------------------------------------
     def evaluate(

@@ -19,13 +19,9 @@ from torch import nn
 
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
-from gan_core.runs.runner import Snapshot
+from gan_core.runs.snapshot import Snapshot
 
 RAY_ADDRESS_ENV = "GAN_EXPLAINER_RAY_ADDRESS"
-
-# A run whose actor's machine was lost: the page keeps the last picture and offers a restart
-# from the checkpoint the server holds (restore_last_good). Not active: nothing trains it.
-LOST = "lost"
 
 
 @runtime_checkable
@@ -54,6 +50,8 @@ class RunHandle(Protocol):
     def step_once(self, which: str = "both", wait: float | None = 10.0, times: int = 1) -> None: ...
 
     def update(self, **changes: Any) -> TrainConfig: ...
+
+    def set_view(self, smoothed: bool) -> None: ...
 
     def load_state(self, state: dict[str, Any]) -> None: ...
 
@@ -91,7 +89,7 @@ def live_workers() -> tuple[int, str]:
     """(how many, what): the training threads in this process, or the run actors alive on the
     cluster; the sidebar's server line shows them (and the classroom benchmark reads them)."""
     if ray_address():
-        from gan_core.runs.cluster.ray_run import live_actors, training_actors
+        from gan_core.runs.cluster.monitor import live_actors, training_actors
 
         return training_actors(), f"training actors ({live_actors()} alive)"
     from gan_core.runs.runner import live_training_threads

@@ -8,10 +8,11 @@ Threading rules (they follow from the classroom and performance issues):
   commands, so pause and stop answer within one chunk; the thread publishes a new snapshot at
   most `publish_interval` apart, and computes views/metrics at most `eval_interval` apart, so
   readers never wait for the trainer and the trainer never waits for readers.
-- A server-wide Scheduler caps how many runs train at once; the rest queue visibly, and runs
-  take turns of `scheduler.turn_seconds` while others wait.
-- Who stops the thread: stop()/reset() (session end, page), the idle timeout (nobody read a
-  snapshot for `idle_timeout` s), the per-start maximum run time, divergence (NaN/inf).
+- Before training, the run asks its `admission` for a slot (on a class server the classroom caps
+  how many runs train at once, queues the rest visibly, and makes runs take turns); its `limits`
+  say when it pauses itself (gan_core.runs.admission).
+- Who stops the thread: stop()/reset() (session end, page), its limits (nobody read a snapshot for
+  a while, too long in one go), `stop_at_steps`, divergence (NaN/inf).
 """
 
 from __future__ import annotations
@@ -24,45 +25,37 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import torch
 
-from classroom.slots import Scheduler, default_scheduler
 from gan_core.config import LIVE_FIELDS, TrainConfig
 from gan_core.data import Dataset
 from gan_core.quality.evaluation import Evaluator
+from gan_core.runs.admission import Admission, Limits, NoLimits, Unlimited
 from gan_core.runs.history import DecimatingHistory
-from gan_core.trainer import STAT_FIELDS, StepStats, Trainer
-
-IDLE, QUEUED, RUNNING, PAUSED, DIVERGED, STOPPED, ERROR = (
-    "idle",
-    "queued",
-    "running",
-    "paused",
-    "diverged",
-    "stopped",
-    "error",
+from gan_core.runs.snapshot import (
+    COUNTER_FIELDS,
+    DIVERGED,
+    ERROR,
+    IDLE,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    Snapshot,
+    read_only,
 )
+from gan_core.trainer import STAT_FIELDS, StepStats, Trainer
 
 _ids = itertools.count(1)
 _live_runs: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
 THREAD_PREFIX = "gan-train-"
 
-
-TURN_MESSAGE_PREFIX = "Taking turns:"
-
-# The metric history's first columns: when each evaluation was made. D-only and G-only steps by
-# hand (the Theory page's head start for D) leave the step count alone, so the update counts
-# say what happened between two evaluations.
-COUNTER_FIELDS = ("step", "d_updates", "g_updates")
-
 # Live settings that change what a paused run's picture shows: applied, they redraw it at once.
-REDRAWN_BY = frozenset({"smoothed_view", "g_ema", "loss"})
+REDRAWN_BY = frozenset({"g_ema", "loss"})
 
 
 def live_training_threads() -> int:
@@ -92,62 +85,15 @@ def _stop_all_at_exit() -> None:
         run.stop(timeout=2.0)
 
 
-def _read_only(value: Any) -> Any:
-    """Snapshots are cached and shared by every page of a session (and across refreshes): their
-    arrays are made read-only rather than copied, so sharing costs nothing and a page that
-    tried to write into one gets an error instead of silently changing what others show."""
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, dict):
-        for item in value.values():
-            _read_only(item)
-    return value
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable copy of everything a page needs; safe to keep across reruns."""
-
-    run_id: int
-    version: int
-    step: int
-    d_updates: int
-    g_updates: int
-    status: str
-    message: str
-    queue_position: int
-    config: TrainConfig
-    dataset_name: str
-    data_kind: str
-    last: StepStats | None
-    history: dict[str, np.ndarray]
-    metrics: dict[str, float]  # latest evaluation (mode coverage, classes, divergences...)
-    metric_history: dict[str, np.ndarray]
-    samples: np.ndarray | None  # G(fixed noise): (n, d) points or (n, H, W) images in [0, 1]
-    views: Mapping[str, Any]  # read-only view
-    timeline: tuple[tuple[int, np.ndarray], ...]
-    steps_per_sec: float
-    last_phase: str  # "d", "g" or "both": what the most recent update trained
-    has_checkpoint: bool
-    wall_time: float = 0.0  # seconds spent training
-    dataset_description: str = ""  # what the run trains on and, for files, where they were found
-    created: float = field(default_factory=time.monotonic)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (RUNNING, QUEUED)
-
-
 class TrainingRun:
     def __init__(
         self,
         config: TrainConfig,
         dataset: Dataset | None = None,
         *,
-        scheduler: Scheduler | None = None,
+        admission: Admission | None = None,
+        limits: Limits | None = None,
         threads: int = 1,
-        idle_timeout: float | None = 120.0,
-        max_run_seconds: float | None = 30 * 60.0,
         publish_interval: float = 0.1,
         eval_interval: float = 0.5,
         metrics_interval: float = 1.0,
@@ -157,10 +103,9 @@ class TrainingRun:
         checkpoint_interval: float = 5.0,
     ) -> None:
         self.run_id = next(_ids)
-        self.scheduler = scheduler or default_scheduler()
+        self.admission: Admission = admission or Unlimited()
+        self.limits: Limits = limits or NoLimits()
         self.threads = threads
-        self.idle_timeout = idle_timeout
-        self.max_run_seconds = max_run_seconds
         self.publish_interval = publish_interval
         self.eval_interval = eval_interval  # pictures (samples, D's map...) at most this often
         self.metrics_interval = metrics_interval  # quality scores (costlier) at most this often
@@ -176,6 +121,8 @@ class TrainingRun:
         self._pending: dict[str, Any] = {}
         self._status = IDLE
         self._message = ""
+        self._turn_waiting = False  # the message says the run waits for its next turn
+        self._smoothed_view = False  # draw and score G's weight average instead of G (set_view)
         self._queue_position = 0
         self._last_read = time.monotonic()
         self._versions = itertools.count(1)  # next() is atomic: any thread may build a snapshot
@@ -187,7 +134,7 @@ class TrainingRun:
     # --- construction / reset ---------------------------------------------------------------
     def _build(self, config: TrainConfig, dataset: Dataset | None) -> None:
         self.trainer = Trainer(config, dataset)
-        self.evaluator = Evaluator(self.trainer)
+        self.evaluator = Evaluator(self.trainer, average=self._smoothed_view)
         self.history = DecimatingHistory(STAT_FIELDS)
         self.metric_history = DecimatingHistory(COUNTER_FIELDS + self.evaluator.metric_fields, capacity=512)
         self._timeline: list[tuple[int, np.ndarray]] = []
@@ -212,11 +159,11 @@ class TrainingRun:
             if self._status == DIVERGED:
                 raise RuntimeError("this run diverged: reset it (or restore the last good checkpoint) first")
             self._want_run = True
-            self._message = ""
+            self._message, self._turn_waiting = "", False
             self._last_read = time.monotonic()
             # Admission is decided here, not later in the thread, so the page's rerun right
             # after the click already sees "training" or "queued (position n)".
-            position = self.scheduler.request(self)
+            position = self.admission.request(self)
             self._status = QUEUED if position else RUNNING
             self._queue_position = position
             self._ensure_thread()
@@ -235,7 +182,7 @@ class TrainingRun:
             if changed:  # show it at once: the button flips on the very next rerun
                 self._status = PAUSED
             self._cv.notify_all()
-        self.scheduler.release(self)
+        self.admission.release(self)
         if changed and threading.current_thread() is not self._thread:
             self._publish()
 
@@ -248,7 +195,7 @@ class TrainingRun:
             self._cv.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        self.scheduler.release(self)
+        self.admission.release(self)
         with self._cv:
             if self._status not in (DIVERGED, ERROR):
                 self._status = STOPPED
@@ -320,6 +267,26 @@ class TrainingRun:
             self._publish()
         return new
 
+    def set_view(self, smoothed: bool) -> None:
+        """Draw and score G's weight average (`smoothed`, where the run keeps one: g_ema > 0) or G as
+        it trains. A view, not a training setting: training is the same either way. A paused run's
+        picture follows at once; a training one's at its next evaluation."""
+        smoothed = bool(smoothed)
+        with self._cv:
+            changed = smoothed != self._smoothed_view
+            self._smoothed_view = smoothed
+        if not changed:
+            return
+        with self._trainer_lock:
+            self.evaluator.average = smoothed
+            if not self._want_run:
+                self._evaluate(full=True)
+        self._publish()
+
+    @property
+    def smoothed_view(self) -> bool:
+        return self._smoothed_view
+
     def load_state(self, state: dict[str, Any]) -> None:
         """Load a checkpoint made with this run's config; the run is left paused at its step,
         with history restarted (the old curves belonged to other weights)."""
@@ -370,8 +337,9 @@ class TrainingRun:
             return self._g_copy[1]
 
     def checkpoint(self) -> dict[str, Any]:
+        """The trainer's state, and the view the run shows (gan_core.checkpoint keeps both)."""
         with self._trainer_lock:
-            return copy.deepcopy(self.trainer.state_dict())
+            return {**copy.deepcopy(self.trainer.state_dict()), "view": {"smoothed_view": self._smoothed_view}}
 
     @property
     def config(self) -> TrainConfig:
@@ -454,7 +422,7 @@ class TrainingRun:
                 if command is not None:
                     self._run_command(command)
                     continue
-                position = self.scheduler.request(self)
+                position = self.admission.request(self)
                 if position:
                     self._set_status(QUEUED, queue_position=position)
                     with self._cv:
@@ -463,15 +431,15 @@ class TrainingRun:
                     continue
                 if self._status != RUNNING:
                     with self._cv:
-                        if self._message.startswith(TURN_MESSAGE_PREFIX):
-                            self._message = ""
+                        if self._turn_waiting:
+                            self._message, self._turn_waiting = "", False
                     self._set_status(RUNNING)
                     started = time.monotonic()
                 self._train_chunk()
                 self._watchdogs(started)
                 self._take_turns(started)
         except Exception as exc:  # the page must show what happened, not a dead thread
-            self.scheduler.release(self)
+            self.admission.release(self)
             with self._cv:
                 self._want_run = False
                 self._commands.clear()
@@ -484,7 +452,7 @@ class TrainingRun:
 
     def _finish_locked(self) -> None:
         """Thread exit bookkeeping (caller holds self._cv)."""
-        self.scheduler.release(self)
+        self.admission.release(self)
         if self._status in (RUNNING, QUEUED, IDLE):
             self._status = PAUSED if self.trainer.step_count or self._status != IDLE else IDLE
         self._queue_position = 0
@@ -589,27 +557,19 @@ class TrainingRun:
         now = time.monotonic()
         if self.stop_at_steps and self.trainer.step_count >= self.trainer.config.steps:
             self.pause(f"Finished: reached {self.trainer.config.steps} steps.")
-        elif self.idle_timeout is not None and now - self._last_read > self.idle_timeout:
-            self.pause(f"Paused: nobody has looked at this run for {self.idle_timeout:.0f} s. Press start to go on.")
-        elif self.max_run_seconds is not None and now - started > self.max_run_seconds:
-            self.pause(
-                f"Paused after {self.max_run_seconds / 60:.0f} minutes of training (the limit per start). "
-                "Press start to go on."
-            )
+        elif reason := self.limits.idle_pause(now - self._last_read) or self.limits.time_pause(now - started):
+            self.pause(reason)
 
     def _take_turns(self, started: float) -> None:
         """Give the slot to a waiting run once this one has had its turn (see scheduler)."""
-        if not self._want_run or not self.scheduler.turn_over(self, time.monotonic() - started):
+        if not self._want_run or not self.admission.turn_over(self, time.monotonic() - started):
             return
-        position = self.scheduler.requeue(self)
+        position = self.admission.requeue(self)
         with self._cv:
             if not self._want_run:  # paused meanwhile: pause() already released the slot
-                self.scheduler.release(self)
+                self.admission.release(self)
                 return
-            self._message = (
-                f"{TURN_MESSAGE_PREFIX} this run trained for its {self.scheduler.turn_seconds:.0f} s "
-                "turn while others waited; it goes on by itself when its turn comes round again."
-            )
+            self._message, self._turn_waiting = self.admission.turn_message(), True
         self._set_status(QUEUED, queue_position=position)
 
     def _apply_pending(self) -> None:
@@ -685,15 +645,16 @@ class TrainingRun:
             dataset_name=trainer.dataset.name,
             data_kind=trainer.dataset.kind,
             last=trainer.last,
-            history=_read_only(self.history.arrays()),
+            history=read_only(self.history.arrays()),
             metrics=dict(self._metrics),
-            metric_history=_read_only(self.metric_history.arrays()),
-            samples=_read_only(self._samples),
-            views=MappingProxyType(_read_only(dict(self._views))),
-            timeline=tuple((step, _read_only(frame)) for step, frame in self._timeline),
+            metric_history=read_only(self.metric_history.arrays()),
+            samples=read_only(self._samples),
+            views=MappingProxyType(read_only(dict(self._views))),
+            timeline=tuple((step, read_only(frame)) for step, frame in self._timeline),
             steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
             last_phase=self._last_phase,
             has_checkpoint=self._last_good is not None,
             wall_time=self._wall,
             dataset_description=trainer.dataset.description,
+            smoothed_view=self._smoothed_view,
         )

@@ -17,7 +17,6 @@ from typing import Any
 
 import torch
 
-from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
 from gan_core.data import Dataset
 from gan_core.runs.cluster import wire
@@ -50,14 +49,8 @@ class RunActor:
             self.run.import_state(state, message)
 
     def _make(self, config: TrainConfig, dataset: Dataset | None) -> TrainingRun:
-        return TrainingRun(
-            config,
-            dataset,
-            scheduler=Scheduler(capacity=1, turn_seconds=None),
-            idle_timeout=None,
-            threads=1,
-            **self.options,
-        )
+        # No admission or limits of its own: the server decides when it trains and pauses it.
+        return TrainingRun(config, dataset, threads=1, **self.options)
 
     # --- commands (in the caller's order) -------------------------------------------------------
     def adopt(
@@ -100,6 +93,9 @@ class RunActor:
             self.run.update(**changes)
         except ValueError:  # validated on the server already; a race (e.g. a reset between) ends here
             pass
+
+    def set_view(self, smoothed: bool) -> None:
+        self.run.set_view(smoothed)
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.run.load_state(state)

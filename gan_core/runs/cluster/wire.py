@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from gan_core.runs.runner import Snapshot, _read_only
+from gan_core.runs.snapshot import Snapshot, read_only
 
 # Float arrays with at least this many values travel as float16; smaller ones (axes, scalars in
 # arrays, bounds) are not worth the precision. float16 holds up to 65,504: a diverged G's huge
@@ -217,11 +217,11 @@ class SnapshotDecoder:
         return Snapshot(
             run_id=run_id,
             version=version,
-            history=_read_only(self._columns(self.history)),
-            metric_history=_read_only(self._columns(self.metric_history)),
-            samples=_read_only(samples),
-            views=MappingProxyType(_read_only(views)),
-            timeline=tuple((s, _read_only(self.frames[s])) for s in steps if s in self.frames),
+            history=read_only(self._columns(self.history)),
+            metric_history=read_only(self._columns(self.metric_history)),
+            samples=read_only(samples),
+            views=MappingProxyType(read_only(views)),
+            timeline=tuple((s, read_only(self.frames[s])) for s in steps if s in self.frames),
             created=time.monotonic(),
             **payload["fields"],
         )
