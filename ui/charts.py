@@ -20,8 +20,8 @@ from typing import Any
 
 import streamlit as st
 
-from figures.viz import scale_fonts, trusted_figure
 from ui import present
+from ui.figure_dicts import scale_fonts, trusted_figure
 
 IN_PLACE = os.environ.get("GAN_EXPLAINER_CHARTS", "in-place") != "streamlit"
 

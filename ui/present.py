@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures.viz import PROJECTOR_FONT_SCALE
+from ui.figure_dicts import PROJECTOR_FONT_SCALE
 
 PRESENT_KEY = "_present"  # session flag: presentation mode on
 HIDE_KEY = "_present_hide"  # the sidebar controls hidden while presenting
