@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from classroom.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, format_value, make_challenge
-from figures import viz
+from figures import playground
 from figures.board import board_figure
 from gan_core.presets import PRESETS
 from ui import board as board_ui
@@ -161,7 +161,7 @@ if challenge is not None and board_ui.joined():
             st.session_state.pop(KEY_OUTCOME, None)
         field_col, numbers_col = st.columns([3, 2], gap="medium")
         with field_col:
-            fig = viz.playground_figure(
+            fig = playground.playground_figure(
                 snap.views.get("real"), snap.samples, snap.views, layers=("real", "fake"), max_points=400
             )
             fig["layout"]["title"]["text"] = f"Your GAN · step {snap.step:,}"

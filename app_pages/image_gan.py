@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import viz
+from figures import curves, quality
 from figures.memorisation import memorisation_figure
 from gan_core import checkpoint
 from gan_core.config import TrainConfig
@@ -259,21 +259,21 @@ def live_view() -> None:
         st.markdown(f"##### 🟢 Real: training images ({NAMES.get(snap.dataset_name, snap.dataset_name)})")
         show_grid(snap.views.get("real"), static=True)
     loss_col, acc_col = st.columns(2)
-    live_chart(viz.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
-    live_chart(viz.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
+    live_chart(curves.loss_figure(snap.history, loss=snap.config.loss), f"{SLOT}:chart:loss", loss_col)
+    live_chart(curves.accuracy_figure(snap.history), f"{SLOT}:chart:accuracy", acc_col)
     if "classes" in snap.views:
         # The reference classifier's verdict on all the samples the run scores (the grid shows the
         # first 64), computed by the training thread with the rest of the evaluation (not here).
         hist_col, quality_col, fd_col = st.columns(3)
         m = snap.metrics
         live_chart(
-            viz.class_histogram_figure(snap.views["classes"], m.get("class_coverage")),  # confidence: next chart
+            quality.class_histogram_figure(snap.views["classes"], m.get("class_coverage")),  # confidence: next chart
             f"{SLOT}:chart:classes",
             hist_col,
         )
-        live_chart(viz.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
+        live_chart(quality.digits_quality_figure(snap.metric_history), f"{SLOT}:chart:quality", quality_col)
         fd_floor = (snap.views.get("floors") or {}).get("frechet_distance")
-        live_chart(viz.frechet_figure(snap.metric_history, fd_floor), f"{SLOT}:chart:frechet", fd_col)
+        live_chart(quality.frechet_figure(snap.metric_history, fd_floor), f"{SLOT}:chart:frechet", fd_col)
         fd_col.caption(
             "How far G's samples are from the real images as a whole: the distance between the mean and "
             "spread of the reference classifier's features for each set (FID's formula). 0 would be the same "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import viz
+from figures import playground, quality
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
@@ -98,7 +98,7 @@ for i, col in enumerate(st.columns(2)):
 
 def _scatter(snap: Snapshot, name: str) -> dict:
     layers = ("heatmap", "real", "fake") if heatmap else ("real", "fake")
-    fig = viz.playground_figure(
+    fig = playground.playground_figure(
         snap.views.get("real"), snap.samples, snap.views, layers=layers, max_points=SCATTER_POINTS
     )
     fig["layout"].setdefault("title", {})["text"] = f"{name} · step {snap.step:,}"
@@ -137,7 +137,7 @@ def body() -> None:
     # The count every page calls covered (metrics.MODE_COVERAGE): VEEGAN's looser one credits a blur
     # with every mode it sprays a stray sample on.
     coverage = [(name, s.metric_history) for name, s in zip(names, snaps)]
-    fig = viz.multi_run_modes_figure(coverage, n)
+    fig = quality.multi_run_modes_figure(coverage, n)
     fig["layout"]["height"] = COVERAGE_HEIGHT
     # the "all N modes" label sits on the left: keep the legend clear of it
     fig["layout"].setdefault("legend", {}).update(x=1.0, xanchor="right")

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from figures import viz
+from figures import curves, playground, theme
 from figures.overview import d_opinion, diagram_state, gan_loop_svg
 from ui.controls import live
 from ui.pages import BY_PATH, PAGES
@@ -264,15 +264,15 @@ def _demo() -> None:
         st.info(f"The demo draws 2D data; this run trains on {now.dataset_name}.")
         return
     layers = ("heatmap", "real", "fake", "arrows") if st.session_state.get(WALK) else ("heatmap", "real", "fake")
-    figure = viz.playground_figure(now.views.get("real"), now.samples, now.views, layers, max_points=256)
+    figure = playground.playground_figure(now.views.get("real"), now.samples, now.views, layers, max_points=256)
     figure["layout"]["title"]["text"] = "Real (green) vs generated (purple) points"
     figure["layout"]["legend"]["y"] = -0.3  # below the x-axis title in this shorter chart
     chart(points_over_arrows(figure), "ov:demo", height=420)
     if history_rows(now):
-        chart(viz.loss_figure(now.history, loss=now.config.loss), "ov:loss", height=260)
+        chart(curves.loss_figure(now.history, loss=now.config.loss), "ov:loss", height=260)
     else:
         chart(
-            viz.empty_figure("press ▶ Start to watch the losses", "Losses: discriminator vs generator"),
+            theme.empty_figure("press ▶ Start to watch the losses", "Losses: discriminator vs generator"),
             "ov:loss",
             height=260,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import viz
+from figures import curves, playground, quality, theme
 from gan_core.config import ACTIVATIONS, NOISE
 from gan_core.presets import PRESETS
 from gan_core.quality.metrics import MODE_MIN_PER_2500
@@ -226,7 +226,7 @@ def _field_and_curves() -> None:
         return
     field_col, side_col = st.columns([1, 1], gap="medium")
     with field_col:
-        figure = viz.playground_figure(
+        figure = playground.playground_figure(
             snap.views.get("real"), snap.samples, snap.views, layers, max_points=FIELD_POINTS, fixed_arrows=fixed_arrows
         )
         chart(points_over_arrows(figure), "pg:field", height=560)
@@ -234,11 +234,11 @@ def _field_and_curves() -> None:
     with side_col:
         metric_tiles(snap, n_modes(run))
         if history_rows(snap):
-            chart(viz.loss_figure(snap.history, loss=snap.config.loss), "pg:loss", height=235)
-            chart(viz.accuracy_figure(snap.history), "pg:accuracy", height=235)
+            chart(curves.loss_figure(snap.history, loss=snap.config.loss), "pg:loss", height=235)
+            chart(curves.accuracy_figure(snap.history), "pg:accuracy", height=235)
         else:
-            chart(viz.empty_figure(WAITING, "Losses: discriminator vs generator"), "pg:loss", height=235)
-            chart(viz.empty_figure(WAITING, "Discriminator accuracy"), "pg:accuracy", height=235)
+            chart(theme.empty_figure(WAITING, "Losses: discriminator vs generator"), "pg:loss", height=235)
+            chart(theme.empty_figure(WAITING, "Discriminator accuracy"), "pg:accuracy", height=235)
 
 
 def _quality_curves() -> None:
@@ -253,25 +253,25 @@ def _quality_curves() -> None:
     out_col, modes_col, div_col = st.columns(3, gap="medium")
     with out_col:
         chart(
-            retitle(viz.d_outputs_figure(snap.history, probabilistic, loss=snap.config.loss), "What D says", 100)
+            retitle(curves.d_outputs_figure(snap.history, probabilistic, loss=snap.config.loss), "What D says", 100)
             if history_rows(snap)
-            else viz.empty_figure(WAITING, "What D says"),
+            else theme.empty_figure(WAITING, "What D says"),
             "pg:d-outputs",
             height=320,
         )
     with modes_col:
         if not modes:
             chart(
-                viz.empty_figure("no separate modes in this data:<br>watch the JS divergence →", "Modes covered"),
+                theme.empty_figure("no separate modes in this data:<br>watch the JS divergence →", "Modes covered"),
                 "pg:modes",
                 height=320,
             )
         else:
             title = f"Modes covered (k/{modes}) and %HQ"
             chart(
-                retitle(viz.modes_figure(snap.metric_history, modes), title, 130, legend_y=1.08)
+                retitle(quality.modes_figure(snap.metric_history, modes), title, 130, legend_y=1.08)
                 if evaluated
-                else viz.empty_figure(WAITING, title),
+                else theme.empty_figure(WAITING, title),
                 "pg:modes",
                 height=320,
             )
@@ -283,9 +283,9 @@ def _quality_curves() -> None:
     with div_col:
         js_floor = floor(snap, "js_grid")
         chart(
-            retitle(viz.divergence_figure(snap.metric_history, js_floor), "Real vs fake: JS (nats)", 100)
+            retitle(quality.divergence_figure(snap.metric_history, js_floor), "Real vs fake: JS (nats)", 100)
             if evaluated
-            else viz.empty_figure(WAITING, "Real vs fake: JS (nats)"),
+            else theme.empty_figure(WAITING, "Real vs fake: JS (nats)"),
             "pg:divergence",
             height=320,
         )

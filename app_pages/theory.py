@@ -6,9 +6,9 @@ import math
 
 import streamlit as st
 
-from figures import viz
-from figures.theory import LOG4, criterion_figure, gradient_signal
-from figures.viz import format_probability
+from figures import objective, theory
+from figures.objective import format_probability, gradient_signal
+from figures.theory import LOG4, criterion_figure
 from gan_core.losses import LOSSES
 from gan_core.runs.snapshot import Snapshot
 from ui.charts import live_chart
@@ -180,12 +180,12 @@ def body() -> None:
 
     left, right = st.columns([3, 1])
     with left:
-        live_chart(viz.density_1d_figure(views, views.get("real")), "theory:density")
+        live_chart(theory.density_1d_figure(views, views.get("real")), "theory:density")
         st.caption(
             "Where p_g puts too much mass, D dips below ½; where it misses real data, D rises above ½. "
             "The learned D (blue) chases the dashed D*: as p_g slides onto p_data both flatten to ½ where "
             "the data is. D* = p_data / (p_data + p_g) is 0/0 where neither density has mass, so it is "
-            f"drawn only where p_data or p_g is above {viz.D_STAR_SUPPORT:.0%} of its own peak; D itself "
+            f"drawn only where p_data or p_g is above {theory.D_STAR_SUPPORT:.0%} of its own peak; D itself "
             "answers everywhere. "
             "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
             "caught up (try “Give D a head start”)."
@@ -204,7 +204,7 @@ def body() -> None:
     with c1:
         d_real = last.d_real if last is not None and probabilistic else None
         d_fake = last.d_fake if last is not None and probabilistic else None
-        live_chart(viz.value_function_figure(d_real, d_fake), "theory:value")
+        live_chart(objective.value_function_figure(d_real, d_fake), "theory:value")
         st.caption(
             "V over D's two outputs. D climbs towards the bottom-right corner (real → 1, fake → 0); "
             "G pushes the dot up. When p_g = p_data nobody can improve: the dot rests at (½, ½), "
@@ -223,7 +223,7 @@ def body() -> None:
     c3, c4 = st.columns(2)
     with c3:
         point = last.d_fake if last is not None and probabilistic else None
-        live_chart(viz.generator_loss_curves_figure(point), "theory:g-loss")
+        live_chart(objective.generator_loss_curves_figure(point), "theory:g-loss")
         st.caption(
             "Both losses against D's logit s (D = σ(s), top axis), the quantity G's gradient flows "
             "through. The saturating log(1 − D) = −softplus(s) is flat on the left, where D rejects the "

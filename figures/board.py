@@ -1,6 +1,6 @@
 """The class board's chart: every attempt on the board, one panel per setting students may change.
 
-Same conventions as viz (plain dicts, `template: none`, fonts for a projector). A point is an
+Same conventions as every figure (plain dicts built with figures.theme, fonts for a projector). A point is an
 attempt: its x is the setting's value, its y the modes the run held (classroom.board.Result).
 Attempts with the same value and result share one point, sized by how many they are and named
 in its hover text: the picture never moves a point off its true value to separate them.
@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from classroom.board import CHALLENGE_CONTROLS, BoardView, Entry, format_value
-from figures.viz import NEUTRAL, TICK_SIZE, _axis, _layout, empty_figure
+from figures.theme import NEUTRAL, TICK_SIZE, chart_axis, chart_layout, empty_figure
 
 LOG_AXES = ("lr_g", "lr_d", "batch_size")  # settings tried in factors, not steps
 ATTEMPT, GOAL = "#1f4e79", "#d4a017"  # dark blue dot; gold star once the goal is reached
@@ -36,7 +36,7 @@ def board_figure(view: BoardView) -> dict:
     panels = list(challenge.allowed)
     width = (1 - PANEL_GAP * (len(panels) - 1)) / len(panels)
     data: list[dict[str, Any]] = []
-    layout = _layout(
+    layout = chart_layout(
         "Settings against result",
         "",
         f"modes held (of {n})",
@@ -77,7 +77,7 @@ def board_figure(view: BoardView) -> dict:
                 "showlegend": False,
             }
         )
-        axis = _axis(CHALLENGE_CONTROLS.get(name, name))
+        axis = chart_axis(CHALLENGE_CONTROLS.get(name, name))
         axis.update(domain=[i * (width + PANEL_GAP), i * (width + PANEL_GAP) + width], anchor="y")
         if name in LOG_AXES:
             axis.update(type="log", dtick=1, tickformat=".0e" if name != "batch_size" else "d")

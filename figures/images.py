@@ -2,7 +2,7 @@
 
 No matplotlib: Pillow and numpy are enough for grids and quick scatter/histogram PNGs, and they
 cost a few milliseconds, so the UI thread can rebuild a grid while a training thread runs.
-Colours follow `figures.viz` (real green, generated purple).
+Colours follow `figures.theme` (real green, generated purple).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from figures.viz import FAKE, REAL
+from figures.theme import FAKE, REAL
 
 GRID_TARGET_WIDTH = 560  # auto scale keeps a grid at most this wide (and, if it can, >= 400 px)
 SEPARATOR = 96  # grey between tiles: visible against black digit backgrounds and white strokes

@@ -1,12 +1,21 @@
 """The memorisation figure: how far G's samples are from their nearest training image, against real
-images. Pure function, plain Plotly dict, same conventions as viz (it reuses viz's helpers)."""
+images G never saw (gan_core.quality.memorisation's report).
+
+Two distance distributions drawn as density step lines, so sets of different sizes compare on one
+axis, with the near-copy zone shaded: a G that copies piles up left of its edge, one that makes new
+images sits on the real images' curve. Pure function, plain Plotly dict built with figures.theme,
+like every figure."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from figures.viz import FAKE, NEUTRAL, REAL, TICK_SIZE, _axis, _f32, _layout
-from gan_core.quality.memorisation import MemorisationReport
+from figures.theme import FAKE, NEUTRAL, REAL, TICK_SIZE, chart_axis, chart_layout, f32
+
+if TYPE_CHECKING:  # only a type here: importing it at run time would load torch for one annotation
+    from gan_core.quality.memorisation import MemorisationReport
 
 BINS = 40
 
@@ -35,8 +44,8 @@ def memorisation_figure(report: MemorisationReport, generator_name: str = "G") -
         {
             "type": "scatter",
             "mode": "lines",
-            "x": _f32(xr),
-            "y": _f32(yr),
+            "x": f32(xr),
+            "y": f32(yr),
             "name": report.real_name,
             "line": {"color": REAL, "width": 2.5},
             "fill": "tozeroy",
@@ -46,21 +55,21 @@ def memorisation_figure(report: MemorisationReport, generator_name: str = "G") -
         {
             "type": "scatter",
             "mode": "lines",
-            "x": _f32(xg),
-            "y": _f32(yg),
+            "x": f32(xg),
+            "y": f32(yg),
             "name": f"{generator_name}'s samples",
             "line": {"color": FAKE, "width": 2.5},
             "hoverinfo": "skip",
         },
     ]
-    layout = _layout(
+    layout = chart_layout(
         "How far is the nearest training image?",
         "distance to the nearest training image (RMS pixel difference)",
         "share of samples (density)",
         "memorisation",
         note=f"{gen.size:,} samples, {real.size:,} real images; {report.n_training:,} training images",
         hovermode="closest",
-        yaxis=_axis("share of samples (density)", rangemode="tozero"),
+        yaxis=chart_axis("share of samples (density)", rangemode="tozero"),
     )
     layout["shapes"] = [
         {

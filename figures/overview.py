@@ -2,7 +2,7 @@
 network is learning, and D's opinion of real and generated points read off its decision map.
 
 No Streamlit, no torch: strings and numpy in, strings and numbers out (tested in
-tests/test_viz_overview.py). Colours come from figures.viz so the diagram matches the charts.
+tests/test_figures_overview.py). Colours come from figures.theme so the diagram matches the charts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from figures.viz import D_COLOR, FAKE, G_COLOR, REAL
+from figures.theme import D_COLOR, FAKE, G_COLOR, REAL
 
 TRAINING, FROZEN, NEUTRAL, RESTING = "training", "frozen", "neutral", "resting"
 _GREY = "#b0b0b0"

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from gan_core import imaging  # noqa: E402
+from figures import images as imaging  # noqa: E402
 from gan_core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from gan_core.latent import decode  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402

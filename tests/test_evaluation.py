@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from figures import viz
+from figures import quality, theory
 from gan_core.presets import get_preset
 from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
@@ -60,7 +60,7 @@ def test_g_mass_beyond_the_real_window_still_counts_in_1d():
     assert views["p_g_outside"] == pytest.approx(1 - m._trapezoid(p_g[window], line[window]), abs=1e-3)
     lo, hi = evaluator.bounds[0]
     assert views["x"][0] >= lo - (hi - lo) - 1e-9 and views["x"][-1] <= hi + (hi - lo) + 1e-9
-    legend = [t["name"] for t in viz.density_1d_figure(views)["data"]]
+    legend = [t["name"] for t in theory.density_1d_figure(views)["data"]]
     assert any("of it beyond this window" in name for name in legend), legend
 
 
@@ -81,9 +81,9 @@ def test_untrained_digits_cover_no_class_and_every_view_counts_alike():
     assert classes["n"] == 1000 and classes["threshold"] == 20.0
     assert sum(classes["confident"]) + sum(classes["unsure"]) == 1000
     assert metrics["class_coverage"] == 0
-    title = viz.class_histogram_figure(classes)["layout"]["title"]["text"]
+    title = quality.class_histogram_figure(classes)["layout"]["title"]["text"]
     assert "0/10 covered" in title
-    assert viz.class_histogram_figure(classes, metrics["class_coverage"])["layout"]["title"]["text"] == title
+    assert quality.class_histogram_figure(classes, metrics["class_coverage"])["layout"]["title"]["text"] == title
 
 
 def test_the_frechet_distance_comes_with_its_real_vs_real_floor():
@@ -97,7 +97,7 @@ def test_the_frechet_distance_comes_with_its_real_vs_real_floor():
     assert metrics["frechet_distance"] > 100 * floor
     _, _, perfect = Evaluator(_perfect(trainer, seed=7)).evaluate()
     assert 0.5 * floor < perfect["frechet_distance"] < 2.0 * floor
-    fig = viz.frechet_figure(
+    fig = quality.frechet_figure(
         {"step": np.array([0.0]), "frechet_distance": np.array([metrics["frechet_distance"]])}, floor
     )
     assert fig["layout"]["shapes"][0]["y0"] == pytest.approx(floor)

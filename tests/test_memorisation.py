@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_checks import assert_valid
 
 from figures.memorisation import memorisation_figure
 from gan_core.checkpoint import generator_from_checkpoint, load_checkpoint
@@ -11,7 +12,6 @@ from gan_core.data.images import assets_dir, load_digits_arrays
 from gan_core.presets import get_preset
 from gan_core.quality import memorisation as mem
 from gan_core.trainer import Trainer
-from tests.test_viz import assert_valid
 
 
 @pytest.fixture(scope="module")

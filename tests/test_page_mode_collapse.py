@@ -210,10 +210,10 @@ def test_config_differences_name_the_cure():
 
 
 def test_coverage_chart_plots_the_strict_count():
-    from figures import viz
+    from figures import quality
 
     h = {**history([1, 2], [0.9, 0.9]), "modes_covered": np.array([8.0, 8.0])}
-    fig = viz.multi_run_modes_figure([("A", h)], 8, key="modes_covered_strict")
+    fig = quality.multi_run_modes_figure([("A", h)], 8, key="modes_covered_strict")
     assert list(fig["data"][0]["y"]) == [1.0, 2.0]
 
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
-from figures import viz
+from figures import curves, playground, quality, theme
 from gan_core.presets import get_preset
 from gan_core.quality.metrics import MODE_COVERAGE
 from gan_core.runs.runner import TrainingRun
@@ -228,13 +228,13 @@ def test_every_figure_the_pages_send_passes_plotly_validation():
         run.step_once("both")
     snap = run.snapshot()
     figures = [
-        points_over_arrows(viz.playground_figure(snap.views["real"], snap.samples, snap.views)),
-        viz.loss_figure(snap.history),
-        viz.accuracy_figure(snap.history),
-        viz.d_outputs_figure(snap.history, True),
-        viz.modes_figure(snap.metric_history, 8),
-        viz.divergence_figure(snap.metric_history),
-        viz.empty_figure("press start", "Losses"),
+        points_over_arrows(playground.playground_figure(snap.views["real"], snap.samples, snap.views)),
+        curves.loss_figure(snap.history),
+        curves.accuracy_figure(snap.history),
+        curves.d_outputs_figure(snap.history, True),
+        quality.modes_figure(snap.metric_history, 8),
+        quality.divergence_figure(snap.metric_history),
+        theme.empty_figure("press start", "Losses"),
     ]
     for figure in figures:
         go.Figure(figure)  # raises on an invalid property

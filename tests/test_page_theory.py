@@ -8,8 +8,8 @@ import re
 
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
+from figures.objective import format_probability
 from figures.theory import LOG4
-from figures.viz import format_probability
 
 PAGE = "app_pages/theory.py"
 

@@ -30,7 +30,7 @@ DEFAULT_LAYERS = ("real", "fake", "heatmap", "arrows")
 
 # --- charts -------------------------------------------------------------------------------------
 def chart(figure: dict, key: str, height: int | None = None) -> None:
-    """Show a viz figure dict, updated in place on every refresh (ui.charts.live_chart)."""
+    """Show a figures/ figure dict, updated in place on every refresh (ui.charts.live_chart)."""
     if height is not None:
         figure["layout"]["height"] = height
     live_chart(figure, key)

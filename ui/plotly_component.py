@@ -324,7 +324,7 @@ def _renderer():
 
 
 def live_plotly(fig: dict, key: str, where=None) -> bool:
-    """Draw `fig` (a figures.viz figure dict) in a chart updated in place across reruns.
+    """Draw `fig` (a figure dict from figures/) in a chart updated in place across reruns.
     False when the component is unavailable (nothing drawn)."""
     render = _renderer()
     if render is None:

@@ -8,7 +8,7 @@ A teacher projects the app at 1280x720 or 1024x768. Two sets of CSS rules:
   window is narrower; the main area's side padding shrinks on narrow windows.
 - presentation mode (`?present=1` or the sidebar toggle): explanations in large, full-contrast
   text (no small grey captions), larger metric labels, charts with projector-sized fonts
-  (figures.viz.scale_fonts), the server's internals hidden, and the controls the teacher chose
+  (ui.figure_dicts.scale_fonts), the server's internals hidden, and the controls the teacher chose
   hidden from the sidebar. It composes with Streamlit's own `?embed=true`, which hides the
   sidebar and toolbar: both are plain URL parameters.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures.viz import PROJECTOR_FONT_SCALE
+from ui.figure_dicts import PROJECTOR_FONT_SCALE
 
 PRESENT_KEY = "_present"  # session flag: presentation mode on
 HIDE_KEY = "_present_hide"  # the sidebar controls hidden while presenting

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from figures import images as imaging
-from figures import viz
+from figures import theme
 
 
 def checkerboard(n: int = 1, size: int = 8) -> np.ndarray:
@@ -109,10 +109,10 @@ def test_scatter_png_decodes_with_both_colours():
     img = Image.open(io.BytesIO(data)).convert("RGB")
     assert img.size == (300, 300)
     pixels = {tuple(p) for p in np.asarray(img).reshape(-1, 3)}
-    assert imaging._hex_rgb(viz.REAL) in pixels and imaging._hex_rgb(viz.FAKE) in pixels
+    assert imaging._hex_rgb(theme.REAL) in pixels and imaging._hex_rgb(theme.FAKE) in pixels
     # generated points land where they are: upper right of the centre for (+1, +1)
     arr = np.asarray(img)
-    fake_mask = np.all(arr == imaging._hex_rgb(viz.FAKE), axis=2)
+    fake_mask = np.all(arr == imaging._hex_rgb(theme.FAKE), axis=2)
     ys, xs = np.nonzero(fake_mask[40:])  # skip the legend in the top-left corner
     assert xs.mean() > 150 and ys.mean() + 40 < 150
 

@@ -1,13 +1,10 @@
-"""The board's chart and projector-sized fonts (issue 15)."""
+"""The board's chart (issue 15)."""
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
-import pytest
 
 from classroom.board import BoardView, Entry, Result, make_challenge
-from figures import viz
 from figures.board import GOAL, board_figure
 
 
@@ -41,22 +38,3 @@ def test_an_empty_board_says_so():
     fig = board_figure(BoardView(0, None, False, 0, ()))
     go.Figure(fig)
     assert "no results yet" in fig["layout"]["annotations"][0]["text"]
-
-
-def test_scale_fonts_enlarges_every_font_and_keeps_the_plot_area():
-    fig = viz.loss_figure({"step": np.arange(10.0), "loss_d": np.ones(10), "loss_g": np.ones(10)}, loss="minimax")
-    big = viz.scale_fonts(fig, 1.5)
-    go.Figure(big)
-    assert big["layout"]["title"]["font"]["size"] == pytest.approx(1.5 * fig["layout"]["title"]["font"]["size"])
-    assert big["layout"]["xaxis"]["tickfont"]["size"] == pytest.approx(1.5 * viz.TICK_SIZE)
-    assert big["layout"]["xaxis"]["title"]["font"]["size"] == pytest.approx(1.5 * viz.AXIS_TITLE_SIZE)
-    assert all(a["font"]["size"] == pytest.approx(1.5 * viz.TICK_SIZE) for a in big["layout"]["annotations"])
-    grown = big["layout"]["margin"]["t"] - fig["layout"]["margin"]["t"]
-    assert grown > 0 and big["layout"]["height"] - fig["layout"]["height"] == grown
-    assert fig["layout"]["title"]["font"]["size"] == viz.TITLE_SIZE  # the original is untouched
-    assert big["data"][0]["y"] is fig["data"][0]["y"]  # arrays shared, not copied
-    assert viz.scale_fonts(fig, 1) is fig
-    field = viz.scale_fonts(viz.playground_figure(np.zeros((4, 2)), np.ones((4, 2)), {}, ("real", "fake")), 1.5)
-    assert field["layout"]["legend"]["y"] < -0.2 * 1.5  # a legend under the plot moves clear of the axis title
-    with pytest.raises(ValueError, match="font scale"):
-        viz.scale_fonts(fig, 10)
