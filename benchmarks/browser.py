@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import ROOT, log, wait_until
-from gan_core.runs.runner import THREAD_PREFIX
+from gan_core.runs.worker import THREAD_PREFIX
 
 # The same Chromium and flags as tests/browser/conftest.py.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -146,7 +146,7 @@ class CpuMeter:
 def training_thread_times(pid: int, prefix: str = THREAD_PREFIX) -> tuple[float, float]:
     """(seconds on a CPU, seconds runnable but waiting for one) summed over the training threads
     of `pid`, from /proc/PID/task/TID/schedstat. The runner names its threads for the OS
-    (gan_core.runs.runner._name_os_thread), so they can be told from the server's own threads."""
+    (gan_core.runs.worker._name_os_thread), so they can be told from the server's own threads."""
     on_cpu = waiting = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:

@@ -40,7 +40,8 @@ from benchmarks.browser import (
 from benchmarks.common import log, table, wait_until
 from classroom.slots import Scheduler
 from gan_core.presets import get_preset
-from gan_core.runs.runner import TrainingRun, live_training_threads
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.worker import live_training_threads
 from ui.pages import BY_URL
 
 LIVE_PAGES = ("playground", "image-gan", "mode-collapse")

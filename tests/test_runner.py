@@ -13,8 +13,9 @@ import torch
 from classroom.limits import ClassLimits
 from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
-from gan_core.runs.runner import THREAD_PREFIX, TrainingRun, live_training_threads
+from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING, STOPPED
+from gan_core.runs.worker import THREAD_PREFIX, live_training_threads
 from tests.apptest_utils import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=32)

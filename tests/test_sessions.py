@@ -6,7 +6,8 @@ from apptest_utils import wait_for
 
 from classroom.slots import Scheduler
 from gan_core.config import TrainConfig
-from gan_core.runs.runner import TrainingRun, live_training_threads
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.worker import live_training_threads
 from ui.state import SessionRuns, _stop_session
 
 SMALL = TrainConfig(g_width=16, d_width=16, batch_size=16)

@@ -92,6 +92,6 @@ def live_workers() -> tuple[int, str]:
         from gan_core.runs.cluster.monitor import live_actors, training_actors
 
         return training_actors(), f"training actors ({live_actors()} alive)"
-    from gan_core.runs.runner import live_training_threads
+    from gan_core.runs.worker import live_training_threads
 
     return live_training_threads(), "training threads"
