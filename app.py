@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classroom.pairings import DEFAULT_PAIRING, current_pairing
 from classroom.slots import default_scheduler
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
@@ -19,7 +20,7 @@ from ui import present, teacher
 from ui.controls import hyperparameter_controls, known_state_controls, live, run_buttons, status_messages, status_text
 from ui.copy_link import copy_link
 from ui.images import preset_missing_reason
-from ui.lab import DEFAULT_PAIRING, current_pairing, load_pairing
+from ui.lab import load_pairing
 from ui.pages import BY_URL, PAGES, PageInfo
 from ui.state import WAITING_REFRESH_SECONDS, load_preset, run_for, session_runs
 from ui.urls import apply_query_params, link, seed_widget_defaults, write_query_params

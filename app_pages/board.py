@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from classroom.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, format_value, make_challenge
+from classroom.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, make_challenge
 from figures import playground
 from figures.board import board_figure
+from gan_core.config import format_setting
 from gan_core.presets import PRESETS
 from ui import board as board_ui
 from ui import teacher
@@ -182,7 +183,7 @@ if challenge is not None and board_ui.joined():
                 best = mine[0]
                 st.markdown(
                     f"**Your best:** {best.result.modes}/{challenge.n_modes} modes, {best.result.hq:.0%} HQ, with "
-                    + ", ".join(f"{k} {format_value(v)}" for k, v in best.settings)
+                    + ", ".join(f"{k} {format_setting(v)}" for k, v in best.settings)
                 )
             if st.session_state.get(KEY_OUTCOME):
                 st.warning(st.session_state[KEY_OUTCOME], icon="ℹ️")
@@ -219,7 +220,7 @@ def class_board() -> None:
                     "Modes held": ("⭐ " if current.reached_goal(e) else "")
                     + f"{e.result.modes}/{current.challenge.n_modes}",
                     "HQ": f"{e.result.hq:.0%}",
-                    "Settings": " · ".join(f"{k} {format_value(v)}" for k, v in e.settings),
+                    "Settings": " · ".join(f"{k} {format_setting(v)}" for k, v in e.settings),
                     "At step": f"{e.result.step:,}",
                 }
                 for i, e in enumerate(best)

@@ -4,31 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classroom.pairings import DEFAULT_PAIRING, DISPLAY_ONLY, LAB_DATA, PAIRINGS, config_differences, current_pairing
 from figures import playground, quality
-from gan_core.runs.runner import TrainingRun
-from gan_core.runs.snapshot import Snapshot
-from ui.charts import live_chart
-from ui.controls import live
-from ui.lab import (
+from gan_core.config import format_setting
+from gan_core.quality.collapse import (
     ALARM_MAX_SPREAD,
     ALARM_MIN_HQ,
     ALARM_MIN_STEPS,
     ALARM_WINDOW,
     COLLAPSE,
     COVERING,
-    DEFAULT_PAIRING,
-    DISPLAY_ONLY,
-    LAB_DATA,
-    PAIRINGS,
-    SLOTS,
     collapse_verdict,
-    config_differences,
-    current_pairing,
-    format_setting,
-    load_pairing,
-    n_modes,
     sample_spread,
 )
+from gan_core.runs.runner import TrainingRun
+from gan_core.runs.snapshot import Snapshot
+from ui.charts import live_chart
+from ui.controls import live
+from ui.lab import SLOTS, load_pairing
 from ui.pages import BY_URL
 from ui.playground import coverage_tile, generator_label
 from ui.state import run_for
@@ -119,7 +112,7 @@ def _verdict_box(snap: Snapshot, n: int) -> None:
 
 def body() -> None:
     snaps = [run.snapshot() for run in runs]
-    n = n_modes(snaps[0].dataset_name)
+    n = runs[0].mode_count
     for i, (col, snap) in enumerate(zip(st.columns(2), snaps)):
         with col:
             chart, numbers = st.columns([5, 2])

@@ -10,7 +10,7 @@ from figures import curves, playground, theme
 from figures.overview import d_opinion, diagram_state, gan_loop_svg
 from ui.controls import live
 from ui.pages import BY_PATH, PAGES
-from ui.playground import chart, history_rows, n_modes, pause_and_settle, points_over_arrows
+from ui.playground import chart, history_rows, pause_and_settle, points_over_arrows
 from ui.state import run_for
 
 PAGE = BY_PATH["app_pages/overview.py"]
@@ -175,7 +175,7 @@ def _walk_result() -> None:
 
 
 def _what_to_notice() -> None:
-    modes = n_modes(run)
+    modes = run.mode_count
     st.info(
         "**What to notice**\n\n"
         "- The purple points start as a blob in the middle: G's random weights know nothing about the data.\n"

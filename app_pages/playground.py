@@ -19,7 +19,6 @@ from ui.playground import (
     heart_points_text,
     history_rows,
     metric_tiles,
-    n_modes,
     points_over_arrows,
     retitle,
     switch_dataset,
@@ -232,7 +231,7 @@ def _field_and_curves() -> None:
         chart(points_over_arrows(figure), "pg:field", height=560)
         st.caption(field_caption(snap))
     with side_col:
-        metric_tiles(snap, n_modes(run))
+        metric_tiles(snap, run.mode_count)
         if history_rows(snap):
             chart(curves.loss_figure(snap.history, loss=snap.config.loss), "pg:loss", height=235)
             chart(curves.accuracy_figure(snap.history), "pg:accuracy", height=235)
@@ -246,7 +245,7 @@ def _quality_curves() -> None:
     snap = _snapshot_2d()
     if snap is None:
         return
-    modes = n_modes(run)
+    modes = run.mode_count
     probabilistic = bool((snap.views.get("heatmap") or {}).get("probabilistic", True))
     steps = snap.metric_history.get("step")
     evaluated = steps is not None and steps.size > 1

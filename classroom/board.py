@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from gan_core.config import TrainConfig, format_rate
+from gan_core.config import TrainConfig
 
 # Presets a challenge can start from: 2D mixtures, whose modes a run can be scored on.
 CHALLENGE_PRESETS = ("ring8-collapse", "grid25-collapse", "ring8", "grid25")
@@ -86,19 +86,6 @@ def check_nickname(text: str) -> str:
     return name
 
 
-def format_value(value: Any) -> str:
-    """A setting as the board prints it: learning rates as 1e-4 / 2.5e-5, others plainly."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float) and 0 < abs(value) < 0.01:
-        return format_rate(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, int) and value >= 1000:
-        return f"{value:,}"
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Challenge:
     preset: str
@@ -146,8 +133,7 @@ def make_challenge(preset: str, allowed: tuple[str, ...] | list[str], goal: str 
         raise BoardError("Allow the students at least one control to change.")
     allowed = tuple(a for a in CHALLENGE_CONTROLS if a in allowed)  # one order everywhere
     config = PRESETS[preset].config
-    mixture = get_dataset(config.dataset).mixture
-    n_modes = int(np.asarray(mixture.centers).shape[0])
+    n_modes = get_dataset(config.dataset).mode_count
     goal = " ".join("".join(c for c in str(goal) if c.isprintable()).split())
     if len(goal) > GOAL_MAX:
         raise BoardError(f"Keep the goal under {GOAL_MAX} characters.")

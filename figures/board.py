@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from classroom.board import CHALLENGE_CONTROLS, BoardView, Entry, format_value
+from classroom.board import CHALLENGE_CONTROLS, BoardView, Entry
 from figures.theme import NEUTRAL, TICK_SIZE, chart_axis, chart_layout, empty_figure
+from gan_core.config import format_setting
 
 LOG_AXES = ("lr_g", "lr_d", "batch_size")  # settings tried in factors, not steps
 ATTEMPT, GOAL = "#1f4e79", "#d4a017"  # dark blue dot; gold star once the goal is reached
@@ -23,7 +24,7 @@ BOARD_HEIGHT = 420
 def _hover(entries: list[Entry], n_modes: int) -> str:
     first = entries[0]
     names = ", ".join(e.nickname for e in entries[:8]) + (f" +{len(entries) - 8}" if len(entries) > 8 else "")
-    settings = " · ".join(f"{k} {format_value(v)}" for k, v in first.settings)
+    settings = " · ".join(f"{k} {format_setting(v)}" for k, v in first.settings)
     return f"<b>{names}</b><br>{settings}<br>{first.result.modes}/{n_modes} modes, {first.result.hq:.0%} HQ"
 
 

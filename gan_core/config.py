@@ -181,6 +181,20 @@ def format_rate(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
+def format_setting(value: Any) -> str:
+    """A setting's value as pages, the lab and the class board print it: learning rates as 1e-4 or
+    2.5e-5, switches as on/off, step counts with thousands separators."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float) and 0 < abs(value) < 0.01:
+        return format_rate(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int) and value >= 1000:
+        return f"{value:,}"
+    return str(value)
+
+
 def _coerce(name: str, value: Any) -> Any:
     """Turn text from a URL, CSV or CLI into the field's type; leave other values to validation."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):

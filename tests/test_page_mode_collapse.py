@@ -8,20 +8,10 @@ import numpy as np
 import pytest
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
+from classroom.pairings import LAB_DATA, PAIRINGS, config_differences, current_pairing
+from gan_core.config import format_setting
 from gan_core.presets import get_preset
-from ui.lab import (
-    COLLAPSE,
-    COVERING,
-    LAB_DATA,
-    LEARNING,
-    PAIRINGS,
-    TOO_EARLY,
-    collapse_verdict,
-    config_differences,
-    current_pairing,
-    format_setting,
-    sample_spread,
-)
+from gan_core.quality.collapse import COLLAPSE, COVERING, LEARNING, TOO_EARLY, collapse_verdict, sample_spread
 from ui.playground import COVERAGE_LABEL
 
 PAGE = "app_pages/mode_collapse.py"

@@ -18,7 +18,6 @@ from ui.playground import (
     COVERAGE_RULE,
     apply_architecture,
     heart_points_text,
-    n_modes,
     points_over_arrows,
 )
 
@@ -218,7 +217,7 @@ def test_apply_architecture_changes_nothing_when_nothing_differs_and_refuses_oth
         apply_architecture(run, g_width=0)
     assert apply_architecture(run, noise="uniform", activation="tanh") == ["activation", "noise"]
     assert run.snapshot().step == 0 and run.config.noise == "uniform"
-    assert n_modes(run) == 8
+    assert run.mode_count == 8
 
 
 def test_every_figure_the_pages_send_passes_plotly_validation():

@@ -11,12 +11,12 @@ from apptest_utils import open_app, session_run, wait_for
 from streamlit.testing.v1 import AppTest
 
 from classroom import slots as scheduler_module
+from classroom.pairings import PAIRINGS
 from classroom.slots import Scheduler
 from gan_core.presets import PRESETS
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import QUEUED, RUNNING
 from ui.copy_link import COMPONENT_NAME
-from ui.lab import PAIRINGS
 from ui.pages import PAGES
 
 PLAYGROUND, LAB, THEORY, LATENT = (

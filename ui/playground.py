@@ -108,11 +108,6 @@ def field_caption(snap: Snapshot) -> str:
 
 
 # --- numbers ------------------------------------------------------------------------------------
-def n_modes(run: TrainingRun) -> int:
-    """How many modes the run's data has (0 for shapes and user points)."""
-    return run.mode_count
-
-
 def _finite(value) -> bool:
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 

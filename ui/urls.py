@@ -26,12 +26,13 @@ from typing import Any
 
 import streamlit as st
 
+from classroom.pairings import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 from ui import present, teacher
 from ui.images import preset_missing_reason, pretrained_generator, shared_dataset
-from ui.lab import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing, load_pairing
+from ui.lab import load_pairing
 from ui.pages import PageInfo
 from ui.playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
 from ui.state import load_preset, run_for, session_runs

@@ -49,6 +49,14 @@ class Dataset:
     def dim(self) -> int:
         return int(np.prod(self.shape))
 
+    @property
+    def mode_count(self) -> int:
+        """How many modes a 2D mixture has: what mode coverage counts (0 for 1-D data, images and
+        user points, whose modes the pages do not count)."""
+        if self.mixture is None or self.kind != "2d":
+            return 0
+        return int(np.atleast_2d(self.mixture.centers).shape[0])
+
     def _mixture_tensors(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         m = self.mixture
         cached = self._mixture_cache

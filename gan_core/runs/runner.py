@@ -335,10 +335,7 @@ class TrainingRun(RunWorker):
     @property
     def mode_count(self) -> int:
         """How many modes the run's 2D data has (0 for data without separate modes)."""
-        dataset = self.trainer.dataset
-        if dataset.mixture is None or dataset.kind != "2d":
-            return 0
-        return int(np.atleast_2d(dataset.mixture.centers).shape[0])
+        return self.trainer.dataset.mode_count
 
     # --- moving a run to another process (the cluster backend, gan_core.runs.backend) -----------
     def export_state(self) -> dict[str, Any]:
