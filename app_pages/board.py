@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from classroom.board import CHALLENGE_CONTROLS, CHALLENGE_PRESETS, GOAL_MAX, BoardError, make_challenge
+from classroom.board import CHALLENGE_PRESETS, GOAL_MAX, BoardError, make_challenge
+from classroom.controls import LABELS, TRAINING
 from figures import playground
 from figures.board import board_figure
 from gan_core.config import format_setting
@@ -58,9 +59,9 @@ def teacher_panel() -> None:
         )
         st.multiselect(
             "Students may change",
-            list(CHALLENGE_CONTROLS),
+            list(TRAINING),
             key="board:allowed",
-            format_func=lambda c: f"{c} ({CHALLENGE_CONTROLS[c]})",
+            format_func=lambda c: f"{c} ({LABELS[c]})",
         )
         st.text_input(
             "Goal (leave empty for the standard one)",

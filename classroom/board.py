@@ -27,22 +27,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from classroom.controls import TRAINING
 from gan_core.config import TrainConfig
 
 # Presets a challenge can start from: 2D mixtures, whose modes a run can be scored on.
 CHALLENGE_PRESETS = ("ring8-collapse", "grid25-collapse", "ring8", "grid25")
-# What students may be allowed to change: the sidebar's live controls, and the seed.
-CHALLENGE_CONTROLS: dict[str, str] = {
-    "lr_g": "generator learning rate",
-    "lr_d": "discriminator learning rate",
-    "d_steps": "D steps per G step",
-    "lr_halflife": "learning-rate decay",
-    "batch_size": "batch size",
-    "loss": "loss",
-    "beta1": "Adam β1",
-    "beta2": "Adam β2",
-    "seed": "seed",
-}
 IGNORED_FIELDS = ("steps",)  # the suggested run length changes nothing about training
 
 MAX_STUDENTS = 120
@@ -89,7 +78,7 @@ def check_nickname(text: str) -> str:
 @dataclass(frozen=True)
 class Challenge:
     preset: str
-    allowed: tuple[str, ...]  # CHALLENGE_CONTROLS students may change
+    allowed: tuple[str, ...]  # the controls students may change (classroom.controls.TRAINING)
     goal: str
     config: TrainConfig  # the preset's settings: everything outside `allowed` must stay so
     n_modes: int
@@ -126,12 +115,12 @@ def make_challenge(preset: str, allowed: tuple[str, ...] | list[str], goal: str 
 
     if preset not in CHALLENGE_PRESETS:
         raise BoardError(f"A challenge starts from one of {', '.join(CHALLENGE_PRESETS)}, not {preset!r}.")
-    unknown = [a for a in allowed if a not in CHALLENGE_CONTROLS]
+    unknown = [a for a in allowed if a not in TRAINING]
     if unknown:
-        raise BoardError(f"Students can be allowed to change {', '.join(CHALLENGE_CONTROLS)}; not {unknown[0]!r}.")
+        raise BoardError(f"Students can be allowed to change {', '.join(TRAINING)}; not {unknown[0]!r}.")
     if not allowed:
         raise BoardError("Allow the students at least one control to change.")
-    allowed = tuple(a for a in CHALLENGE_CONTROLS if a in allowed)  # one order everywhere
+    allowed = tuple(a for a in TRAINING if a in allowed)  # one order everywhere
     config = PRESETS[preset].config
     n_modes = get_dataset(config.dataset).mode_count
     goal = " ".join("".join(c for c in str(goal) if c.isprintable()).split())

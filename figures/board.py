@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from classroom.board import CHALLENGE_CONTROLS, BoardView, Entry
+from classroom.board import BoardView, Entry
+from classroom.controls import LABELS
 from figures.theme import NEUTRAL, TICK_SIZE, chart_axis, chart_layout, empty_figure
 from gan_core.config import format_setting
 
@@ -78,7 +79,7 @@ def board_figure(view: BoardView) -> dict:
                 "showlegend": False,
             }
         )
-        axis = chart_axis(CHALLENGE_CONTROLS.get(name, name))
+        axis = chart_axis(LABELS.get(name, name))
         axis.update(domain=[i * (width + PANEL_GAP), i * (width + PANEL_GAP) + width], anchor="y")
         if name in LOG_AXES:
             axis.update(type="log", dtick=1, tickformat=".0e" if name != "batch_size" else "d")

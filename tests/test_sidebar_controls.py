@@ -92,3 +92,20 @@ def test_the_smoothed_view_starts_an_average_for_a_run_without_one():
     assert not at.exception
     assert run.config.g_ema > 0 and run.trainer.generator_ema is not None
     assert run.snapshot().views["generator"] == "average"
+
+
+def test_every_live_control_named_once_is_in_the_sidebar_and_presentation_mode_can_hide_it():
+    """classroom.controls is the one list of the sidebar's live controls: each has its widget, each
+    group can be hidden while presenting, a challenge may allow exactly the ones that change training,
+    and a link carries every one of them."""
+    from classroom.controls import CONTROLS, NAMES, TRAINING
+    from ui.present import HIDEABLE
+    from ui.urls import COMMON_SETTINGS
+
+    at = open_app("app_pages/playground.py")
+    keys = {w.key for w in at.sidebar if getattr(w, "key", None)}
+    for name in NAMES:
+        assert f"playground:{name}" in keys, name
+    assert {c.group for c in CONTROLS} <= set(HIDEABLE)
+    assert set(TRAINING) == set(NAMES) - {"smoothed_view"}
+    assert set(NAMES) <= set(COMMON_SETTINGS)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from classroom.board import CHALLENGE_CONTROLS, Board, BoardError, Challenge, Outcome, default_board
+from classroom.board import Board, BoardError, Challenge, Outcome, default_board
+from classroom.controls import LABELS, NAMES
 from gan_core.runs.runner import TrainingRun
 from ui.state import load_preset, run_for, session_runs
 
 SLOT = "board"
 TOKEN = "_board_token"
-# The sidebar's controls a challenge can lock (ui.controls.hyperparameter_controls names, and the seed).
-LOCKABLE = ("lr_g", "lr_d", "lr_halflife", "d_steps", "batch_size", "loss", "smoothed_view", "beta1", "beta2", "seed")
 
 
 def board() -> Board:
@@ -39,7 +38,7 @@ def locked_settings() -> set[str]:
     """The sidebar controls a student may not touch in the open challenge."""
     current = challenge()
     allowed = set(current.allowed) if current else set()
-    return {name for name in LOCKABLE if name not in allowed}
+    return {name for name in NAMES if name not in allowed}
 
 
 def challenge_run() -> TrainingRun:
@@ -78,4 +77,4 @@ def report(run: TrainingRun) -> Outcome | None:
 
 
 def allowed_text(current: Challenge) -> str:
-    return ", ".join(CHALLENGE_CONTROLS[a] for a in current.allowed)
+    return ", ".join(LABELS[a] for a in current.allowed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classroom.controls import GROUPS
 from ui.figure_dicts import PROJECTOR_FONT_SCALE
 
 PRESENT_KEY = "_present"  # session flag: presentation mode on
@@ -24,19 +25,9 @@ HIDE_KEY = "_present_hide"  # the sidebar controls hidden while presenting
 TOGGLE_KEY = "present:toggle"
 HIDE_PICKER_KEY = "present:hide"
 
-# Sidebar controls a teacher can hide while presenting (URL: hide=name,name).
-HIDEABLE: dict[str, str] = {
-    "preset": "Preset",
-    "steps": "Step buttons",
-    "known": "Restore, seed",
-    "lr": "Learning rates",
-    "lr_halflife": "LR decay",
-    "d_steps": "D steps",
-    "batch_size": "Batch size",
-    "loss": "Loss",
-    "smoothed_view": "Smoothed view",
-    "betas": "Adam betas",
-}
+# Sidebar controls a teacher can hide while presenting (URL: hide=name,name): the preset picker, the
+# step buttons, and each group of live controls (classroom.controls).
+HIDEABLE: dict[str, str] = {"preset": "Preset", "steps": "Step buttons", **GROUPS}
 DEFAULT_HIDDEN = ("known", "batch_size", "betas")
 
 LAYOUT_CSS = """

@@ -26,6 +26,7 @@ from typing import Any
 
 import streamlit as st
 
+from classroom.controls import NAMES
 from classroom.pairings import DEFAULT_PAIRING, LAB_DATA, PAIRINGS, current_pairing
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
@@ -37,21 +38,10 @@ from ui.pages import PageInfo
 from ui.playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
 from ui.state import load_preset, run_for, session_runs
 
-# Run settings a single-run page writes (where they differ from the preset's), and the extra ones
-# each page offers controls for.
-COMMON_SETTINGS = (
-    "lr_g",
-    "lr_d",
-    "lr_halflife",
-    "d_steps",
-    "batch_size",
-    "loss",
-    "smoothed_view",
-    "g_ema",
-    "beta1",
-    "beta2",
-    "seed",
-)
+# Run settings a single-run page writes (where they differ from the preset's): the live controls, and
+# g_ema, which the smoothed view's toggle sets when it starts a weight average; and the extra ones each
+# page offers controls for.
+COMMON_SETTINGS = (*NAMES, "g_ema")
 PAGE_SETTINGS: dict[str, tuple[str, ...]] = {
     "playground": ("dataset", *ARCHITECTURE_FIELDS),
     "theory": ("dataset",),
