@@ -10,9 +10,9 @@ from gan_core import checkpoint
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.data.uploads import IMAGE_SUFFIXES, SIZES, images_from_uploads
-from gan_core.presets import PRESETS
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import Snapshot
+from ui.actions import restart, switch_data
 from ui.charts import live_chart
 from ui.controls import live
 from ui.images import (
@@ -28,7 +28,7 @@ from ui.images import (
     what_to_notice,
 )
 from ui.playground import generator_label
-from ui.state import load_preset, run_for, session_runs
+from ui.state import run_for
 
 SLOT = "images"
 DATASET_LABELS = {
@@ -58,27 +58,10 @@ KEY_MEMORISATION_BUTTON = f"{SLOT}:btn:memorisation"
 
 
 # --- actions (widget callbacks: they run before the page, so widgets show their result) ---------
-def _reset_with(run: TrainingRun, name: str, dataset) -> None:
-    """A fresh run on `dataset` with the current settings (architecture follows the image size)."""
-    was_active = run.snapshot().is_active
-    run.reset(run.config.replace(dataset=name), dataset)
-    if was_active:
-        run.start()
-
-
 def _train_on(run: TrainingRun, name: str, dataset) -> None:
-    """Train on `name` from step 0. Where a preset for that data exists (digits, fashion; keeping a
-    `-collapse` choice) it is loaded, so the network suits the data and the sidebar's preset
-    matches; otherwise the settings stay and only the data changes."""
-    preset = session_runs().presets.get(SLOT, "")
-    for candidate in ([f"{name}-collapse"] if preset.endswith("-collapse") else []) + [name]:
-        if candidate in PRESETS:
-            load_preset(SLOT, candidate, start=run.snapshot().is_active)
-            # The sidebar's picker (app.py) would otherwise come back with its old value and switch back.
-            st.session_state[f"{SLOT}:preset-picker"] = candidate
-            st.session_state[KEY_DATASET] = name
-            return
-    _reset_with(run, name, dataset)
+    """Train on `name` from step 0, with its preset where it has one (ui.actions.switch_data)."""
+    if switch_data(SLOT, run, name, dataset) is not None:
+        st.session_state[KEY_DATASET] = name
 
 
 def _switch_dataset(run: TrainingRun) -> None:
@@ -116,7 +99,7 @@ def _use_uploads(run: TrainingRun) -> None:
     except ValueError as exc:
         st.session_state[KEY_NOTICE] = ("error", f"Cannot train on this upload: {exc}")
         return
-    _reset_with(run, "custom-images", uploaded.dataset())
+    restart(run, run.config.replace(dataset="custom-images"), uploaded.dataset())
     n, h, w = uploaded.images.shape
     text = f"Training set: {n} of your images at {h}×{w} px."
     if uploaded.skipped:

@@ -19,9 +19,10 @@ from gan_core.quality.collapse import (
 )
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import Snapshot
+from ui.actions import LAB_SLOTS as SLOTS
+from ui.actions import load_pairing
 from ui.charts import live_chart
 from ui.controls import live
-from ui.lab import SLOTS, load_pairing
 from ui.pages import BY_URL
 from ui.playground import coverage_tile, generator_label
 from ui.state import run_for
@@ -49,7 +50,7 @@ def _pick() -> None:
     """Load the chosen pairing into both runs; keep them training if they were."""
     key = st.session_state.get("lab:pairing") or pairing_key or DEFAULT_PAIRING
     data = st.session_state.get("lab:dataset") or dataset or "ring8"
-    load_pairing(key, data, start=any(r.snapshot().is_active for r in runs))
+    load_pairing(key, data)
 
 
 # The buttons show what the runs *are* (a pairing clicked earlier, or one set by a link).

@@ -11,9 +11,10 @@ from figures.objective import format_probability, gradient_signal
 from figures.theory import LOG4, criterion_figure
 from gan_core.losses import LOSSES
 from gan_core.runs.snapshot import Snapshot
+from ui.actions import load_preset
 from ui.charts import live_chart
 from ui.controls import live
-from ui.state import load_preset, run_for
+from ui.state import run_for
 
 SLOT, PRESET = "theory", "gauss1d"
 DATASETS = {"gauss1d": "One Gaussian", "bimodal1d": "Two bumps"}
@@ -39,7 +40,7 @@ def _pick_data() -> None:
     if dataset is None or dataset == run.config.dataset:
         return
     loss = st.session_state.get("theory-page:loss") or run.config.loss
-    load_preset(SLOT, PRESET, start=run.snapshot().is_active, dataset=dataset, loss=loss)
+    load_preset(SLOT, PRESET, dataset=dataset, loss=loss)
 
 
 def _pick_loss() -> None:

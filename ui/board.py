@@ -12,7 +12,8 @@ import streamlit as st
 from classroom.board import Board, BoardError, Challenge, Outcome, default_board
 from classroom.controls import LABELS, NAMES
 from gan_core.runs.runner import TrainingRun
-from ui.state import load_preset, run_for, session_runs
+from ui.actions import load_preset
+from ui.state import run_for, session_runs
 
 SLOT = "board"
 TOKEN = "_board_token"
@@ -46,11 +47,11 @@ def challenge_run() -> TrainingRun:
     return run_for(SLOT, current.preset if current else "ring8-collapse")
 
 
-def restore_challenge_run(start: bool = False) -> None:
-    """The challenge's starting point: its preset, step 0."""
+def restore_challenge_run(go_on: bool | None = None) -> None:
+    """The challenge's starting point: its preset, step 0 (training on if it trained, or if `go_on`)."""
     current = challenge()
     if current is not None:
-        load_preset(SLOT, current.preset, start=start)
+        load_preset(SLOT, current.preset, go_on=go_on)
 
 
 def join(name: str) -> str | None:
@@ -60,7 +61,7 @@ def join(name: str) -> str | None:
     except BoardError as exc:
         return str(exc)
     st.session_state[TOKEN] = token
-    restore_challenge_run()
+    restore_challenge_run(go_on=False)
     report(challenge_run())  # the fresh run at step 0: its evaluations count from here
     return None
 

@@ -16,6 +16,7 @@ import streamlit as st
 from gan_core.config import LOSSES, TrainConfig, format_rate
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import DIVERGED, ERROR, LOST, QUEUED, RUNNING, Snapshot
+from ui.actions import set_seed
 from ui.state import LIVE_REFRESH_SECONDS
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
@@ -224,16 +225,6 @@ RESET_HELP = (
     "setting back; 🎲 New seed draws different starting weights."
 )
 MAX_SEED = 2**31 - 1
-
-
-def set_seed(runs: Sequence[TrainingRun], seed: int) -> None:
-    """Restart `runs` at step 0 from weights drawn with `seed`, keeping their settings; runs that
-    were training go on training (a lab's two runs share the seed: a fair race)."""
-    for run in runs:
-        was_active = run.snapshot().is_active
-        run.reset(run.config.replace(seed=int(seed)))
-        if was_active:
-            run.start()
 
 
 def _on_seed(runs: Sequence[TrainingRun], slot: str) -> None:

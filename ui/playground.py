@@ -11,14 +11,12 @@ import time
 import numpy as np
 import streamlit as st
 
-from gan_core.config import TrainConfig
 from gan_core.data import Dataset, parse_points_csv, points_dataset
-from gan_core.presets import PRESETS
 from gan_core.quality.metrics import MODE_COVERAGE, MODE_MIN_PER_2500
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import Snapshot
+from ui.actions import restart, switch_data
 from ui.charts import live_chart
-from ui.state import load_preset, session_runs
 
 # The tile names its rule (metrics.MODE_COVERAGE) under the number; the help says it in full.
 COVERAGE_LABEL = "Modes covered"
@@ -173,30 +171,12 @@ def metric_tiles(snap: Snapshot, modes: int) -> None:
     )
 
 
-# --- actions that restart the run ---------------------------------------------------------------
-def _restart(run: TrainingRun, config: TrainConfig, dataset: Dataset | None, was_active: bool) -> None:
-    run.reset(config, dataset)
-    if was_active:
-        run.start()
-
-
+# --- actions that restart the run (ui.actions) -----------------------------------------------------
 def switch_dataset(slot: str, run: TrainingRun, name: str) -> str:
-    """Train on built-in data `name` from step 0. Where a preset for that data exists (keeping a
-    `-collapse` choice), load it so the sidebar's preset matches; otherwise keep the network and
-    hyperparameters and swap only the data. Returns what happened, in words. (Call it from a
-    widget callback: it sets the sidebar's preset picker, which is drawn later in the run.)"""
-    was_active = run.snapshot().is_active
-    preset = session_runs().presets.get(slot, "")
-    candidates = ([f"{name}-collapse"] if preset.endswith("-collapse") else []) + [name]
-    for candidate in candidates:
-        if candidate in PRESETS:
-            load_preset(slot, candidate, start=was_active)
-            # The picker (app.py, key "<slot>:preset-picker") would otherwise come back with the
-            # browser's old value and switch the run straight back. The URL's ?preset= is left
-            # alone: ui.urls re-applies a changed one with a reset that does not restart.
-            st.session_state[f"{slot}:preset-picker"] = candidate
-            return f"Data changed to {name}: loaded the “{candidate}” preset and restarted at step 0."
-    _restart(run, run.config.replace(dataset=name), None, was_active)
+    """Train on built-in data `name` from step 0 (ui.actions.switch_data); returns what happened, in words."""
+    preset = switch_data(slot, run, name)
+    if preset is not None:
+        return f"Data changed to {name}: loaded the “{preset}” preset and restarted at step 0."
     return f"Data changed to {name}: same networks and settings, restarted at step 0."
 
 
@@ -205,7 +185,7 @@ def train_on_points(run: TrainingRun, data: bytes | str) -> Dataset:
     Raises ValueError with a message for the user; the run is untouched then."""
     points = parse_points_csv(data)
     dataset = points_dataset(points)
-    _restart(run, run.config.replace(dataset="custom"), dataset, run.snapshot().is_active)
+    restart(run, run.config.replace(dataset="custom"), dataset)
     return dataset
 
 
@@ -218,7 +198,7 @@ def apply_architecture(run: TrainingRun, **changes) -> list[str]:
     new = run.config.replace(**changes)
     changed = new.restart_fields(run.config)
     if changed:
-        _restart(run, new, None, run.snapshot().is_active)  # reset keeps the run's data (also "custom")
+        restart(run, new)  # reset keeps the run's data (also "custom")
     return changed
 
 

@@ -110,29 +110,6 @@ def run_for(slot: str, preset: str, dataset: Dataset | None = None) -> RunHandle
     return runs.get(slot, make)
 
 
-def load_preset(slot: str, preset: str, start: bool = False, data: Dataset | None = None, **overrides) -> RunHandle:
-    """Replace the slot's run with a fresh run of `preset` (with `overrides`, on `data` if given:
-    a data set already loaded, e.g. MNIST from the shared cache). A preset on a file data set
-    (Fashion-MNIST) raises DatasetUnavailable, and changes nothing, when its files are not on this
-    computer."""
-    runs = session_runs()
-    cfg: TrainConfig = get_preset(preset).config
-    if overrides:
-        cfg = cfg.replace(**overrides)
-    dataset = data if data is not None else dataset_for(cfg)
-    run = runs.runs.get(slot)
-    if run is None:
-        run = runs.get(slot, lambda: new_run(cfg, dataset))
-    else:
-        run.reset(cfg, dataset)
-    run.set_view(False)  # the preset's view: G as it trains
-    runs.presets[slot] = preset
-    clear_widget_state(slot)
-    if start:
-        run.start()
-    return run
-
-
 def clear_widget_state(slot: str) -> None:
     """Forget the slot's widget values so sliders show the new run's settings."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{slot}:")]:

@@ -32,11 +32,11 @@ from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
 from ui import present, teacher
+from ui.actions import LAB_SLOTS, load_pairing, load_preset
 from ui.images import preset_missing_reason, pretrained_generator, shared_dataset
-from ui.lab import load_pairing
 from ui.pages import PageInfo
 from ui.playground import ARCHITECTURE_FIELDS, DEFAULT_LAYERS, LAYER_KEYS
-from ui.state import load_preset, run_for, session_runs
+from ui.state import clear_widget_state, run_for, session_runs
 
 # Run settings a single-run page writes (where they differ from the preset's): the live controls, and
 # g_ema, which the smoothed view's toggle sets when it starts a weight average; and the extra ones each
@@ -390,14 +390,11 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
     if desired == run.config and preset == current_preset:
         run.set_view(smoothed)
         return messages
-    was_active = run.snapshot().is_active
     if preset == current_preset and not desired.restart_fields(run.config):
         changes = {f.name: getattr(desired, f.name) for f in fields(TrainConfig)}
         changes = {k: v for k, v in changes.items() if getattr(run.config, k) != v}
         run.update(**changes)  # live settings: the run keeps its weights and goes on
         run.set_view(smoothed)
-        from ui.state import clear_widget_state
-
         clear_widget_state(slot)
         return messages
     data = None
@@ -416,7 +413,7 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
         if getattr(desired, f.name) != getattr(PRESETS[preset].config, f.name)
     }
     try:
-        load_preset(slot, preset, start=was_active, data=data, **overrides).set_view(smoothed)
+        load_preset(slot, preset, data=data, **overrides).set_view(smoothed)
     except DatasetUnavailable as exc:  # the preset's own data (Fashion-MNIST) is not on this computer
         messages.append(
             f"The link asks for preset {_shown(preset)}, but its data is not on this computer; showing "
@@ -462,12 +459,10 @@ def _apply_lab(page: PageInfo, params: dict[str, str]) -> list[str]:
                 f"Ignored {name}={_shown(params[name])} from the link: the lab's two runs are set by their pairing."
             )
     dataset = dataset or "ring8"
-    from ui.lab import SLOTS
-
-    runs = [run_for(slot, preset) for slot, preset in zip(SLOTS, page.presets)]
+    runs = [run_for(slot, preset) for slot, preset in zip(LAB_SLOTS, page.presets)]
     wanted = tuple(c.replace(seed=seed) for c in PAIRINGS[pairing].configs(dataset))
     if tuple(r.config for r in runs) != wanted:
-        load_pairing(pairing, dataset, start=any(r.snapshot().is_active for r in runs), seed=seed)
+        load_pairing(pairing, dataset, seed=seed)
     return messages
 
 
@@ -506,9 +501,7 @@ def page_params(page: PageInfo) -> tuple[dict[str, str], list[str]]:
     params: dict[str, str] = {}
     notes: list[str] = []
     if page.url_path == "mode-collapse":
-        from ui.lab import SLOTS
-
-        runs = [run_for(slot, preset) for slot, preset in zip(SLOTS, page.presets)]
+        runs = [run_for(slot, preset) for slot, preset in zip(LAB_SLOTS, page.presets)]
         key, dataset = current_pairing(runs[0].config, runs[1].config)
         if key is not None:
             params["pairing"] = key
