@@ -7,6 +7,7 @@ import streamlit as st
 
 from gan_core import checkpoint, latent
 from gan_core.config import TrainConfig
+from ui import latent as controls
 from ui.controls import live
 from ui.images import grid_png, pretrained_generator, show_strip, what_to_notice
 from ui.state import run_for
@@ -19,9 +20,8 @@ SOURCES = {
     "upload": "📂 A checkpoint you saved",
 }
 PRETRAINED = {"pretrained": "digits", "pretrained-fashion": "fashion"}  # source -> shipped generator
-KEY_SOURCE = "latent:source"
+KEY_SOURCE, KEY_UPLOADED = controls.KEY_SOURCE, controls.KEY_UPLOADED
 KEY_UPLOAD = "latent:checkpoint-file"
-KEY_UPLOADED = "latent:uploaded"  # (config, frozen generator, step, file name)
 KEY_UPLOAD_ERROR = "latent:upload-error"
 BIG = 20  # an 8x8 digit shown 160 px wide (28 px images get a smaller factor)
 
@@ -141,11 +141,12 @@ if run is not None:
 # --- 1. interpolation -------------------------------------------------------------------------
 st.subheader("1 · Walk from seed A to seed B")
 a_col, b_col, n_col = st.columns(3)
-# Defaults of these controls: ui.urls.WIDGET_PARAMS (set before the page, with a link's values).
-seed_a = int(a_col.number_input("Seed A", min_value=0, max_value=100_000, step=1, key="latent:seed-a"))
-seed_b = int(b_col.number_input("Seed B", min_value=0, max_value=100_000, step=1, key="latent:seed-b"))
-n_frames = int(n_col.slider("Frames in the strips", min_value=5, max_value=15, key="latent:frames"))
-t = float(st.slider("t: how far from A (0) to B (1)", min_value=0.0, max_value=1.0, step=0.05, key="latent:t"))
+# Keys, ranges and defaults of these controls: ui.latent (ui.urls sets them before the page, from a link).
+ctx = controls.LatentContext(config.noise, dim)
+seed_a = controls.seed_input(a_col, "Seed A", controls.SEED_A)
+seed_b = controls.seed_input(b_col, "Seed B", controls.SEED_B)
+n_frames = int(n_col.slider("Frames in the strips", *controls.FRAMES, key=controls.N_FRAMES.key))
+t = float(st.slider("t: how far from A (0) to B (1)", 0.0, 1.0, step=controls.T_STEP, key=controls.T.key))
 z_a = latent.noise_for_seed(seed_a, dim, config.noise)
 z_b = latent.noise_for_seed(seed_b, dim, config.noise)
 
@@ -188,17 +189,16 @@ walk_dim = int(
         min_value=0,
         max_value=dim - 1,
         step=1,
-        key="latent:walk-dim",
+        key=controls.WALK_DIM.key,
         help=f"z has {dim} dimensions (0 to {dim - 1}).",
     )
 )
 walk_range = float(
     r_col.slider(
         "Range (± around 0)",
-        min_value=0.5,
-        max_value=4.0,
-        step=0.5,
-        key=f"latent:walk-range:{config.noise}",  # its own default per noise: a keyed slider keeps its value
+        *controls.SPAN[:2],
+        step=controls.SPAN[2],
+        key=controls.WALK_RANGE.state_key(ctx),
         help="This generator's noise: "
         + ("standard Gaussian, 99.7 % of it within ±3." if config.noise == "gaussian" else "uniform in [−1, 1]."),
     )
@@ -228,28 +228,29 @@ else:
         "Plane",
         ["seeds", "dims"],
         horizontal=True,
-        key="latent:plane-mode",
+        key=controls.PLANE.key,
         format_func={"seeds": "through seeds A, B and C", "dims": "along two dimensions"}.get,
     )
 if plane_mode == "seeds":
     c_col, _ = st.columns([1, 2])
-    seed_c = int(c_col.number_input("Seed C", min_value=0, max_value=100_000, step=1, key="latent:seed-c"))
+    seed_c = int(
+        c_col.number_input("Seed C", min_value=0, max_value=controls.MAX_SEED, step=1, key=controls.SEED_C.key)
+    )
     z_c = latent.noise_for_seed(seed_c, dim, config.noise)
 else:
     p1_col, p2_col, e_col = st.columns(3)
     plane_d1 = int(
-        p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, key="latent:plane-d1")
+        p1_col.number_input("Horizontal (→): dimension", min_value=0, max_value=dim - 1, key=controls.PLANE_D1.key)
     )
     plane_d2 = int(
-        p2_col.number_input("Vertical (↑): dimension", min_value=0, max_value=dim - 1, key="latent:plane-d2")
+        p2_col.number_input("Vertical (↑): dimension", min_value=0, max_value=dim - 1, key=controls.PLANE_D2.key)
     )
     extent = float(
         e_col.slider(
             "Extent (±)",
-            min_value=0.5,
-            max_value=4.0,
-            step=0.5,
-            key=f"latent:plane-extent:{config.noise}",
+            *controls.SPAN[:2],
+            step=controls.SPAN[2],
+            key=controls.EXTENT.state_key(ctx),
         )
     )
 

@@ -4,6 +4,7 @@ presentation mode, and the teacher's reserved training slot and key."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -298,3 +299,34 @@ def test_the_teacher_key_is_absent_from_every_pages_output(teacher_server, caplo
         assert KEY not in text, page.path
         assert KEY not in json.dumps(dict(at.query_params)), page.path
     assert KEY not in caplog.text  # nor in a log line (the browser test also reads the server's log)
+
+
+def _readme_links() -> list[tuple[str, dict[str, str]]]:
+    """Every page link the README documents (http://<server>:8501/<page>?...), as (page path, params)."""
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ui.pages import BY_URL
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    links = []
+    for url in re.findall(r"http://<server>:8501/[^\s`)]*", text):
+        parts = urlsplit(url.replace("<server>", "server"))
+        params = dict(parse_qsl(parts.query))
+        page = parts.path.strip("/")
+        if "teacher" in params or not page:
+            continue  # the teacher key's link is tested above
+        links.append((BY_URL[page].path, params))
+    return links
+
+
+README_LINKS = _readme_links()
+
+
+@pytest.mark.parametrize("page, params", README_LINKS, ids=[f"{p}?{q}" for p, q in README_LINKS])
+def test_every_link_the_readme_documents_opens_that_screen(page, params):
+    """Issue 23 item 3: each link in the README is applied without a complaint, and the address bar
+    afterwards says the same (the screen it describes is the one on show)."""
+    at = open_link(page, params)
+    assert link_warnings(at) == []
+    assert dict(at.query_params) == params

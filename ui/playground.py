@@ -17,6 +17,7 @@ from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import Snapshot
 from ui.actions import restart, switch_data
 from ui.charts import live_chart
+from ui.url_values import WidgetParam, flag, many
 
 # The tile names its rule (metrics.MODE_COVERAGE) under the number; the help says it in full.
 COVERAGE_LABEL = "Modes covered"
@@ -24,6 +25,12 @@ COVERAGE_RULE = f"≥ {MODE_MIN_PER_2500} per 2,500"  # samples on the mode; lon
 ARCHITECTURE_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "noise_dim", "noise", "activation")
 LAYER_KEYS = ("real", "fake", "heatmap", "manifold", "arrows")  # the field's layers, in drawing order
 DEFAULT_LAYERS = ("real", "fake", "heatmap", "arrows")
+# The playground's field controls and the Overview's walk-through switch, as a link carries them.
+FIELD_PARAMS = (
+    WidgetParam("show", "pg:layers", list(DEFAULT_LAYERS), many(LAYER_KEYS)),
+    WidgetParam("arrows_to_scale", "pg:arrows-to-scale", False, flag),
+)
+WALK = WidgetParam("walk", "ov:walk", False, flag)
 
 
 # --- charts -------------------------------------------------------------------------------------
