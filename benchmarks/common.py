@@ -68,7 +68,7 @@ def machine_info() -> dict[str, Any]:
         "mem_total_gib": _mem_total_gib(),
         "load_average": load_average(),
         "python": sys.version.split()[0],
-        "torch": torch.__version__,
+        "torch": torch.version.__version__,
         "torch_threads": torch.get_num_threads(),
         "torch_interop_threads": torch.get_num_interop_threads(),
         "streamlit": st_version,

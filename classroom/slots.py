@@ -23,19 +23,26 @@ import threading
 import weakref
 
 
+def _env_number(name: str, kind: type, low: float, rule: str) -> float | None:
+    """The number an environment variable sets (None when unset), or ValueError saying the rule."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    what = "a whole number" if kind is int else "a number of seconds"
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name} must be {what}, got {text!r}") from None
+    if not value >= low or value == float("inf"):
+        raise ValueError(f"{name} must be {rule}, got {text!r}")
+    return value
+
+
 def default_capacity() -> int:
     """GAN_EXPLAINER_MAX_TRAINING if set, else one run per core (at least 2: a side-by-side
     comparison on a dual-core laptop must not queue against itself)."""
-    env = os.environ.get("GAN_EXPLAINER_MAX_TRAINING", "").strip()
-    if env:
-        try:
-            value = int(env)
-        except ValueError:
-            raise ValueError(f"GAN_EXPLAINER_MAX_TRAINING must be a whole number, got {env!r}") from None
-        if value < 1:
-            raise ValueError(f"GAN_EXPLAINER_MAX_TRAINING must be at least 1, got {value}")
-        return value
-    return max(2, os.cpu_count() or 2)
+    value = _env_number("GAN_EXPLAINER_MAX_TRAINING", int, 1, "at least 1")
+    return int(value) if value is not None else max(2, os.cpu_count() or 2)
 
 
 DEFAULT_TURN_SECONDS = 30.0
@@ -45,16 +52,8 @@ def default_turn_seconds() -> float | None:
     """GAN_EXPLAINER_TURN_SECONDS if set (0 turns turn-taking off), else 30 s: long enough for
     a 2D preset to converge in one turn (~7,000 steps), short enough that a class of 30 on two
     slots sees every run train within a few minutes."""
-    env = os.environ.get("GAN_EXPLAINER_TURN_SECONDS", "").strip()
-    if not env:
-        return DEFAULT_TURN_SECONDS
-    try:
-        value = float(env)
-    except ValueError:
-        raise ValueError(f"GAN_EXPLAINER_TURN_SECONDS must be a number of seconds, got {env!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise ValueError(f"GAN_EXPLAINER_TURN_SECONDS must be 0 (off) or a positive number, got {env!r}")
-    return value or None
+    value = _env_number("GAN_EXPLAINER_TURN_SECONDS", float, 0, "0 (off) or a positive number")
+    return DEFAULT_TURN_SECONDS if value is None else (value or None)
 
 
 DEFAULT_RESERVED = 2  # the teacher's pool: the Mode collapse lab projects two runs at once
@@ -62,16 +61,8 @@ DEFAULT_RESERVED = 2  # the teacher's pool: the Mode collapse lab projects two r
 
 def default_reserved() -> int:
     """GAN_EXPLAINER_TEACHER_SLOTS if set, else 2: enough for the lab's pair of runs."""
-    env = os.environ.get("GAN_EXPLAINER_TEACHER_SLOTS", "").strip()
-    if not env:
-        return DEFAULT_RESERVED
-    try:
-        value = int(env)
-    except ValueError:
-        raise ValueError(f"GAN_EXPLAINER_TEACHER_SLOTS must be a whole number, got {env!r}") from None
-    if value < 0:
-        raise ValueError(f"GAN_EXPLAINER_TEACHER_SLOTS must be 0 or more, got {value}")
-    return value
+    value = _env_number("GAN_EXPLAINER_TEACHER_SLOTS", int, 0, "0 or more")
+    return DEFAULT_RESERVED if value is None else int(value)
 
 
 _UNSET = object()

@@ -41,16 +41,24 @@ class RunActor:
         message: str = "",
     ) -> None:
         torch.set_num_threads(1)  # Ray sets OMP_NUM_THREADS=1 for a 1-CPU actor; torch needs telling too
-        self.options = dict(options or {})
-        self.run = self._make(config, dataset)
+        self._take(config, dataset, state, options, message)
         self.build = 1
         self._evaluator = self.run.evaluator
+
+    def _take(
+        self,
+        config: TrainConfig,
+        dataset: Dataset | None,
+        state: dict[str, Any] | None,
+        options: dict[str, Any] | None,
+        message: str,
+    ) -> None:
+        """Train this run from now on: a new TrainingRun (from `state` if given). It has no admission
+        or limits of its own: the server decides when it trains and pauses it."""
+        self.options = dict(options or {})
+        self.run = TrainingRun(config, dataset, threads=1, **self.options)
         if state is not None:
             self.run.import_state(state, message)
-
-    def _make(self, config: TrainConfig, dataset: Dataset | None) -> TrainingRun:
-        # No admission or limits of its own: the server decides when it trains and pauses it.
-        return TrainingRun(config, dataset, threads=1, **self.options)
 
     # --- commands (in the caller's order) -------------------------------------------------------
     def adopt(
@@ -66,10 +74,7 @@ class RunActor:
         (seconds of start-up on a busy machine). The paused run's state left with an export
         called just before; this actor then trains only the new run."""
         self.run.stop(timeout=5.0)
-        self.options = dict(options or {})
-        self.run = self._make(config, dataset)
-        if state is not None:
-            self.run.import_state(state, message)
+        self._take(config, dataset, state, options, message)
 
     def start(self) -> None:
         self.run.start()
