@@ -23,11 +23,13 @@ from .models import DCGANDiscriminator, DCGANGenerator
 @dataclass(frozen=True)
 class Activation:
     """One stage of a network for one sample: `values` is (C, H, W) feature maps, or (n,) for the
-    noise vector; `label` reads like "ConvTranspose2d → 64×14×14"."""
+    noise vector; `label` reads like "ConvTranspose2d → 64×14×14". `image`: the values are an image
+    in [-1, 1] (G's output, D's input), to be drawn the way the sample grid draws images."""
 
     name: str
     label: str
     values: np.ndarray
+    image: bool = False
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -48,9 +50,9 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape)
 
 
-def _activation(name: str, values: torch.Tensor) -> Activation:
+def _activation(name: str, values: torch.Tensor, image: bool = False) -> Activation:
     array = values.detach().cpu().float().numpy().copy()
-    return Activation(name, f"{name} → {_shape_text(array.shape)}", array)
+    return Activation(name, f"{name} → {_shape_text(array.shape)}", array, image)
 
 
 def _walk(module: nn.Module, hooks: list[tuple[nn.Module, Callable]], run: Callable[[], torch.Tensor]) -> torch.Tensor:
@@ -103,7 +105,7 @@ def generator_walk(generator: DCGANGenerator, noise: torch.Tensor, index: int = 
     return [
         _activation("z", z[index]),
         *(_activation(name, values) for name, values in captured),
-        _activation("image (tanh)", image[index]),
+        _activation("image (tanh)", image[index], image=True),
     ]
 
 
@@ -132,7 +134,7 @@ def discriminator_walk(
     kwargs = {} if spread is None else {"spread": spread}
     logit = _walk(discriminator, hooks, lambda: discriminator(x.to(device), **kwargs))
     score = logit[0].item()
-    layers = [_activation("image", x[0]), *(_activation(name, values) for name, values in captured)]
+    layers = [_activation("image", x[0], image=True), *(_activation(name, values) for name, values in captured)]
     return DiscriminatorWalk(layers, score, torch.sigmoid(logit[0]).item() if probabilistic else None)
 
 

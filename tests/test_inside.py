@@ -51,6 +51,7 @@ def test_digits_generator_walk_ends_on_the_grids_sample():
     grid = trainer.generate(trainer.fixed_noise)
     assert np.array_equal(walk[-1].values, grid[5].numpy())  # bit for bit: the tile is the grid's sample
     assert np.array_equal(walk[0].values, trainer.fixed_noise[5].numpy())
+    assert [a.image for a in walk] == [False, False, False, False, True]
     # The last transposed convolution's output is the image before tanh.
     assert np.allclose(np.tanh(walk[-2].values), walk[-1].values, atol=1e-6)
     single = generator_walk(trainer.generator, trainer.fixed_noise[7])  # one vector: a batch of one
@@ -64,6 +65,7 @@ def test_28_pixel_walks_go_7_14_28_and_28_14_7():
     assert np.array_equal(walk[-1].values, trainer.generate(trainer.fixed_noise)[0].numpy())
     d = discriminator_walk(trainer.discriminator, trainer.dataset.data[0])
     assert [a.shape for a in d.layers] == [(1, 28, 28), (4, 14, 14), (8, 7, 7)]
+    assert [a.image for a in d.layers] == [True, False, False]
     assert d.layers[1].label == "Conv2d + LeakyReLU → 4×14×14"
 
 
