@@ -92,7 +92,7 @@ class DiracConfig:
         }
         for name, (low, high, open_low) in checks.items():
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
             if value < low or value > high or (open_low and value == low):
                 low_text = f"more than {low}" if open_low else f"at least {low}"

@@ -140,6 +140,7 @@ def test_a_run_that_overflows_stops_at_its_last_finite_state():
         ({"lr": 0.0}, "lr must be more than 0"),
         ({"r1_weight": -1.0}, "r1_weight must be at least 0"),
         ({"theta": math.nan}, "theta must be a finite number"),
+        ({"lr": True}, "lr must be a finite number"),
         ({"gp_weight": 1.0}, "gp_weight needs loss 'wgan-gp'"),
     ],
 )
