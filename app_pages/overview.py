@@ -41,10 +41,8 @@ st.markdown(
 
 # --- walk-through actions (callbacks: they run before the page is drawn) ---------------------------
 def _walk_step(which: str) -> None:
-    before = run.snapshot()
-    if before.is_active:
+    if run.snapshot().is_active:
         pause_and_settle(run, "Paused for the walk-through: one step at a time now.")
-        before = run.snapshot()
     try:
         run.step_once(which)
     except (RuntimeError, ValueError) as exc:
@@ -56,7 +54,7 @@ def _walk_step(which: str) -> None:
         "which": which,
         "run_id": run.run_id,
         "lr": after.config.lr_d if which == "d" else after.config.lr_g,
-        "before": d_opinion(before.views),
+        "before": d_opinion(after.views, "d_verdict_before"),  # measured right before the update
         "after": d_opinion(after.views),
         "loss_after": (after.last.loss_d, after.last.loss_g) if after.last else None,
     }

@@ -260,16 +260,17 @@ class DOpinion:
     probabilistic: bool = True
 
 
-def d_opinion(views: dict[str, Any] | None) -> DOpinion | None:
+def d_opinion(views: dict[str, Any] | None, key: str = "d_verdict") -> DOpinion | None:
     """D's mean verdict on a fixed real batch and on G's fixed fake batch, or None before any.
 
     The numbers are D's own outputs on whole batches of the training batch size, scored as in
     training (`views["d_verdict"]`, made by the evaluator for 2D data): with a minibatch-statistics
     layer D's verdict depends on the batch, so single points read off the map would not be it. The
     batches are the same every time, so one "train D once" click shows D's verdicts moving apart and
-    one "train G once" shows only D(G(z)) moving.
+    one "train G once" shows only D(G(z)) moving. `key="d_verdict_before"`: the verdicts a step by hand
+    measured just before its update (the walk-through's "before").
     """
-    verdict = (views or {}).get("d_verdict")
+    verdict = (views or {}).get(key)
     if verdict is None:
         return None
     on_real, on_fake = float(verdict["real"]), float(verdict["fake"])

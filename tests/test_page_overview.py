@@ -114,3 +114,24 @@ def test_start_button_goes_live_and_the_demo_shows_training_numbers():
     loss = _charts(at)[1]
     assert {t["name"] for t in loss["data"]} >= {"D loss", "G loss"}
     assert "ov:start" not in [b.key for b in at.button]  # no call to action once training
+
+
+def test_the_walk_throughs_before_is_ds_verdict_right_before_the_update():
+    """Issue 24 item 5: pause a live run, press a step: the "before" the page compares with is D's
+    verdict at that moment (on the same fixed batches as the "after"), not a snapshot from the last
+    evaluation, which can be hundreds of steps old."""
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    run.start()
+    assert wait_for(lambda: run.snapshot().step > 300, timeout=60)
+    at.toggle(key="ov:walk").set_value(True).run()  # pauses the run for the walk-through
+    assert run.snapshot().status == "paused"
+    for button in ("ov:walk-g", "ov:walk-d"):
+        with run._trainer_lock:
+            now = run.evaluator.verdicts()  # D's verdicts on the paused run, before the click
+        at.button(key=button).click().run()
+        assert not at.exception
+        before = at.session_state["ov:walk-result"]["before"]
+        assert (before.on_real, before.on_fake) == (now["real"], now["fake"])
+        after = run.snapshot().views["d_verdict"]
+        assert (after["real"], after["fake"]) != (now["real"], now["fake"])  # the update moved something

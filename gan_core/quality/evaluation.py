@@ -258,6 +258,15 @@ class Evaluator:
         scores = self.trainer.discriminator(x.to(self.trainer.device), spread=spread)
         return torch.sigmoid(scores) if self.trainer.loss.probabilistic else scores
 
+    def verdicts(self) -> dict[str, Any] | None:
+        """D's verdicts on the fixed real and fake batches right now (`views["d_verdict"]`'s numbers),
+        for 2D data; None otherwise. A step by hand takes them just before it updates (the
+        walk-through's "before"), on the same batches its "after" is measured on."""
+        if self.kind != "2d":
+            return None
+        with torch.no_grad():
+            return self._judge_batches()[0]
+
     @torch.no_grad()
     def _judge_batches(self) -> tuple[dict[str, Any], torch.Tensor | None, float]:
         """D's verdicts as in training: on a real batch and on a fake batch of the training batch

@@ -107,12 +107,17 @@ class RunWorker:
         which, times = command
         with self._trainer_lock:
             self._apply_pending()
+            # D's verdicts just before the update, on the batches the "after" is measured on: what a
+            # page's before/after compares (an older evaluation may be hundreds of steps old).
+            before = self.evaluator.verdicts()
             step = {"d": self.trainer.step_d, "g": self._hand_step_g, "both": self.trainer.step}[which]
             collected = [step() for _ in range(times)]
             self._last_phase = which
             self._after_steps(collected, phase=which)
             if self._status != DIVERGED:
                 self._evaluate(full=True, hand_step=True)  # a step by hand shows G itself, never the average
+                if before is not None:
+                    self._views["d_verdict_before"] = before
         with self._cv:
             if self._status == IDLE:
                 self._status = PAUSED
