@@ -294,7 +294,8 @@ def memorisation_check() -> None:
         st.caption("Press **Check now** once G draws something (and again later: memorising takes time).")
         return
     report = result.report
-    (st.warning if report.copying else st.success)(report.sentence(), icon="⚠️" if report.copying else "✅")
+    flagged = report.copying or report.copying_some
+    (st.warning if flagged else st.success)(report.sentence(), icon="⚠️" if flagged else "✅")
     pair_col, chart_col = st.columns([2, 3])
     with pair_col:
         distances = ", ".join(f"{d:.2f}" for d in result.pair_distances)

@@ -145,8 +145,11 @@ def _vanishing_gradient(snap: Snapshot) -> None:
         "2. Press **Step G** in the sidebar a few times: D(G(z)) and the dashed line move a little each "
         "time; read G's gradient below.\n"
         "3. Switch to **non-saturating** and step again: about the same D(G(z)), a gradient tens of times "
-        "larger. (Adam divides each step by the gradient's running size, so at first G moves about as far "
-        "with either loss; plain SGD would feel the whole difference.)"
+        "larger. (Adam divides each step by a running average of the gradient's size, which with "
+        f"β₂ = {snap.config.beta2:g} remembers roughly the last {1 / (1 - snap.config.beta2):,.0f} updates: "
+        "right after the switch a step grows with the new gradient over the old running size, so G lurches; "
+        "once the average has caught up, Adam moves G about as far with either loss. Plain SGD would feel "
+        "the whole difference at every step.)"
     )
     last = snap.last
     signal = gradient_signal(last.d_fake if last is not None and LOSSES[snap.config.loss].probabilistic else None)

@@ -87,6 +87,10 @@ PROMISES: dict[str, Promise] = {
     )
 }
 
+# Presets measured for the record without a promise of their own (the slow tests' bars are above).
+NO_PROMISE = Promise("", "(measured only)", lambda m: True, lambda m: 0.0)
+MEASURED_ONLY = ("fashion", "fashion-collapse", "spiral", "bimodal1d")
+
 ACC_WINDOW = 500  # D's accuracy: the median over this many last steps ("hovers around 50 %"?)
 SHOWN = ("modes_covered", "modes_covered_strict", "hq_fraction", "class_coverage", "mean_confidence", "js_grid")
 
@@ -159,7 +163,7 @@ def run(
         futures = [pool.submit(train_and_score, *job) for job in jobs]
         for future in futures:
             r = future.result()
-            promise = PROMISES[r["preset"]]
+            promise = PROMISES.get(r["preset"], NO_PROMISE)
             for which in ("training", "average"):
                 if which in r:
                     r[f"kept_{which}"] = promise.kept(r[which])
@@ -171,7 +175,7 @@ def run(
                 + f" ({r['train_s']:.0f} s)"
             )
             for point in r["curve"]:
-                kept = {w: PROMISES[r["preset"]].kept(point[w]) for w in ("training", "average") if w in point}
+                kept = {w: promise.kept(point[w]) for w in ("training", "average") if w in point}
                 log(
                     f"  step {point['step']}: "
                     + " | ".join(
@@ -184,7 +188,7 @@ def run(
     rows = []
     for preset in presets:
         per = [r for r in results if r["preset"] == preset]
-        promise = PROMISES[preset]
+        promise = PROMISES.get(preset, NO_PROMISE)
         for which in ("training", "average"):
             scored = [r for r in per if which in r]
             if not scored:
@@ -214,19 +218,46 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--presets", default=",".join(PROMISES), help="comma-separated preset names")
+    parser.add_argument("--presets", default=",".join((*PROMISES, *MEASURED_ONLY)), help="comma-separated preset names")
     parser.add_argument("--seeds", default="0-5", help="e.g. 0-5 or 0,3,7")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--every", type=int, default=0, help="also score every N steps on the way")
     parser.add_argument("--set", action="append", default=[], metavar="PRESET:NAME=VALUE,...")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write each preset's ranges over the seeds into gan_core/measured.json, the record the pages' "
+        "texts quote (only without --set: a variant is not the preset)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.presets.split(","), _seeds(args.seeds), args.workers, _overrides(args.set), args.every)
+    overrides = _overrides(args.set)
+    if args.record and overrides:
+        parser.error("--record writes the presets as they are: leave out --set")
+    result = run(args.presets.split(","), _seeds(args.seeds), args.workers, overrides, args.every)
     result["machine"] = machine_info()
     print(result["table"])
     from pathlib import Path
 
     write_json(Path(args.out), f"seeds-{int(time.time())}", result)
+    if args.record:
+        record(result["results"], result["machine"]["cpu_model"])
+
+
+def record(results: list[dict[str, Any]], cpu: str) -> None:
+    """Update gan_core/measured.json with these presets' measurements (others are kept)."""
+    import json
+
+    from gan_core import measured
+
+    path = measured.RECORD_FILE
+    data = json.loads(path.read_text()) if path.exists() else {"presets": {}}
+    date = time.strftime("%Y-%m-%d")
+    for preset in sorted({r["preset"] for r in results}):
+        data["presets"][preset] = measured.entry([r for r in results if r["preset"] == preset], cpu, date)
+    data["written_by"] = "python -m benchmarks.seeds --record"
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    log(f"recorded {len(data['presets'])} presets in {path}")
 
 
 if __name__ == "__main__":

@@ -98,10 +98,11 @@ PAIRINGS: dict[str, Pairing] = {
             (("loss", "nonsaturating"),),
             a_overrides=(("loss", "minimax"),),
             a_name="vanilla GAN, saturating loss",
-            why="With the saturating loss log(1 − D(G(z))), a fake that D confidently rejects (D ≈ 0) gets "
-            "almost no gradient: G only learns from the fakes D is unsure about, so it keeps polishing the "
-            "modes it already has. The non-saturating loss −log D(G(z)) pushes hardest exactly on the "
-            "worst fakes, so samples far from any real mode still get moved. It fixes the vanishing "
+            why="With the saturating loss log(1 − D(G(z))), G's push on a fake is D's own verdict on it, "
+            "D(G(z)): a fake D confidently rejects (D ≈ 0) gets almost no push, and the fakes D already "
+            "accepts get the most, so G keeps polishing the samples that already fool D. The non-saturating "
+            "loss −log D(G(z)) pushes each fake by 1 − D(G(z)): hardest exactly on the worst fakes, so samples "
+            "far from any real mode still get moved. It fixes the vanishing "
             "gradient, not the collapse itself: watch whether B covers more modes, or just gets there faster.",
         ),
         Pairing(

@@ -18,6 +18,12 @@ class Preset:
     explanation: str  # what a student should notice, shown next to the run
     config: TrainConfig
 
+    @property
+    def collapses(self) -> bool:
+        """A preset made to show mode collapse (its name ends in -collapse): a page must not promise
+        full coverage beside it, nor talk of collapse beside a healthy one."""
+        return self.name.endswith("-collapse")
+
 
 # The Unrolled-GAN paper's vanilla toy setting: G 2x128 ReLU, D 1x128, 256-D noise, Adam
 # lr 1e-4 for both, beta1 0.5, batch 512, non-saturating loss. On every seed we tried, G's
@@ -113,7 +119,9 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "bimodal1d",
             "1D: two bumps, can G cover both?",
-            "One connected noise line must be split over two bumps: watch p_g stretch, then tear.",
+            "One line of noise must cover two bumps. G is continuous and its noise is one connected line, so "
+            "its samples form one connected stretch too: p_g can thin out between the bumps into a narrow "
+            "bridge, but it cannot tear in two, and a few samples always land in the gap.",
             TrainConfig(
                 dataset="bimodal1d",
                 noise_dim=1,
@@ -130,8 +138,9 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "ring8",
             "2D: 8 Gaussians on a ring, healthy training",
-            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap. D also "
-            "sees each batch's spread (minibatch statistics), so G cannot leave a mode empty unnoticed. "
+            "G spreads over all 8 modes; D's map turns grey (≈0.5) where real and fake overlap. D also sees how "
+            "spread out each batch is (minibatch statistics): a batch crowded onto a few spots has almost no "
+            "spread, so D can reject it as a whole. One number per batch catches a collapse, not one empty mode. "
             "The learning rates halve every 1,500 steps: with a constant rate G's points keep jittering "
             "around the tight modes instead of settling on them.",
             # Without minibatch statistics 2 of 6 seeds left one mode starved for good (7/8 at 5,000
@@ -237,8 +246,7 @@ PRESETS: dict[str, Preset] = {
             "Images: digits with a generator that collapses",
             "The grid fills with copies of one digit: the variety is gone. G has no batch norm, and D "
             "learns more slowly than in the healthy digits preset (lr_d 2e-4 instead of 5e-4): G finds one "
-            "shape this D calls real and puts every sample there. The healthy preset also shows G's "
-            "averaged weights.",
+            "shape this D calls real and puts every sample there.",
             # With lr_d 5e-4 (the healthy preset's) this collapsed on AMD EPYC but kept 6-7 classes on
             # seeds 0, 1 and 4 of an Intel Xeon (1 torch thread, as the app trains): a preset that
             # teaches collapse must collapse everywhere. lr_d 2e-4: 1 class on seeds 0-4 there, and
@@ -272,8 +280,9 @@ PRESETS: dict[str, Preset] = {
             "fashion-collapse",
             "Images: Fashion-MNIST with a generator that collapses to one pattern",
             "Every sample becomes the same speckled silhouette: the variety is gone. G has no batch norm, and D "
-            "is tiny (8 channels instead of 32) and learns 20 times more slowly than G: G finds one pattern this "
-            "D calls real and puts every sample there. Too weak to see the speckles, D never pushes G off it.",
+            "is tiny (two convolutions of 4 and 8 channels, where the healthy preset's D has three of 16, 32 and "
+            "64) and learns 20 times more slowly than G: G finds one pattern this D calls real and puts every "
+            "sample there. Too weak to see the speckles, D never pushes G off it.",
             TrainConfig(**{**_FASHION, **_FASHION_COLLAPSE}),
         ),
     ]

@@ -183,3 +183,12 @@ def test_the_page_attributes_the_papers_results():
     assert "Theorem 1 assumes" not in notice
     assert "global minimum of C(G)" in notice
     assert "½ everywhere" not in notice and "½ where the data is" in notice
+
+
+def test_the_adam_aside_says_how_long_its_running_size_remembers():
+    """Issue 24 item 4: Adam's running size (β₂ 0.999) remembers ~1,000 updates, so right after a loss
+    switch the step follows the new gradient over the old running size: not "about as far at first"."""
+    at = open_app(PAGE)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "remembers roughly the last 1,000 updates" in texts
+    assert "at first G moves about as far" not in texts
