@@ -28,7 +28,8 @@ from ui.images import (
     what_to_notice,
 )
 from ui.playground import generator_label
-from ui.state import run_for
+from ui.preset_texts import d_accuracy_course, preset_of
+from ui.state import run_for, session_runs
 
 SLOT = "images"
 DATASET_LABELS = {
@@ -413,10 +414,7 @@ what_to_notice(
     [
         "**Fixed noise:** every tile keeps its own *z* for the whole run, so you watch one sample evolve: "
         "grey noise → blobs → outlines → digits (or shirts, shoes and bags on Fashion-MNIST).",
-        "**D's accuracy** starts near 50 %: an untrained D only guesses. For the first hundred steps or so "
-        "it climbs (to roughly 60–85 % on the digits) as D learns to spot the early blobs, then sinks back "
-        "towards the **0.5 line** as G's samples get harder to tell from real ones. Hovering near 0.5 is "
-        "the goal, not a broken discriminator.",
+        "**D's accuracy:** " + d_accuracy_course(preset_of(session_runs().presets.get(SLOT), run.config), image=True),
         "**The losses never reach zero.** G and D play against each other: when one improves, the other's "
         "loss goes up. Read the samples, not the loss.",
         "**Class histogram (digits, Fashion-MNIST):** a fixed classifier, trained on the real images, sorts "

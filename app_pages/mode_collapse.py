@@ -33,10 +33,10 @@ SCATTER_POINTS = 400  # per layer: enough to see every mode, cheap to send twice
 
 st.title("🌀 Mode collapse lab")
 st.markdown(
-    "A GAN can fool its discriminator without learning the whole data: it finds a few modes that "
-    "D accepts and puts *all* its samples there. Each sample looks perfect, yet most of the data "
-    "is never generated. This is **mode collapse**. Below, the same data is learned twice at the "
-    "same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is the same "
+    "A GAN can fool its discriminator without learning the whole data: G finds a few places that "
+    "D currently accepts and puts *all* its samples there, on one or two real modes or in a clump between "
+    "them, and most of the data is never generated. This is **mode collapse**. Below, the same data is "
+    "learned twice at the same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is the same "
     "GAN with one change (or, for *Vanilla vs tuned*, every change of the healthy preset; the line "
     "above the runs lists them). Pick a pairing, press **▶ Start** in the sidebar, and watch which run "
     "reaches every mode."

@@ -11,7 +11,8 @@ from figures.overview import d_opinion, diagram_state, gan_loop_svg
 from ui.controls import live
 from ui.pages import BY_PATH, PAGES
 from ui.playground import chart, history_rows, pause_and_settle, points_over_arrows
-from ui.state import run_for
+from ui.preset_texts import coverage_promise, preset_of
+from ui.state import run_for, session_runs
 
 PAGE = BY_PATH["app_pages/overview.py"]
 SLOT, PRESET = PAGE.slots[0], PAGE.presets[0]
@@ -179,12 +180,7 @@ def _what_to_notice() -> None:
         "- The purple points start as a blob in the middle: G's random weights know nothing about the data.\n"
         "- The background is D's verdict: green where it says “real”, purple where it says “fake”. "
         "G moves its points towards green; D then redraws the map.\n"
-        + (
-            f"- On this data G should end up covering all {modes} clusters, and D's map fades to pale where "
-            "real and fake overlap: D can no longer tell them apart (D(x) ≈ D(G(z)) ≈ 0.5).\n"
-            if modes
-            else ""
-        )
+        + coverage_promise(preset_of(session_runs().presets.get(SLOT), run.config), modes)
         + "- The losses do not go to zero: each network's progress is the other's setback.",
         icon="👀",
     )

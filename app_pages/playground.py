@@ -24,6 +24,7 @@ from ui.playground import (
     switch_dataset,
     train_on_points,
 )
+from ui.preset_texts import d_accuracy_course, preset_of
 from ui.state import run_for, session_runs
 
 PAGE = BY_PATH["app_pages/playground.py"]
@@ -307,14 +308,10 @@ st.info(
     "arrows point while the map stays put. Roughly, not exactly: G moves all its points through shared "
     "weights, so each point's move mixes its own arrow with its neighbours' (and Adam keeps part of its "
     "previous steps' direction). A Step always draws G itself, also in the smoothed view.\n"
-    "- D's accuracy starts near 50 % (an untrained D guesses), climbs while D learns to spot G's first "
-    "fakes, then falls back as G catches up. D's map fades to pale (≈ 0.5) where real and fake overlap, "
-    "and the accuracy heads for the dashed 50 % line. On the healthy presets it ends a little above "
-    "it (53–60 % over a full run's last 500 steps): D still notices the few fakes between the modes. "
-    "The *on real* and *on fake* "
-    "curves swing in opposite directions while the overall one stays level: D keeps moving its "
+    + f"- {d_accuracy_course(preset_of(preset_note and preset_note.name, run.config))} The *on real* and "
+    "*on fake* curves swing in opposite directions while the overall one stays level: D keeps moving its "
     "threshold, and its feedback to G is mostly noise.\n"
-    "- **Modes covered** and **high-quality %** only mean something together: a collapsed G puts all its "
-    "points on one or two modes (few modes covered) yet scores almost 100% high quality.",
+    "- **Modes covered** and **high-quality %** only mean something together: a collapsed G can put all its "
+    "points on one or two modes (few modes covered) and still score almost 100% high quality.",
     icon="👀",
 )

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 import torch
 
 from classroom.pairings import PAIRINGS
 from gan_core.data import get_dataset
 from gan_core.losses import LOSSES
 from gan_core.models import build_models
-from gan_core.presets import PRESETS, get_preset
+from gan_core.presets import get_preset
 from gan_core.trainer import Trainer
 
 

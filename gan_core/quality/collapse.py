@@ -95,7 +95,7 @@ def collapse_verdict(
             modes,
             n_modes,
             hq_now,
-            f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples look perfect.",
+            f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples sit sharply on one.",
         )
     if math.isfinite(spread) and spread <= max_spread:
         return Verdict(

@@ -1,0 +1,79 @@
+"""Sentences whose truth depends on what the run's preset does: one function per claim.
+
+A healthy preset's promise (G covers every mode, D's accuracy settles near 50 %) is false beside a
+preset made to collapse, and the reverse. Each function here branches on `Preset.collapses`, and
+quotes how the preset behaves from the measured record (gan_core.measured), never from a typed
+number. tests/test_preset_texts.py renders every page with every preset it offers and checks that
+no healthy-only sentence (HEALTHY_MARKS) shows beside a collapse preset, nor the reverse.
+"""
+
+from __future__ import annotations
+
+from gan_core.config import TrainConfig
+from gan_core.measured import Measured, record
+from gan_core.presets import PRESETS, Preset
+
+# Phrases only a healthy preset's sentences contain, and only a collapse preset's.
+HEALTHY_MARKS = ("should end up covering", "falls back as G catches up", "falls back as G's samples")
+COLLAPSE_MARKS = ("G collapses", "stays above the 50 % line", "keeps catching")
+
+
+def preset_of(name: str | None, config: TrainConfig | None = None) -> Preset | None:
+    """The preset `name`, if the run's `config` is still that preset's (any seed): measured numbers
+    describe the preset, so a run with other settings or other data gets sentences without them."""
+    preset = PRESETS.get(name or "")
+    if preset is None or (config is not None and config.replace(seed=preset.config.seed) != preset.config):
+        return None
+    return preset
+
+
+def _measured(preset: Preset | None) -> Measured | None:
+    return record().get(preset.name) if preset is not None else None
+
+
+def coverage_promise(preset: Preset | None, modes: int) -> str:
+    """The Overview's: what G ends up doing on this preset's modes (empty without modes)."""
+    if preset is None or not modes:
+        return ""
+    m = _measured(preset)
+    if preset.collapses:
+        held = f" (at step {m.steps:,}: {m.count('modes_covered_strict')} of {modes} covered, {_seeds(m)})" if m else ""
+        return (
+            f"- On this preset G collapses: its points crowd into one small clump that hops around while D "
+            f"keeps catching it, and most of the {modes} clusters stay empty{held}.\n"
+        )
+    held = f" ({m.count('modes_covered_strict')} of {modes} at step {m.steps:,}, {_seeds(m)})" if m else ""
+    return (
+        f"- On this data G should end up covering the {modes} clusters{held}, and D's map fades to pale where "
+        "real and fake overlap: D can no longer tell them apart there.\n"
+    )
+
+
+def d_accuracy_course(preset: Preset | None, image: bool = False) -> str:
+    """How D's accuracy runs over a training run on this preset, and where it ends, measured."""
+    start = "D's accuracy starts near 50 % (an untrained D only guesses) and climbs while D learns to spot G's " + (
+        "early blobs" if image else "first fakes"
+    )
+    m = _measured(preset)
+    end = f"{m.percent('d_accuracy_median_last')} (the median of a full run's last 500 steps, {_seeds(m)})" if m else ""
+    if preset is None:  # settings or data of the user's own: no promise either way
+        return f"{start}; it falls back towards the dashed 50 % line as far as G catches up."
+    if preset.collapses:
+        return (
+            f"{start}. With this preset it stays above the 50 % line{': ' + end if end else ''}. G's samples keep "
+            "moving as a clump, and D keeps catching up with them."
+        )
+    if image:
+        return (
+            f"{start}, then falls back as G's samples get harder to tell from real ones"
+            + (f"; on {preset.name} it ends at {end}" if end else "")
+            + ". Near 50 % means D's verdicts have become a poor guide, not that D is broken."
+        )
+    return f"{start}, then falls back as G catches up, and heads for the dashed 50 % line" + (
+        f": on {preset.name} it ends at {end}." if end else "."
+    )
+
+
+def _seeds(m: Measured) -> str:
+    seeds = f"seeds {m.seeds[0]}–{m.seeds[-1]}" if len(m.seeds) > 1 else f"seed {m.seeds[0]}"
+    return f"{seeds} measured"
