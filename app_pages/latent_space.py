@@ -134,7 +134,8 @@ if run is not None:
                 icon="🌱",
             )
         else:
-            st.caption(f"Showing G after {snap.step:,} training steps.")
+            shown = "G's weight average (the smoothed view)" if snap.views.get("generator") == "average" else "G"
+            st.caption(f"Showing {shown} after {snap.step:,} training steps.")
 
     show(training_state)
 
@@ -167,13 +168,15 @@ def interpolation() -> None:
     lin_path = latent.interpolation_path(z_a, z_b, n_frames, "linear")
     sph_path = latent.interpolation_path(z_a, z_b, n_frames, "spherical")
     mid = n_frames // 2
+    # With an even number of frames none is in the middle: name the one shown, and its t.
+    middle = "the middle frame" if n_frames % 2 else f"frame {mid + 1} of {n_frames} (t = {mid / (n_frames - 1):.2f})"
     show_strip(
         latent.decode(generator, lin_path),
-        caption=f"Linear (straight line) from A to B: the middle frame's ‖z‖ is {norm(lin_path[mid]):.2f}",
+        caption=f"Linear (straight line) from A to B: {middle}'s ‖z‖ is {norm(lin_path[mid]):.2f}",
     )
     show_strip(
         latent.decode(generator, sph_path),
-        caption=f"Spherical (along the shell) from A to B: the middle frame's ‖z‖ is "
+        caption=f"Spherical (along the shell) from A to B: {middle}'s ‖z‖ is "
         f"{norm(sph_path[mid]):.2f}; typical noise has ‖z‖ ≈ {shell_formula} = {shell:.1f}",
     )
 
@@ -285,7 +288,8 @@ show(plane)
 what_to_notice(
     [
         "**Smooth changes** along every strip mean G learned a *continuous* latent space: a small step in z "
-        "is a small change in the image. A generator that had memorised its training set would jump.",
+        "is a small change in the image. A generator that had memorised its training set would tend to switch "
+        "abruptly from one training image to the next (the sharp transitions Radford et al. 2015 look for).",
         (
             f"**Linear vs spherical:** Gaussian noise in {dim} dimensions sits on a thin shell of radius "
             f"≈ {shell_formula} = {shell:.1f}. The straight line cuts inside it (the middle frame's ‖z‖ is smaller: a "

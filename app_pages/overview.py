@@ -7,10 +7,11 @@ import math
 import streamlit as st
 
 from figures import curves, playground, theme
-from figures.overview import d_opinion, diagram_state, gan_loop_svg
+from figures.overview import d_opinion, diagram_state, gan_loop_svg, verdict_words
+from gan_core.config import format_rate
 from ui.controls import live
 from ui.pages import BY_PATH, PAGES
-from ui.playground import chart, history_rows, pause_and_settle, points_over_arrows
+from ui.playground import chart, generator_label, history_rows, pause_and_settle, points_over_arrows
 from ui.preset_texts import coverage_promise, preset_of
 from ui.state import run_for, session_runs
 
@@ -54,7 +55,8 @@ def _walk_step(which: str) -> None:
     st.session_state[WALK_RESULT] = {
         "which": which,
         "run_id": run.run_id,
-        "lr": after.config.lr_d if which == "d" else after.config.lr_g,
+        "lr": (after.last.lr_d if which == "d" else after.last.lr_g) if after.last else None,  # the rate used
+        "lr_set": after.config.lr_d if which == "d" else after.config.lr_g,
         "before": d_opinion(after.views, "d_verdict_before"),  # measured right before the update
         "after": d_opinion(after.views),
         "loss_after": (after.last.loss_d, after.last.loss_g) if after.last else None,
@@ -99,7 +101,8 @@ def _walk_result() -> None:
     if result["which"] == "d":
         st.markdown(
             "**① D just learned; G was frozen**, so the purple points did not move. D's goal: say "
-            "“real” (→ 1) to real points and “fake” (→ 0) to G's points."
+            f"“real” ({verdict_words(run.config.loss).real}) to real points and “fake” "
+            f"({verdict_words(run.config.loss).fake}) to G's points."
         )
         if measured:
             gap_before, gap_after = before.on_real - before.on_fake, after.on_real - after.on_fake
@@ -142,19 +145,24 @@ def _walk_result() -> None:
                     f"{after.on_fake:.3f}): a step on one random batch can overshoot. "
                     "**That was one iteration; ① starts the next.**"
                 )
+    used, set_to = result["lr"], result["lr_set"]
+    rate = format_rate(used) if used is not None else "—"
+    if used is not None and set_to is not None and abs(used - set_to) > 1e-12:
+        rate += f" at this step, set to {format_rate(set_to)} and decayed since"
     st.caption(
-        f"One update is a small nudge (learning rate {result['lr']:g}); training repeats it thousands "
+        f"One update is a small nudge (learning rate {rate}); training repeats it thousands "
         "of times. D's verdicts are its mean outputs on the same real batch and the same fake batch (G's "
         "samples of the fixed noise) every time, each scored as a training batch."
     )
-    word = "D" if after is None or after.probabilistic else "critic"
+    words = verdict_words(run.config.loss)
+    word = words.name
     c1, c2, c3 = st.columns(3)
     c1.metric(
         f"{word}(x) on real points",
         _fmt(after and after.on_real),
         **_delta(before and before.on_real, after and after.on_real),
         delta_color="off",
-        help="D's mean verdict on a fixed batch of real points (1 = “real”), after the update.",
+        help=f"D's mean verdict on a fixed batch of real points ({words.real}: “real”), after the update.",
     )
     c2.metric(
         f"{word}(G(z)) on fakes",
@@ -168,8 +176,8 @@ def _walk_result() -> None:
     c3.metric(
         "D loss on its batch" if i == 0 else "G loss on its batch",
         _fmt(loss),
-        help="The loss of the network that just learned, on the batch it learned from "
-        "(a fresh random batch every update, so it jumps around).",
+        help="The loss of the network that just learned, on the batch it learned from, measured just before "
+        "its update (D: a fresh random batch each time, so it jumps around; G: the drawn points' fixed noise).",
     )
 
 
@@ -193,7 +201,7 @@ with diagram_col:
     state = diagram_state(
         snap.status, snap.last_phase, snap.step, snap.d_updates, snap.g_updates, cfg.d_steps, cfg.g_steps
     )
-    st.markdown(gan_loop_svg(state, cfg.noise), unsafe_allow_html=True)
+    st.markdown(gan_loop_svg(state, cfg.noise, cfg.loss), unsafe_allow_html=True)
     st.markdown(f"#### {state.sentence}")
     if snap.status == "idle" and snap.d_updates == 0 and snap.g_updates == 0:
         st.button(
@@ -240,19 +248,22 @@ with diagram_col:
 def _demo() -> None:
     now = run.snapshot()
     opinion = d_opinion(now.views)
-    word = "D" if opinion is None or opinion.probabilistic else "critic"
+    words = verdict_words(now.config.loss)
+    word = words.name
     c1, c2, c3 = st.columns(3)
     c1.metric("Step", f"{now.step:,}")
     c2.metric(
         f"{word}(x), real",
         _fmt(opinion and opinion.on_real),
-        help="D's mean verdict on a fixed batch of real points (1 = “real”, 0 = “fake”), scored as in training.",
+        help=f"D's mean verdict on a fixed batch of real points ({words.real}: “real”, {words.fake}: “fake”), "
+        "scored as in training.",
     )
     c3.metric(
         f"{word}(G(z)), fake",
         _fmt(opinion and opinion.on_fake),
-        help="D's mean verdict on a batch of G's samples, scored as in training. G wins when this climbs "
-        "to meet D(x) near 0.5.",
+        help="D's mean verdict on a batch of G's samples (of G as it trains), scored as in training. Equal "
+        "verdicts on real and fake batches do not mean G has learned the data: a collapsed G can get them "
+        "too. Read them next to the picture.",
     )
     if now.data_kind != "2d":
         st.info(f"The demo draws 2D data; this run trains on {now.dataset_name}.")
@@ -262,6 +273,7 @@ def _demo() -> None:
     figure["layout"]["title"]["text"] = "Real (green) vs generated (purple) points"
     figure["layout"]["legend"]["y"] = -0.3  # below the x-axis title in this shorter chart
     chart(points_over_arrows(figure), "ov:demo", height=420)
+    st.caption(f"Purple: {generator_label(now)}. The verdicts above always score G as it trains.")
     if history_rows(now):
         chart(curves.loss_figure(now.history, loss=now.config.loss), "ov:loss", height=260)
     else:

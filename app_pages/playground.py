@@ -6,7 +6,6 @@ import streamlit as st
 
 from figures import curves, playground, quality, theme
 from gan_core.config import ACTIVATIONS, NOISE
-from gan_core.presets import PRESETS
 from gan_core.quality.metrics import MODE_MIN_PER_2500
 from ui.controls import live
 from ui.pages import BY_PATH
@@ -24,7 +23,7 @@ from ui.playground import (
     switch_dataset,
     train_on_points,
 )
-from ui.preset_texts import d_accuracy_course, preset_of
+from ui.preset_texts import d_accuracy_course, hq_note, preset_of
 from ui.state import run_for, session_runs
 
 PAGE = BY_PATH["app_pages/playground.py"]
@@ -292,26 +291,25 @@ def _quality_curves() -> None:
         st.caption(
             "A histogram estimate never reaches 0: two independent real samples of this size read "
             + (f"{js_floor:.3f} nats" if js_floor is not None else "a little above 0")
-            + " (the dotted floor). A perfect G sits on that line, not on 0."
+            + " (the dotted floor). A perfect G reads about that line, not 0."
         )
 
 
 live([run], _field_and_curves)
 live([run], _quality_curves, every=QUALITY_REFRESH_SECONDS)
 
-preset_note = PRESETS.get(session_runs().presets.get(SLOT, ""))
+preset_note = preset_of(session_runs().presets.get(SLOT), run.config)  # None once its settings changed
 st.info(
     "**What to notice**\n\n"
-    + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note and run.config.dataset != "custom" else "")
+    + (f"- *{preset_note.name}*: {preset_note.explanation}\n" if preset_note else "")
     + "- Press **Step D** a few times: the map behind the points changes, the purple points do not. "
     "Then **Step G**: G learns on the very purple points you see, and they move the way the orange "
     "arrows point while the map stays put. Roughly, not exactly: G moves all its points through shared "
     "weights, so each point's move mixes its own arrow with its neighbours' (and Adam keeps part of its "
     "previous steps' direction). A Step always draws G itself, also in the smoothed view.\n"
-    + f"- {d_accuracy_course(preset_of(preset_note and preset_note.name, run.config))} The *on real* and "
-    "*on fake* curves swing in opposite directions while the overall one stays level: D keeps moving its "
-    "threshold, and its feedback to G is mostly noise.\n"
+    + f"- {d_accuracy_course(preset_note)} The *on real* and *on fake* curves often swing in opposite "
+    "directions: D keeps redrawing where it says “real”, and what it gains on one it loses on the other.\n"
     "- **Modes covered** and **high-quality %** only mean something together: a collapsed G can put all its "
-    "points on one or two modes (few modes covered) and still score almost 100% high quality.",
+    "points on one or two modes (few modes covered) and still score almost 100% high quality." + hq_note(preset_note),
     icon="👀",
 )

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from figures.theme import D_COLOR, FAKE, G_COLOR, REAL
+from gan_core.config import DECISION_POINTS
 
 TRAINING, FROZEN, NEUTRAL, RESTING = "training", "frozen", "neutral", "resting"
 _GREY = "#b0b0b0"
@@ -160,12 +161,30 @@ def _css(state: DiagramState) -> str:
     )
 
 
-def gan_loop_svg(state: DiagramState, noise: str = "gaussian") -> str:
+@dataclass(frozen=True)
+class VerdictWords:
+    """How a page names D's output under a loss: a probability-like D for the BCE losses and least
+    squares (targets 1 for real, 0 for fake), a critic with a free score for Wasserstein and hinge."""
+
+    name: str  # "D" or "critic"
+    real: str  # where its output says "real"
+    fake: str
+
+
+def verdict_words(loss: str) -> VerdictWords:
+    if DECISION_POINTS.get(loss) == 0.5:
+        return VerdictWords("D", "near 1", "near 0")
+    return VerdictWords("critic", "higher", "lower")
+
+
+def gan_loop_svg(state: DiagramState, noise: str = "gaussian", loss: str = "nonsaturating") -> str:
     """The loop noise z → G → fake → D ← real → "real or fake?", as one inline SVG string.
 
     The learning network is filled with its colour, a frozen one is grey and dashed; the
-    dashed arrows show where the learning signal goes in the last update.
+    dashed arrows show where the learning signal goes in the last update. D's output is named as the
+    run's loss reads it (`verdict_words`).
     """
+    words = verdict_words(loss)
     z_dist = "z ~ N(0, I)" if noise == "gaussian" else "z ~ U(−1, 1)"
     live_d = "ganx-live-d" if state.live else ""
     live_g = "ganx-live-g" if state.live else ""
@@ -190,8 +209,8 @@ def gan_loop_svg(state: DiagramState, noise: str = "gaussian") -> str:
         _net(508, 128, "D", "discriminator", D_COLOR, state.d, live_d),
         _arrow(648, 178, 668, 178),
         '<text x="734" y="172" class="ganx-box" fill="#333">real or fake?</text>'
-        '<text x="734" y="196" class="ganx-small" style="font-size:14px">D(·) near 1: “real”</text>'
-        '<text x="734" y="214" class="ganx-small" style="font-size:14px">near 0: “fake”</text>',
+        f'<text x="734" y="196" class="ganx-small" style="font-size:14px">{words.name}(·) {words.real}: “real”</text>'
+        f'<text x="734" y="214" class="ganx-small" style="font-size:14px">{words.fake}: “fake”</text>',
     ]
     if state.d == TRAINING and state.g == FROZEN:
         # D's loss flows back into D only.

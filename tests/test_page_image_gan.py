@@ -80,7 +80,7 @@ def test_training_shows_samples_charts_and_a_timeline_slider(at):
     chosen = frames[1][0]
     slider.set_value(chosen).run()
     captions = [c for img in at.image for c in img.captions]
-    assert f"G(fixed noise) at step {chosen:,}" in captions
+    assert f"The samples of the fixed noise the page showed at step {chosen:,}" in captions
     assert len(at.download_button) == 4  # + the GIF
 
 

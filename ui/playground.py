@@ -81,6 +81,11 @@ def generator_label(snap: Snapshot) -> str:
     return "G as it trains"
 
 
+def generator_name(snap: Snapshot) -> str:
+    """The short name of the generator the run's pictures come from: "G" or "G's weight average"."""
+    return "G's weight average" if snap.views.get("generator") == "average" else "G"
+
+
 def _lag(decay: float) -> int:
     return round(1 / max(1 - decay, 1e-9))
 

@@ -9,20 +9,37 @@ no healthy-only sentence (HEALTHY_MARKS) shows beside a collapse preset, nor the
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from gan_core.config import TrainConfig
 from gan_core.measured import Measured, record
 from gan_core.presets import PRESETS, Preset
 
 # Phrases only a healthy preset's sentences contain, and only a collapse preset's.
 HEALTHY_MARKS = ("should end up covering", "falls back as G catches up", "falls back as G's samples")
-COLLAPSE_MARKS = ("G collapses", "stays above the 50 % line", "keeps catching")
+COLLAPSE_MARKS = ("G collapses", "With this preset it")
+
+
+# Settings that do not change how a preset trains: the seed (the record spans seeds), the weight
+# average's decay (the smoothed view's toggle may start one) and the suggested run length.
+NOT_TRAINING = ("seed", "g_ema", "steps")
+
+
+def changed_settings(preset: Preset, config: TrainConfig) -> list[str]:
+    """The settings in which `config` trains differently from `preset`."""
+    return [
+        f.name
+        for f in fields(TrainConfig)
+        if f.name not in NOT_TRAINING and getattr(config, f.name) != getattr(preset.config, f.name)
+    ]
 
 
 def preset_of(name: str | None, config: TrainConfig | None = None) -> Preset | None:
-    """The preset `name`, if the run's `config` is still that preset's (any seed): measured numbers
-    describe the preset, so a run with other settings or other data gets sentences without them."""
+    """The preset `name`, if the run's `config` still trains as that preset does: measured numbers
+    and the preset's own explanation describe the preset, so a run with other settings or other data
+    gets sentences without them."""
     preset = PRESETS.get(name or "")
-    if preset is None or (config is not None and config.replace(seed=preset.config.seed) != preset.config):
+    if preset is None or (config is not None and changed_settings(preset, config)):
         return None
     return preset
 
@@ -51,26 +68,55 @@ def coverage_promise(preset: Preset | None, modes: int) -> str:
 
 def d_accuracy_course(preset: Preset | None, image: bool = False) -> str:
     """How D's accuracy runs over a training run on this preset, and where it ends, measured."""
-    start = "D's accuracy starts near 50 % (an untrained D only guesses) and climbs while D learns to spot G's " + (
-        "early blobs" if image else "first fakes"
-    )
+    start = "D's accuracy starts near 50 % (an untrained D only guesses)"
     m = _measured(preset)
     end = f"{m.percent('d_accuracy_median_last')} (the median of a full run's last 500 steps, {_seeds(m)})" if m else ""
     if preset is None:  # settings or data of the user's own: no promise either way
-        return f"{start}; it falls back towards the dashed 50 % line as far as G catches up."
-    if preset.collapses:
         return (
-            f"{start}. With this preset it stays above the 50 % line{': ' + end if end else ''}. G's samples keep "
-            "moving as a clump, and D keeps catching up with them."
+            f"{start}, climbs while D learns faster than G, and falls back towards the dashed 50 % line as far "
+            "as G catches up."
         )
+    if preset.collapses:
+        return f"{start}. {_collapsed_accuracy(m, end, image)}"
+    climb = " and often climbs at first, while D learns to spot G's " + ("early blobs" if image else "first fakes")
     if image:
         return (
-            f"{start}, then falls back as G's samples get harder to tell from real ones"
+            f"{start}{climb}, then falls back as G's samples get harder to tell from real ones"
             + (f"; on {preset.name} it ends at {end}" if end else "")
             + ". Near 50 % means D's verdicts have become a poor guide, not that D is broken."
         )
-    return f"{start}, then falls back as G catches up, and heads for the dashed 50 % line" + (
+    return f"{start}{climb}, then falls back as G catches up, and heads for the dashed 50 % line" + (
         f": on {preset.name} it ends at {end}." if end else "."
+    )
+
+
+def _collapsed_accuracy(m: Measured | None, end: str, image: bool) -> str:
+    """Where D's accuracy goes on a collapse preset: it depends on who wins, so the record decides."""
+    if m is None:
+        return "With this preset it does not settle near 50 % the way a healthy run's does."
+    lo, hi = m.range("d_accuracy_median_last")
+    if lo > 0.55:
+        caught = "G's one or two repeated shapes" if image else "G's clump wherever it moves"
+        return f"With this preset it stays above the 50 % line: {end}. D keeps catching {caught}."
+    if hi < 0.5:
+        return (
+            f"With this preset it ends below the 50 % line: {end}. This D takes G's samples for real and real "
+            "images for fake: a low accuracy means D is fooled, not that G is good."
+        )
+    return (
+        f"With this preset it ends at {end} although G covers few modes: near 50 % is not a sign of a good "
+        "G when D is this weak."
+    )
+
+
+def hq_note(preset: Preset | None) -> str:
+    """What high quality reads on a collapse preset, measured: often a clump between the modes."""
+    m = _measured(preset)
+    if preset is None or not preset.collapses or m is None or "hq_fraction" not in m.ranges:
+        return ""
+    return (
+        f" On {preset.name}, {m.percent('hq_fraction')} of the samples are high quality at step {m.steps:,} "
+        f"({_seeds(m)}): where its clump sits between the modes, it scores low on both."
     )
 
 

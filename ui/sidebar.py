@@ -19,6 +19,7 @@ from ui.actions import load_pairing, load_preset
 from ui.controls import hyperparameter_controls, known_state_controls, live, run_buttons, status_messages, status_text
 from ui.images import preset_missing_reason
 from ui.pages import PageInfo
+from ui.preset_texts import changed_settings
 from ui.state import WAITING_REFRESH_SECONDS, run_for, session_runs
 
 
@@ -70,7 +71,10 @@ def sidebar(page: PageInfo) -> None:
             key=f"{slot}:preset-picker",
         )
         if choice in PRESETS:
-            st.caption(PRESETS[choice].summary)
+            changed = changed_settings(PRESETS[choice], runs[0].config) if choice == current else []
+            st.caption(
+                PRESETS[choice].summary + (f" (changed since it was loaded: {', '.join(changed)})" if changed else "")
+            )
         if missing:
             st.caption(
                 f"Also here once Fashion-MNIST is on this computer: {', '.join(missing)}. "

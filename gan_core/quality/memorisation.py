@@ -134,8 +134,8 @@ class MemorisationReport:
         if ratio > 1.25:
             return (
                 f"No sign of copying: G's samples are further from their nearest training image than {real} are "
-                f"(median {ratio:.2f}× theirs; {share:.0%} near-copies): new images, though still easy to tell "
-                "from real ones."
+                f"(median {ratio:.2f}× theirs; {share:.0%} near-copies): new images, though further from any "
+                "training image than real ones are (often a sign they are still rough)."
             )
         return (
             f"No sign of copying: G's samples are about as far from their nearest training image as {real} are "
