@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from classroom.board import CHALLENGE_PRESETS, GOAL_MAX, BoardError, make_challenge
+from classroom.board import CHALLENGE_PRESETS, GOAL_MAX, HOLD_EVALUATIONS, MAX_ATTEMPTS, BoardError, make_challenge
 from classroom.controls import LABELS, TRAINING
 from figures import playground
 from figures.board import board_figure
@@ -150,8 +150,8 @@ if challenge is not None and board_ui.joined():
     run = board_ui.challenge_run()
     st.markdown(
         f"#### Your run, **{board_ui.nickname()}**\nPress **▶ Start** in the sidebar; change "
-        f"{board_ui.allowed_text(challenge)} there. Every setting you try gets its own line on the board: "
-        "your best result with it."
+        f"{board_ui.allowed_text(challenge)} there. Each combination of settings you try gets its own point in "
+        f"the chart below (your best {MAX_ATTEMPTS} are kept); the table shows your best."
     )
 
     def own_run() -> None:
@@ -175,7 +175,7 @@ if challenge is not None and board_ui.joined():
                 "Modes covered now",
                 f"{m.get('modes_covered_strict', 0):.0f}/{challenge.n_modes}",
                 help="Strict count: at least 20 of 2,500 samples within 3 std of the mode's centre. The board "
-                "counts a result once it held for 4 evaluations in a row (about 4 s).",
+                f"counts a result once it held for {HOLD_EVALUATIONS} evaluations in a row (a few seconds).",
             )
             hq = m.get("hq_fraction")
             st.metric("High-quality samples now", f"{100 * hq:.0f} %" if hq is not None else "—")
@@ -229,7 +229,7 @@ def class_board() -> None:
             hide_index=True,
         )
     else:
-        st.caption("Nobody has a result yet: a run's result counts once it held for 4 evaluations.")
+        st.caption(f"Nobody has a result yet: a run's result counts once it held for {HOLD_EVALUATIONS} evaluations.")
     live_chart(board_figure(current), "board:chart")
 
 

@@ -25,6 +25,7 @@ from ui.charts import live_chart
 from ui.controls import live
 from ui.pages import BY_URL
 from ui.playground import coverage_tile, generator_label
+from ui.preset_texts import pairing_outcome, pairings_that_cover
 from ui.state import run_for
 
 SCATTER_HEIGHT = 420  # both scatters, their numbers and verdicts fit one 900 px projector screen
@@ -36,10 +37,11 @@ st.markdown(
     "A GAN can fool its discriminator without learning the whole data: G finds a few places that "
     "D currently accepts and puts *all* its samples there, on one or two real modes or in a clump between "
     "them, and most of the data is never generated. This is **mode collapse**. Below, the same data is "
-    "learned twice at the same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is the same "
-    "GAN with one change (or, for *Vanilla vs tuned*, every change of the healthy preset; the line "
-    "above the runs lists them). Pick a pairing, press **▶ Start** in the sidebar, and watch which run "
-    "reaches every mode."
+    "learned twice at the same time: run **A** is the vanilla GAN of the mode-collapse papers, run **B** is "
+    "the same GAN with one change (for *WGAN-GP*, the paper's recipe of four settings; for *Vanilla vs "
+    "tuned*, every change of the healthy preset; the line above the runs lists them). Pick a pairing, press "
+    "**▶ Start** in the sidebar, and watch what the change does: which run spreads out, which reaches every "
+    "mode, which only moves differently."
 )
 
 runs: list[TrainingRun] = [run_for(slot, preset) for slot, preset in zip(SLOTS, BY_URL["mode-collapse"].presets)]
@@ -57,7 +59,7 @@ def _pick() -> None:
 st.session_state["lab:dataset"] = dataset
 st.session_state["lab:pairing"] = pairing_key
 st.pills(
-    "Pairing: A collapses, B gets one cure",
+    "Pairing: A collapses, B changes one thing",
     list(PAIRINGS),
     format_func=lambda k: PAIRINGS[k].label,
     key="lab:pairing",
@@ -69,7 +71,7 @@ c_data.segmented_control(
 )
 heatmap = c_heat.toggle("Show D's view behind the points (green: D says real, purple: D says fake)", key="lab:heatmap")
 if pairing_key is None:
-    st.caption("These runs were set up another way (a link?): pick a pairing to compare a collapse with a cure.")
+    st.caption("These runs were set up another way (a link?): pick a pairing to compare a collapse with a change.")
 pairing = PAIRINGS[pairing_key] if pairing_key else None
 a_name = pairing.a_name if pairing else "run A"
 names = (f"A: {a_name}", f"B: {pairing.cure}" if pairing else "B: run B")
@@ -105,7 +107,7 @@ def _verdict_box(snap: Snapshot, n: int) -> None:
     verdict = collapse_verdict(snap.metric_history, n, snap.step, spread)
     if verdict.kind == COLLAPSE:
         st.error(f"**⚠ {verdict.message}**")
-    elif verdict.kind == COVERING:
+    elif verdict.kind == COVERING and verdict.modes == verdict.n_modes:
         st.success(verdict.message, icon="✅")
     else:
         st.info(verdict.message, icon="⏳")
@@ -139,21 +141,24 @@ def body() -> None:
 
 
 live(runs, body)
+LABELS = {k: p.label for k, p in PAIRINGS.items()}
 
 if pairing:
-    st.markdown(f"#### What B changes, and why it can help\n{pairing.why}")
+    st.markdown(f"#### What B changes, and how it can help\n{pairing.why}")
+    if outcome := pairing_outcome(pairing.key, dataset, runs[0].mode_count):
+        st.caption(outcome)
 st.info(
     "**What to notice**\n"
     "- A collapsed G puts its samples in one or two places: a tight clump, or a few real modes with a "
-    "high %HQ. Quality without variety: that is why %HQ is never shown without modes covered.\n"
+    "high %HQ. Either way the variety is gone; in the second case %HQ still looks good: that is why %HQ is "
+    "never shown without modes covered.\n"
     "- In A the purple clump **hops** around: G moves all its samples to whatever D currently calls "
     "real, D follows, and G moves on. It never has to spread out.\n"
     f"- The alarm rule: after {ALARM_MIN_STEPS} steps, a run has collapsed if at most 3 of 8 modes (9 of 25) "
     f"were covered in each of the last {ALARM_WINDOW} evaluations while G has committed to a few places: "
-    f"at least {ALARM_MIN_HQ:.0%} of its samples sit on a mode, or they crowd into a clump less than "
-    f"{ALARM_MAX_SPREAD:.0%} as wide as the data. Few modes from a wide blur is not collapse: G is still "
-    "searching.\n"
-    "- GAN training is noisy: a cure makes full coverage far more likely, not certain. Both runs use "
-    "the same seed, so ⟲ Reset replays the same race; the 25-mode grid is the harder test.",
+    f"at least {ALARM_MIN_HQ:.0%} of its samples sit on a mode on average over those evaluations, or they crowd "
+    f"into a clump at most {ALARM_MAX_SPREAD:.0%} as wide as the data. Few modes from a wide blur is not "
+    "collapse: G is still searching.\n" + f"- {pairings_that_cover(LABELS, dataset or 'ring8', runs[0].mode_count)} "
+    "Both runs use the same seed, so ⟲ Reset replays the same race; the 25-mode grid is the harder test.",
     icon="👀",
 )

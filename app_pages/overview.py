@@ -23,7 +23,7 @@ PAGE_LESSONS = {
     "your own data and architecture.",
     "app_pages/image_gan.py": "the same game on handwritten digits: blobs become strokes, then digits.",
     "app_pages/latent_space.py": "what G learned: walk between two noise vectors and watch the digit morph.",
-    "app_pages/mode_collapse.py": "when G covers only a few modes, and the settings that cure it, side by side.",
+    "app_pages/mode_collapse.py": "when G covers only a few modes, and changes meant to cure it, side by side.",
     "app_pages/theory.py": "the maths in 1D: p_data, p_g, the optimal D and why the original loss stalls.",
     "app_pages/board.py": "the class together: the teacher's challenge, everybody's best settings on one board.",
 }

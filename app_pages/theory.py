@@ -23,12 +23,13 @@ HEAD_START_STEPS = 150  # D-only updates: D(G(z)) falls from ~0.4 to ~0.04 on bo
 
 st.title("📐 Theory: the game a GAN plays")
 st.markdown(
-    "On one-dimensional data every quantity of the original GAN paper can be drawn exactly: the "
-    "real density p_data, the generator's density p_g, what the discriminator D believes, and "
-    "what the *best possible* discriminator D* would believe. The formulas below are not "
-    "decoration: each one is a curve or a number on this page, computed from the GAN training "
-    "right now. Switch the generator's loss to see why the original (saturating) loss stalls "
-    "when D wins, and why everybody trains with the non-saturating one."
+    "On one-dimensional data every quantity of the original GAN paper can be drawn: the real density "
+    "p_data exactly, the generator's density p_g estimated from G's samples (and with it the *best "
+    "possible* discriminator D* and the divergences), and what the discriminator D believes, as the "
+    "network outputs it. The formulas below are not decoration: each one is a curve or a number on this "
+    "page, computed from the GAN training right now. Switch the generator's loss to see why the original "
+    "(saturating) loss stalls when D wins, and why the original paper itself recommends training G with "
+    "the non-saturating one instead, the usual default ever since."
 )
 
 run = run_for(SLOT, PRESET)
@@ -65,8 +66,9 @@ c_loss.segmented_control(
 if c_head.button(
     f"💪 Give D a head start ({HEAD_START_STEPS} D steps)",
     disabled=active,
-    help="Pause first. D trains alone until it confidently rejects the fakes: the situation "
-    "where the saturating loss gives G almost no gradient. Then press Step G or Start.",
+    help=f"Pause first. D trains alone for {HEAD_START_STEPS} steps. On a fresh run that is enough to "
+    "reject the fakes confidently: the situation where the saturating loss gives G almost no gradient. "
+    "Once p_g overlaps p_data no D can reject the fakes, and D(G(z)) stays near ½. Then press Step G or Start.",
     key="theory-page:head-start",
 ):
     with st.spinner("D trains alone…"):
@@ -96,13 +98,17 @@ for formula, meaning in (
     text.caption(meaning)
 
 
+def _updates(n: int) -> str:
+    return f"{n} D update{'s' if n != 1 else ''}"
+
+
 def _numbers(snap: Snapshot) -> None:
     views = snap.views
     st.metric(
         "Training step",
         f"{snap.step:,}",
-        help="Full iterations (a D update, then a G update). Step D, Step G and D's head start "
-        "update one network only and do not count here.",
+        help=f"Full iterations ({_updates(snap.config.d_steps)} per G update). Step D, Step G and D's head "
+        "start update one network only and do not count here.",
     )
     st.caption(f"{snap.d_updates:,} D updates · {snap.g_updates:,} G updates")
     if "js" in views:
@@ -140,8 +146,9 @@ def _vanishing_gradient(snap: Snapshot) -> None:
     """The experiment panel: what each loss would push G with at this run's D(G(z))."""
     st.markdown(
         "##### Try it: the vanishing gradient\n"
-        "1. ⏸ Pause, pick **minimax (saturating)**, press **💪 Give D a head start**: D(G(z)) → 0, "
-        "the dashed line on the left moves far left, where the red curve is flat.\n"
+        "1. On a fresh run (⟲ Reset), ⏸ Pause, pick **minimax (saturating)** and press **💪 Give D a head "
+        "start**: D(G(z)) falls towards 0, the dashed line on the left moves far left, where the red curve is "
+        "flat. (Once p_g overlaps p_data no D can reject the fakes: the head start then leaves D(G(z)) near ½.)\n"
         "2. Press **Step G** in the sidebar a few times: D(G(z)) and the dashed line move a little each "
         "time; read G's gradient below.\n"
         "3. Switch to **non-saturating** and step again: about the same D(G(z)), a gradient tens of times "
@@ -191,14 +198,14 @@ def body() -> None:
             "the data is. D* = p_data / (p_data + p_g) is 0/0 where neither density has mass, so it is "
             f"drawn only where p_data or p_g is above {theory.D_STAR_SUPPORT:.0%} of its own peak; D itself "
             "answers everywhere. "
-            "D takes one step per G step, so it lags: where D* swings and D stays flat, D has not "
-            "caught up (try “Give D a head start”)."
+            f"D takes {_updates(snap.config.d_steps)} per G update, so it lags: where D* swings and D stays "
+            "flat, D has not caught up (try “Give D a head start”)."
         )
     with right:
         _numbers(snap)
     if not probabilistic:
         st.warning(
-            f"The loss is now **{snap.config.loss}**: its critic gives a score, not a probability, so "
+            f"The loss is now **{snap.config.loss}**: D gives a score, not a probability, so "
             "D*, V and the saturation story below are about the original GAN. Switch the generator loss "
             "back to minimax or non-saturating.",
             icon="ℹ️",
@@ -219,7 +226,8 @@ def body() -> None:
         st.caption(
             "The generator's real objective: C(G) falls towards −log 4 as JS shrinks. It starts "
             "near 0 because p_g and p_data barely overlap at first (JS ≈ log 2). Estimated from samples, it "
-            "levels off on the dotted line, where real samples themselves read: a perfect G. The x-axis counts D's "
+            "comes down close to the dotted line, where real samples themselves read (a perfect G), and keeps "
+            "wobbling above it. The x-axis counts D's "
             "updates: a head start for D is the shaded stretch, flat because C(G) depends on G only; "
             "Step G alone moves the curve up or down in place."
         )
@@ -250,11 +258,12 @@ st.info(
     "the global minimum of C(G) of the paper's Theorem 1 (sampling noise keeps the estimates a little "
     "above).\n"
     "- When D wins (D(G(z)) near 0), the saturating loss gives G almost nothing to learn from, while "
-    "the non-saturating loss pushes hardest: that is why every practical GAN uses it.\n"
+    "the non-saturating loss pushes hardest: that is why the original paper already trains G with it, and "
+    "later GANs moved to losses that do not saturate either (least squares, Wasserstein, hinge).\n"
     "- Keep watching after they overlap: p_g keeps wobbling (narrower, shifted, back) while D hovers near ½. "
     "Convergence is fleeting. The paper's step-by-step convergence argument (Proposition 2) assumes D "
     "reaches its optimum D* before every G step and G's update improves p_g itself, in the space of "
-    "distributions, not through a network's weights. Here D takes one small step per G step, so near "
+    "distributions, not through a network's weights. Here D takes a few small steps at most per G step, so near "
     "equilibrium its feedback is mostly noise and it lags far behind D*, which swings wherever p_g "
     "overshoots.\n"
     "- With **Two bumps**, watch whether p_g covers both bumps or settles on one: mode collapse in 1D.",

@@ -95,6 +95,41 @@ ACC_WINDOW = 500  # D's accuracy: the median over this many last steps ("hovers 
 SHOWN = ("modes_covered", "modes_covered_strict", "hq_fraction", "class_coverage", "mean_confidence", "js_grid")
 
 
+def train_pairing(key: str, dataset: str, side: int, seed: int, steps: int) -> dict[str, Any]:
+    """Run A (side 0) or B (side 1) of a Mode collapse lab pairing, `steps` steps: what the lab shows."""
+    import torch
+
+    from classroom.pairings import PAIRINGS
+    from gan_core.quality.evaluation import Evaluator
+    from gan_core.trainer import Trainer
+
+    torch.set_num_threads(1)
+    cfg = PAIRINGS[key].configs(dataset)[side].replace(seed=seed, steps=steps)
+    trainer = Trainer(cfg)
+    started = time.perf_counter()
+    accuracy = [trainer.step().acc for _ in range(steps)]
+    return {
+        "preset": f"{key}:{dataset}:{'ab'[side]}",
+        "seed": seed,
+        "steps": steps,
+        "train_s": time.perf_counter() - started,
+        "d_accuracy_median_last": float(np.median(accuracy[-ACC_WINDOW:])),
+        "training": Evaluator(trainer, average=False).evaluate()[2],
+    }
+
+
+def run_pairings(keys: list[str], datasets: list[str], seeds: list[int], workers: int, steps: int) -> list[dict]:
+    jobs = [(k, d, side, s, steps) for k in keys for d in datasets for side in (0, 1) for s in seeds]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = [f.result() for f in [pool.submit(train_pairing, *job) for job in jobs]]
+    for r in results:
+        log(
+            f"{r['preset']} seed {r['seed']}: modes {r['training'].get('modes_covered_strict')}, "
+            f"HQ {r['training'].get('hq_fraction', 0):.2f} ({r['train_s']:.0f} s)"
+        )
+    return results
+
+
 def train_and_score(preset: str, seed: int, overrides: dict[str, Any], every: int = 0) -> dict[str, Any]:
     """One run in this process (a worker): train the preset's steps, score both generators (also
     every `every` steps on the way, when > 0: how many steps the promise needs)."""
@@ -225,6 +260,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="PRESET:NAME=VALUE,...")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument(
+        "--pairings",
+        default="",
+        help="also (or, with --presets '') measure the Mode collapse lab's pairings: comma-separated keys, or all",
+    )
+    parser.add_argument("--pairing-data", default="ring8", help="the lab's data sets for --pairings")
+    parser.add_argument("--pairing-steps", type=int, default=3000, help="steps of each lab run (a lesson's worth)")
+    parser.add_argument(
         "--record",
         action="store_true",
         help="write each preset's ranges over the seeds into gan_core/measured.json, the record the pages' "
@@ -234,14 +276,22 @@ def main(argv: list[str] | None = None) -> None:
     overrides = _overrides(args.set)
     if args.record and overrides:
         parser.error("--record writes the presets as they are: leave out --set")
-    result = run(args.presets.split(","), _seeds(args.seeds), args.workers, overrides, args.every)
+    presets = [p for p in args.presets.split(",") if p]
+    result = run(presets, _seeds(args.seeds), args.workers, overrides, args.every) if presets else {"results": []}
     result["machine"] = machine_info()
-    print(result["table"])
+    print(result.get("table", ""))
+    if args.pairings:
+        from classroom.pairings import PAIRINGS
+
+        keys = list(PAIRINGS) if args.pairings == "all" else args.pairings.split(",")
+        result["pairings"] = run_pairings(
+            keys, args.pairing_data.split(","), _seeds(args.seeds), args.workers, args.pairing_steps
+        )
     from pathlib import Path
 
     write_json(Path(args.out), f"seeds-{int(time.time())}", result)
     if args.record:
-        record(result["results"], result["machine"]["cpu_model"])
+        record(result["results"] + result.get("pairings", []), result["machine"]["cpu_model"])
 
 
 def record(results: list[dict[str, Any]], cpu: str) -> None:
@@ -254,7 +304,12 @@ def record(results: list[dict[str, Any]], cpu: str) -> None:
     data = json.loads(path.read_text()) if path.exists() else {"presets": {}}
     date = time.strftime("%Y-%m-%d")
     for preset in sorted({r["preset"] for r in results}):
-        data["presets"][preset] = measured.entry([r for r in results if r["preset"] == preset], cpu, date)
+        entry = measured.entry([r for r in results if r["preset"] == preset], cpu, date)
+        if ":" in preset:  # a lab pairing's run: "key:dataset:a" or "...:b"
+            key, dataset, side = preset.split(":")
+            data.setdefault("pairings", {}).setdefault(dataset, {}).setdefault(key, {})[side] = entry
+        else:
+            data["presets"][preset] = entry
     data["written_by"] = "python -m benchmarks.seeds --record"
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     log(f"recorded {len(data['presets'])} presets in {path}")

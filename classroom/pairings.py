@@ -1,8 +1,10 @@
-"""The mode collapse lab's pairings: a collapsing run beside the same run with one cure.
+"""The mode collapse lab's pairings: a collapsing run beside the same run with one change.
 
-Each pairing names run A (a data set's collapse preset) and run B (the same preset with one cure, or
-the healthy preset), why the cure helps in a student's words, and the settings in which the two
-differ. Pure: no Streamlit, no threads (ui.lab loads a pairing into the page's two runs).
+Each pairing names run A (a data set's collapse preset) and run B (the same preset with one change
+meant to fight collapse, or the healthy preset), how the change can help in a student's words, and the
+settings in which the two differ. What B really did within a lesson's steps is measured
+(gan_core.measured.pairing) and quoted beside it: most single changes do not cure the collapse alone.
+Pure: no Streamlit, no threads (ui.actions loads a pairing into the page's two runs).
 """
 
 from __future__ import annotations
@@ -87,9 +89,10 @@ PAIRINGS: dict[str, Pairing] = {
             "Vanilla vs tuned GAN",
             "tuned GAN",
             healthy=True,
-            why="B is the healthy preset. Each difference listed above the runs pushes the same way: D stays "
-            "a useful teacher, so G is told about the modes it misses instead of piling onto the ones it "
-            "found.",
+            why="B is the healthy preset. Its differences, listed above the runs, do different jobs: minibatch "
+            "statistics (on the ring) or an R1 penalty (on the grid) keep D's feedback useful, the decaying "
+            "learning rates let G settle on the tight modes, the small noise and the larger networks change "
+            "what G can draw, and the weight average (g_ema) only changes the picture.",
         ),
         Pairing(
             "loss",
@@ -130,7 +133,8 @@ PAIRINGS: dict[str, Pairing] = {
             (("d_steps", 5),),
             why="G collapses by exploiting a stale D: it moves all its samples to wherever D currently says "
             "“real”, D catches up, and G jumps to the next mode. With 5 D updates per G update, D is "
-            "closer to its optimum D* and punishes G at once for crowding onto one mode.",
+            "closer to its optimum D* before each G step, so it can punish G sooner for crowding onto one "
+            "spot. Whether that is enough to spread G out is what B shows.",
         ),
         Pairing(
             "lr",
@@ -139,7 +143,8 @@ PAIRINGS: dict[str, Pairing] = {
             (("lr_g", 2.5e-5),),
             why="When G learns as fast as D (or faster) it can jump from mode to mode before D has learned "
             "where the fakes are. Slowing G down (the two-timescale rule, TTUR: D learns faster than G) "
-            "lets D keep up, so G follows D's gradient instead of outrunning it.",
+            "lets D keep up, so G can follow D's gradient instead of outrunning it; it also makes every G step "
+            "smaller (the line above the runs says how much), so B moves slowly.",
         ),
         Pairing(
             "mbstd",
@@ -148,7 +153,8 @@ PAIRINGS: dict[str, Pairing] = {
             (("minibatch_std", True),),
             why="D normally judges each sample alone, and a perfect copy of one mode looks perfectly real. "
             "With minibatch statistics D also sees how spread out the whole batch is: a collapsed batch "
-            "has almost no spread, so D can reject it as a batch, and G is pushed to diversify.",
+            "has almost no spread, so D can reject it as a batch. One spread number tells G that its batch "
+            "is too narrow, not where the missing modes are.",
         ),
     )
 }

@@ -23,10 +23,17 @@ BOARD_HEIGHT = 420
 
 
 def _hover(entries: list[Entry], n_modes: int) -> str:
-    first = entries[0]
-    names = ", ".join(e.nickname for e in entries[:8]) + (f" +{len(entries) - 8}" if len(entries) > 8 else "")
-    settings = " · ".join(f"{k} {format_setting(v)}" for k, v in first.settings)
-    return f"<b>{names}</b><br>{settings}<br>{first.result.modes}/{n_modes} modes, {first.result.hq:.0%} HQ"
+    """One line per attempt in the point: its student, its own settings and its own result (the point
+    groups attempts by this panel's value and modes only, so their other settings may differ)."""
+    lines = [
+        f"<b>{e.nickname}</b>: "
+        + " · ".join(f"{k} {format_setting(v)}" for k, v in e.settings)
+        + f" → {e.result.modes}/{n_modes} modes, {e.result.hq:.0%} HQ"
+        for e in entries[:8]
+    ]
+    if len(entries) > 8:
+        lines.append(f"+{len(entries) - 8} more")
+    return "<br>".join(lines)
 
 
 def board_figure(view: BoardView) -> dict:
@@ -43,7 +50,8 @@ def board_figure(view: BoardView) -> dict:
         "",
         f"modes held (of {n})",
         "board",
-        note="each point: a student's best result with those settings (bigger: several students)",
+        note="each point: a student's best result with those settings (bigger: several attempts with this value "
+        "and result)",
         height=BOARD_HEIGHT,
         legend=False,
         hovermode="closest",

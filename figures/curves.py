@@ -92,7 +92,7 @@ def accuracy_figure(history: dict[str, np.ndarray], smooth: bool = True) -> dict
         "accuracy",
         yaxis=chart_axis("accuracy", range=[-0.02, 1.02], tickformat=".0%"),
     )
-    with_lines(layout, hline(0.5, "chance (equilibrium)"))
+    with_lines(layout, hline(0.5, "50 %: chance"))
     return {"data": data, "layout": layout}
 
 

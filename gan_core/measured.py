@@ -5,7 +5,8 @@ confidence) takes its number from here, never from a literal typed into the sent
 preset cannot leave a page quoting an old number. `python -m benchmarks.seeds --record` trains each
 preset on several seeds (one torch thread, as the app trains) and writes `measured.json` beside this
 module: per preset the range over seeds of each measure, with the seeds, the step count, the CPU and
-the date. tests/test_measured.py checks that the texts quote this record.
+the date; with --pairings, the same for both runs of each Mode collapse lab pairing.
+tests/test_preset_texts.py checks that the texts quote this record.
 """
 
 from __future__ import annotations
@@ -80,9 +81,23 @@ def _parse(data: dict[str, Any]) -> dict[str, Measured]:
 
 
 @cache
+def _data() -> dict[str, Any]:
+    return json.loads(RECORD_FILE.read_text())
+
+
 def record() -> dict[str, Measured]:
     """Every preset's measurements (read once)."""
-    return _parse(json.loads(RECORD_FILE.read_text()))
+    return _parse(_data())
+
+
+def pairing(key: str, dataset: str) -> tuple[Measured, Measured] | None:
+    """(run A, run B) of a Mode collapse lab pairing on `dataset`, measured over the same seeds and
+    steps as the lab trains them; None where the record has no measurement of it."""
+    sides = _data().get("pairings", {}).get(dataset, {}).get(key)
+    if not sides or "a" not in sides or "b" not in sides:
+        return None
+    parsed = _parse({"presets": {f"{key}:{dataset}:{s}": sides[s] for s in ("a", "b")}})
+    return parsed[f"{key}:{dataset}:a"], parsed[f"{key}:{dataset}:b"]
 
 
 def measured(preset: str) -> Measured:

@@ -201,7 +201,8 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "grid25-collapse",
             "2D: 25 Gaussians, vanilla GAN that collapses",
-            "Only a handful of the 25 modes ever get samples.",
+            "G's samples clump together, mostly between the modes: only a few of the 25 get samples at any "
+            "one time, and the clump moves.",
             TrainConfig(dataset="grid25", steps=5000, **_VANILLA),
         ),
         Preset(
@@ -244,9 +245,10 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "digits-collapse",
             "Images: digits with a generator that collapses",
-            "The grid fills with copies of one digit: the variety is gone. G has no batch norm, and D "
-            "learns more slowly than in the healthy digits preset (lr_d 2e-4 instead of 5e-4): G finds one "
-            "shape this D calls real and puts every sample there.",
+            "The grid fills with one or two digits, over and over: the variety is gone, and which digits can "
+            "change as D catches on. G has no batch norm, and D "
+            "learns more slowly than in the healthy digits preset (lr_d 2e-4 instead of 5e-4): G finds a "
+            "shape or two this D calls real and puts every sample there.",
             # With lr_d 5e-4 (the healthy preset's) this collapsed on AMD EPYC but kept 6-7 classes on
             # seeds 0, 1 and 4 of an Intel Xeon (1 torch thread, as the app trains): a preset that
             # teaches collapse must collapse everywhere. lr_d 2e-4: 1 class on seeds 0-4 there, and

@@ -28,10 +28,23 @@ def test_every_attempt_is_a_point_at_its_true_setting_and_result():
     assert sorted(zip(steps["x"], steps["y"])) == [(1, 2), (5, 8)]
     # Ada and Bo/Cy share no point; Bo and Cy share one, bigger, that names both.
     shared = next(i for i, y in enumerate(lr["y"]) if y == 2)
-    assert "Bo, Cy" in lr["text"][shared] and lr["marker"]["size"][shared] > min(lr["marker"]["size"])
+    assert "<b>Bo</b>" in lr["text"][shared] and "<b>Cy</b>" in lr["text"][shared]
+    assert lr["marker"]["size"][shared] > min(lr["marker"]["size"])
     reached = next(i for i, y in enumerate(lr["y"]) if y == 8)
     assert lr["marker"]["color"][reached] == GOAL and lr["marker"]["symbol"][reached] == "star"
     assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["xaxis3"]["type"] == "category"
+
+
+def test_a_shared_point_shows_each_attempts_own_settings():
+    """Issue 24 (review): attempts share a point by this panel's value and their modes only; the hover
+    showed the first attempt's settings beside every nickname."""
+    bo = {"lr_g": 1e-4, "d_steps": 1, "loss": "nonsaturating"}
+    dee = {"lr_g": 1e-4, "d_steps": 5, "loss": "nonsaturating"}
+    lr = board_figure(_view([("Bo", bo, 2), ("Dee", dee, 2)]))["data"][0]
+    (text,) = lr["text"]
+    lines = text.split("<br>")
+    assert "d_steps 1" in next(line for line in lines if "Bo" in line)
+    assert "d_steps 5" in next(line for line in lines if "Dee" in line)
 
 
 def test_an_empty_board_says_so():

@@ -23,7 +23,7 @@ def test_accuracy_figure_has_the_chance_line_at_one_half():
     fig = curves.accuracy_figure(make_history(100))
     lines = [s for s in fig["layout"]["shapes"] if s["y0"] == 0.5 == s["y1"]]
     assert len(lines) == 1 and lines[0]["line"]["dash"] == "dash"
-    assert any("chance (equilibrium)" in a["text"] for a in fig["layout"]["annotations"])
+    assert any("50 %: chance" in a["text"] for a in fig["layout"]["annotations"])
     assert fig["layout"]["yaxis"]["range"][0] <= 0 and fig["layout"]["yaxis"]["range"][1] >= 1
     assert {t["name"] for t in fig["data"]} == {"on real", "on fake", "overall"}
 

@@ -171,6 +171,15 @@ def test_sample_spread_compares_the_clouds():
     assert np.isnan(sample_spread(np.full((4, 2), np.nan), real))
 
 
+def test_the_verdict_quotes_the_counts_its_rule_read():
+    """Issue 24 (review): the rule reads the best count of the window and the mean %HQ; the message used to
+    print only the latest ("Covering 2 of 8 modes" for a window of 5, 3, 2, 2) and the latest %HQ."""
+    v = collapse_verdict(history([5, 3, 2, 2], [0.2] * 4), 8, step=2000)
+    assert v.kind == COVERING and "up to 5 of 8 modes" in v.message and "(now 2)" in v.message
+    v = collapse_verdict(history([2, 2, 2, 2], [0.9, 0.9, 0.6, 0.2]), 8, step=2000)
+    assert v.alarm and "65%" in v.message and "on average over the last 4 evaluations" in v.message
+
+
 def test_alarm_looks_at_the_whole_window_and_scales_with_the_modes():
     assert not collapse_verdict(history([2, 6, 2, 2], [0.95] * 4), 8, step=2000).alarm  # one good look
     assert collapse_verdict(history([9, 9, 9, 9], [0.9] * 4), 25, step=2000).alarm  # 9 of 25

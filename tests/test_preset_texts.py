@@ -56,7 +56,7 @@ def _fake_record(value: float) -> dict[str, measured.Measured]:
     "page, slot, preset, shown",
     [
         ("app_pages/playground.py", "playground", "ring8", "ends at 37 %"),
-        ("app_pages/playground.py", "playground", "ring8-collapse", "stays above the 50 % line: 37 %"),
+        ("app_pages/playground.py", "playground", "ring8-collapse", "ends below the 50 % line: 37 %"),
         ("app_pages/image_gan.py", "images", "digits", "it ends at 37 %"),
         ("app_pages/overview.py", "overview", "ring8", "(0 of 8 at step 1,234"),
     ],

@@ -134,7 +134,7 @@ def hyperparameter_controls(
             label="Learning-rate decay (halve every … steps)",
             options=_with_value(HALFLIFE_OPTIONS, cfg.lr_halflife),
             format_func=lambda n: "off" if n == 0 else f"{n:,}",
-            help="Both learning rates halve every this many steps, down to "
+            help="Both learning rates halve every this many steps, counted from when each rate was last set, down to "
             f"{cfg.lr_floor:.0%} of the values above; the status line shows the rates in use. With a constant "
             "rate G never settles: each update moves its samples about as far as the rate allows, so they "
             "keep jittering around the modes.",
@@ -183,7 +183,8 @@ def hyperparameter_controls(
             label="Smoothed view (G's weight average)",
             help="Off: the points, images and scores come from G as it trains. On: from a running average of "
             f"G's weights (decay {cfg.g_ema or SMOOTHING_DECAY:g}), which hides the step-to-step jitter but lags "
-            "~100 steps behind G and never trains: display smoothing, not a cure. A Step button always shows G "
+            f"~{1 / (1 - (cfg.g_ema or SMOOTHING_DECAY)):.0f} steps behind G and never trains: display smoothing, not "
+            "a cure. A Step button always shows G "
             "itself.",
             on_change=push_smoothed_view,
         )
@@ -269,7 +270,8 @@ def known_state_controls(
         disabled=seed_locked,
         help=LOCKED_HELP
         if seed_locked
-        else "The seed draws the starting weights and the fixed noise. Changing it restarts at step 0 with "
+        else "The seed draws the starting weights, the fixed noise and every training batch. Changing it restarts "
+        "at step 0 with "
         "the same settings: same seed, same race.",
     )
     new_col.button(

@@ -174,7 +174,8 @@ def metric_tiles(snap: Snapshot, modes: int) -> None:
     c3.metric(
         "D accuracy",
         f"{acc:.0%}" if _finite(acc) else "—",
-        help="How often D tells real from fake on the last batch. 50% = it cannot tell them apart.",
+        help="How often D tells real from fake on the last batch. 50% = no better than guessing; below 50% = D has "
+        "real and fake the wrong way round.",
     )
     c4.metric(
         "Step",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from gan_core.config import TrainConfig
-from gan_core.measured import Measured, record
+from gan_core.measured import Measured, pairing, record
 from gan_core.presets import PRESETS, Preset
 
 # Phrases only a healthy preset's sentences contain, and only a collapse preset's.
@@ -123,3 +123,31 @@ def hq_note(preset: Preset | None) -> str:
 def _seeds(m: Measured) -> str:
     seeds = f"seeds {m.seeds[0]}–{m.seeds[-1]}" if len(m.seeds) > 1 else f"seed {m.seeds[0]}"
     return f"{seeds} measured"
+
+
+def pairing_outcome(key: str, dataset: str, n_modes: int) -> str:
+    """What the lab's two runs of a pairing covered within a lesson's steps, measured."""
+    measured = pairing(key, dataset)
+    if measured is None:
+        return ""
+    a, b = measured
+    return (
+        f"Measured on this data ({_seeds(b)}, {b.cpu}, {b.date}): at step {b.steps:,} A covered "
+        f"{a.count('modes_covered_strict')} of {n_modes} modes, B {b.count('modes_covered_strict')} of {n_modes}."
+    )
+
+
+def pairings_that_cover(labels: dict[str, str], dataset: str, n_modes: int) -> str:
+    """Which pairings' B (key -> label) reached every mode on every measured seed within a lesson's steps."""
+    measured = {k: pairing(k, dataset) for k in labels}
+    known = {k: m for k, m in measured.items() if m is not None}
+    if not known:
+        return "A single change is not always a cure: compare at equal steps, and on several seeds."
+    full = [labels[k] for k, (_, b) in known.items() if b.range("modes_covered_strict")[0] >= n_modes]
+    steps = next(iter(known.values()))[1].steps
+    which = ", ".join(f"*{name}*" for name in full) if full else "none"
+    return (
+        f"Measured on this data, B reached all {n_modes} modes by step {steps:,} on every seed tried in: {which} "
+        f"(of {len(known)} pairings measured). A single change shows what that ingredient does to the picture; "
+        "it is rarely a cure on its own."
+    )

@@ -88,14 +88,22 @@ def collapse_verdict(
     if step < min_steps or strict.size < window or hq.size < window:
         return Verdict(TOO_EARLY, modes, n_modes, hq_now, f"Too early to judge (step {step:,} of {min_steps:,}).")
     if strict.max() > limit:
-        return Verdict(COVERING, modes, n_modes, hq_now, f"Covering {modes} of {n_modes} modes.")
+        best = int(round(strict.max()))
+        return Verdict(
+            COVERING,
+            modes,
+            n_modes,
+            hq_now,
+            f"Not collapsed: up to {best} of {n_modes} modes covered in the last {window} evaluations (now {modes}).",
+        )
     if hq.mean() >= min_hq:
         return Verdict(
             COLLAPSE,
             modes,
             n_modes,
             hq_now,
-            f"Mode collapse: only {modes} of {n_modes} modes, although {hq_now:.0%} of the samples sit sharply on one.",
+            f"Mode collapse: only {modes} of {n_modes} modes, although {hq.mean():.0%} of the samples sat sharply "
+            f"on one (on average over the last {window} evaluations).",
         )
     if math.isfinite(spread) and spread <= max_spread:
         return Verdict(

@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from gan_core.config import format_rate
 from gan_core.runs.snapshot import DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING
 from gan_core.trainer import StepStats
 
@@ -174,9 +175,9 @@ class RunWorker:
             cfg = self.trainer.config
             self._diverge(
                 f"The {which} loss became {last.loss_d if which == 'discriminator' else last.loss_g} "
-                f"at step {last.step}: training diverged. The learning rates (lr_g={cfg.lr_g:g}, "
-                f"lr_d={cfg.lr_d:g}) are probably too high for the {cfg.loss} loss: lower them "
-                "and reset, or restore the last good checkpoint."
+                f"at step {last.step}: training diverged. The learning rates in use (lr_g={format_rate(last.lr_g)}, "
+                f"lr_d={format_rate(last.lr_d)}; set to {format_rate(cfg.lr_g)} and {format_rate(cfg.lr_d)}) are "
+                f"probably too high for the {cfg.loss} loss: lower them and reset, or restore the last good checkpoint."
             )
             return
         now = time.monotonic()
