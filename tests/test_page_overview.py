@@ -7,6 +7,7 @@ import re
 import numpy as np
 from apptest_utils import chart_figures, open_app, session_run, wait_for
 
+from gan_core.config import format_rate
 from ui.pages import PAGES
 
 PAGE = "app_pages/overview.py"
@@ -135,3 +136,27 @@ def test_the_walk_throughs_before_is_ds_verdict_right_before_the_update():
         assert (before.on_real, before.on_fake) == (now["real"], now["fake"])
         after = run.snapshot().views["d_verdict"]
         assert (after["real"], after["fake"]) != (now["real"], now["fake"])  # the update moved something
+
+
+def test_the_walk_through_quotes_the_rate_the_update_used():
+    """Review of issue 24: with the rates decayed (ring8 halves them every 1,500 steps) the caption quoted
+    the set rate, 0.001, where the update used 2.5e-4."""
+    at = open_app(PAGE)
+    run = session_run(at, SLOT)
+    run.update(lr_halflife=10)  # ring8's own is 1,500 steps: the same staircase, sooner
+    run.step_once("both", times=30, wait=60)
+    at.toggle(key="ov:walk").set_value(True).run()
+    at.button(key="ov:walk-d").click().run()
+    caption = next(c.value for c in at.caption if c.value.startswith("One update is a small nudge"))
+    used = run.snapshot().last.lr_d
+    assert used < run.config.lr_d
+    assert f"learning rate {format_rate(used)} at this step, set to {format_rate(run.config.lr_d)}" in caption
+
+
+def test_the_diagram_and_tiles_name_a_critic_under_a_wasserstein_loss():
+    at = open_app(PAGE)
+    at.sidebar.selectbox(key=f"{SLOT}:loss").set_value("wgan-gp").run()
+    assert not at.exception
+    svg = _diagram(at)
+    assert "critic(·) higher: “real”" in svg and "near 1" not in svg
+    assert "critic(x), real" in _metrics(at)

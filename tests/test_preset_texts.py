@@ -66,3 +66,23 @@ def test_the_numbers_a_text_quotes_are_the_records(monkeypatch, page, slot, pres
     monkeypatch.setattr(preset_texts, "record", lambda: _fake_record(0.37))
     text = _visible_text(_open_with(page, slot, preset))
     assert shown in text, text[-2000:]
+
+
+def test_a_presets_explanation_leaves_once_the_data_is_not_the_presets():
+    """Review of issue 24: after the playground's data switched to moons (no preset of its own), the box
+    kept 'ring8: G spreads over all 8 modes'; the sidebar now says the preset was changed."""
+    at = _open_with("app_pages/playground.py", "playground", "ring8")
+    assert "G spreads over all 8 modes" in _visible_text(at)
+    at.segmented_control(key="pg:dataset").set_value("moons").run()
+    assert not at.exception
+    assert "G spreads over all 8 modes" not in _visible_text(at)
+    assert any("changed since it was loaded: dataset" in c.value for c in at.sidebar.caption)
+
+
+def test_the_smoothed_views_toggle_does_not_change_the_lesson_text():
+    """The toggle starts a weight average (g_ema) on a collapse preset: a display setting, so the
+    preset's sentences stay."""
+    at = _open_with("app_pages/playground.py", "playground", "ring8-collapse")
+    before = [m for m in preset_texts.COLLAPSE_MARKS if m in _visible_text(at)]
+    at.sidebar.toggle(key="playground:smoothed_view").set_value(True).run()
+    assert before and [m for m in preset_texts.COLLAPSE_MARKS if m in _visible_text(at)] == before
