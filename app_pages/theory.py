@@ -14,6 +14,7 @@ from gan_core.runs.snapshot import Snapshot
 from ui.actions import load_preset
 from ui.charts import live_chart
 from ui.controls import live
+from ui.dirac import dirac_section
 from ui.state import run_for
 
 SLOT, PRESET = "theory", "gauss1d"
@@ -30,6 +31,7 @@ st.markdown(
     "right now. Switch the generator's loss to see why the original (saturating) loss stalls "
     "when D wins, and why everybody trains with the non-saturating one."
 )
+dirac_section()  # does training converge at all? (closed until opened or linked: dirac=1)
 
 run = run_for(SLOT, PRESET)
 active = run.snapshot().is_active

@@ -28,7 +28,7 @@ from classroom.controls import NAMES
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
-from ui import conv_by_hand, inside, lab, latent, playground, present, teacher
+from ui import conv_by_hand, dirac, inside, lab, latent, playground, present, teacher
 from ui.actions import load_preset
 from ui.images import preset_missing_reason, shared_dataset
 from ui.pages import PageInfo
@@ -72,6 +72,7 @@ WIDGET_PARAMS: dict[str, tuple[WidgetParam, ...]] = {
     "latent-space": latent.PARAMS,
     "mode-collapse": (lab.HEATMAP,),
     "inside": inside.PARAMS + conv_by_hand.PARAMS,
+    "theory": dirac.PARAMS,
 }
 
 
