@@ -22,6 +22,7 @@ PAGE_LESSONS = {
     "app_pages/playground.py": "the whole game on 2D points: D's decision map, G's gradient arrows, "
     "your own data and architecture.",
     "app_pages/image_gan.py": "the same game on handwritten digits: blobs become strokes, then digits.",
+    "app_pages/inside.py": "how G draws: one noise vector through every layer, and D's layers down to its verdict.",
     "app_pages/latent_space.py": "what G learned: walk between two noise vectors and watch the digit morph.",
     "app_pages/mode_collapse.py": "when G covers only a few modes, and changes meant to cure it, side by side.",
     "app_pages/theory.py": "the maths in 1D: p_data, p_g, the optimal D and why the original loss stalls.",

@@ -14,6 +14,7 @@ from gan_core.runs.snapshot import Snapshot
 from ui.actions import load_preset
 from ui.charts import live_chart
 from ui.controls import live
+from ui.dirac import dirac_section
 from ui.state import run_for
 
 SLOT, PRESET = "theory", "gauss1d"
@@ -31,6 +32,7 @@ st.markdown(
     "(saturating) loss stalls when D wins, and why the original paper itself recommends training G with "
     "the non-saturating one instead, the usual default ever since."
 )
+dirac_section()  # does training converge at all? (closed until opened or linked: dirac=1)
 
 run = run_for(SLOT, PRESET)
 active = run.snapshot().is_active

@@ -10,6 +10,7 @@ BENCHMARKS.md for what each benchmark measures and the targets.
     fashion         Fashion-MNIST: the fashion preset (as the app trains) vs the tutorial DCGAN, time to quality
     responsiveness  ▶ Start → moving picture; lr slider → trainer (in the browser)
     memory          server RSS over 10 minutes of training with a browser attached
+    inside          steps/s with the Inside G and D page's live walk open vs closed, one run (in the browser)
 
 The browser benchmarks need Debian's Chromium and Playwright (never `playwright install`);
 without them they are reported as skipped.
@@ -27,8 +28,8 @@ from typing import Any
 
 from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, write_json
 
-ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory")
-NEEDS_BROWSER = {"streaming", "responsiveness", "memory"}
+ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory", "inside")
+NEEDS_BROWSER = {"streaming", "responsiveness", "memory", "inside"}
 
 
 def _parse_options(values: list[str]) -> dict[str, str]:
@@ -66,6 +67,10 @@ def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) 
         from benchmarks import memory
 
         return memory.run(quick=quick, out_dir=out_dir, app_options=app_options)
+    if name == "inside":
+        from benchmarks import inside
+
+        return inside.run(quick=quick)
     raise ValueError(name)
 
 

@@ -47,6 +47,12 @@ def image_tile(values: np.ndarray, pixels: int = TILE_PIXELS) -> np.ndarray:
     return upscale(_as_tiles((np.clip(image, -1, 1) + 1) / 2)[0], pixels)
 
 
+def grid_tile(sample: np.ndarray, pixels: int = TILE_PIXELS) -> np.ndarray:
+    """One tile of the sample grid, from the grid's own (H, W) sample in [0, 1], drawn as the grid
+    draws it: what `image_tile` of G's output must equal."""
+    return upscale(_as_tiles(np.asarray(sample)[None])[0], pixels)
+
+
 def _stretch(maps: np.ndarray) -> np.ndarray:
     """Maps to [0, 1] over their joint range; a layer whose maps are all one value is black."""
     lo, hi = float(maps.min()), float(maps.max())
@@ -68,12 +74,17 @@ def layer_tiles(layers: Sequence[Activation], k: int = TOP_K, pixels: int = TILE
             note = f"{values.size} numbers, black −{span:.2g} … white +{span:.2g}"
             rows.append(TileRow(layer.label, note, (strip,), ("",)))
         else:
-            channels = top_channels(values, k)
-            tiles = tuple(upscale(tile, pixels) for tile in _as_tiles(_stretch(values[channels])))
+            if layer.channels is None:
+                channels, total = top_channels(values, k), values.shape[0]
+                maps = values[channels]
+            else:  # already cut to its strongest channels (gan_core.inside.strongest)
+                channels, total = layer.channels[:k], layer.channel_count
+                maps = values[: len(channels)]
+            tiles = tuple(upscale(tile, pixels) for tile in _as_tiles(_stretch(maps)))
             rows.append(
                 TileRow(
                     layer.label,
-                    _channels_note(len(channels), values.shape[0]),
+                    _channels_note(len(channels), total),
                     tiles,
                     tuple(f"channel {c}" for c in channels),
                 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from torch import nn
 
 
@@ -135,3 +136,12 @@ def overlap_counts(in_size: int, kernel_size: int, stride: int, padding: int) ->
     every input and every weight 1. Uneven counts are the checkerboard a generator starts with."""
     ones = np.ones((kernel_size, kernel_size))
     return np.rint(scatter_transpose_conv(np.ones((in_size, in_size)), ones, stride, padding)).astype(np.int64)
+
+
+def library_transpose_conv(x: np.ndarray, kernel: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    """PyTorch's own `conv_transpose2d` on the same numbers, in float64: the yardstick the two
+    hand-worked forms are held to (in the tests, and on the page in front of the class)."""
+    x = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    weight = torch.as_tensor(_check(x.shape[0], kernel, stride, padding))
+    out = torch.nn.functional.conv_transpose2d(x[None, None], weight[None, None], stride=stride, padding=padding)
+    return out[0, 0].numpy()

@@ -6,18 +6,25 @@ what the sample grid and D's verdict come from: the generator walk's last tensor
 sample for that noise vector. A walk draws no random numbers, leaves batch norm's running
 statistics alone (eval mode reads them, never writes them) and puts the module back in the
 train/eval mode it found, so looking inside a run never changes how it trains.
+
+`look_inside` is what a run computes while a page looks (gan_core.quality.evaluation): the walk
+rides on the evaluation's own G pass, so it costs one sample's tensors, and its feature maps are
+cut to their strongest channels so the view travels in every snapshot (also from a Ray actor).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
+from gan_core.conv_arithmetic import kernel_slice
 from gan_core.models import DCGANDiscriminator, DCGANGenerator
+
+TOP_K = 4  # feature maps a view keeps per layer: what a row of tiles shows
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,27 @@ class Activation:
     label: str
     values: np.ndarray
     image: bool = False
+    # After `strongest`: which of the layer's `channel_count` channels `values` holds, strongest first.
+    channels: tuple[int, ...] | None = None
+    channel_count: int = 0
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.values.shape)
+
+
+def strongest(layer: Activation, k: int = TOP_K) -> Activation:
+    """Feature maps cut to their k most active channels (`top_channels`), saying which they are;
+    the noise vector and images stay whole. What a page draws of a layer, a fraction of its size."""
+    if layer.image or layer.values.ndim != 3 or layer.channels is not None:
+        return layer
+    keep = top_channels(layer.values, k)
+    return replace(
+        layer,
+        values=layer.values[keep].copy(),
+        channels=tuple(int(c) for c in keep),
+        channel_count=int(layer.values.shape[0]),
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +106,15 @@ def generator_walk(generator: DCGANGenerator, noise: torch.Tensor, index: int = 
     projection reshaped into G's first feature maps, each transposed convolution's output, and the
     image. The whole batch goes through G, as `Trainer.generate` sends it, so the image is
     bit-for-bit the sample the grid shows for the same noise."""
+    return generator_pass(generator, noise, index)[0]
+
+
+def generator_pass(
+    generator: DCGANGenerator, noise: torch.Tensor, index: int = 0
+) -> tuple[list[Activation], torch.Tensor]:
+    """`generator_walk` and G's output for the whole batch, from one pass: exactly what
+    `Trainer.generate` returns for `noise` (eval mode, no gradients), so an evaluation that draws
+    its grid from this output draws the walk's sample."""
     if not isinstance(generator, DCGANGenerator):
         raise TypeError(f"the layer walk needs a DCGAN generator, got {type(generator).__name__}")
     z = noise.reshape(1, -1) if noise.dim() == 1 else noise
@@ -102,11 +135,12 @@ def generator_walk(generator: DCGANGenerator, noise: torch.Tensor, index: int = 
     hooks += [(m, record("ConvTranspose2d")) for m in generator.deconv if isinstance(m, nn.ConvTranspose2d)]
     device = next(generator.parameters()).device
     image = _walk(generator, hooks, lambda: generator(z.to(device)))
-    return [
+    layers = [
         _activation("z", z[index]),
         *(_activation(name, values) for name, values in captured),
         _activation("image (tanh)", image[index], image=True),
     ]
+    return layers, image
 
 
 def discriminator_walk(
@@ -149,3 +183,64 @@ def top_channels(values: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(f"k must be at least 1, got {k}")
     activity = np.abs(values).reshape(values.shape[0], -1).mean(axis=1)
     return np.argsort(-activity, kind="stable")[:k]
+
+
+@dataclass(frozen=True)
+class InsideView:
+    """Inside G and D for fixed-noise vector `index` after `step` steps, as a page draws it: G's
+    stages for that z, D's stages for one real image (the real grid's tile `index`) and for G's
+    image, feature maps cut to their strongest channels. `kernel`: the 4×4 kernel of G's first
+    transposed convolution from the strongest channel of its input to the strongest of its output
+    (`kernel_channels`), the weights a hand-worked transposed convolution can borrow. `average`:
+    walked through G's weight average (the smoothed view), not G as it trains."""
+
+    index: int
+    step: int
+    generator: tuple[Activation, ...]
+    real: DiscriminatorWalk
+    fake: DiscriminatorWalk
+    kernel: np.ndarray
+    kernel_channels: tuple[int, int]
+    average: bool = False
+
+
+def _compact(walk: DiscriminatorWalk, k: int) -> DiscriminatorWalk:
+    return DiscriminatorWalk([strongest(layer, k) for layer in walk.layers], walk.logit, walk.probability)
+
+
+def look_inside(
+    generator: DCGANGenerator,
+    discriminator: DCGANDiscriminator,
+    noise: torch.Tensor,
+    index: int,
+    real: torch.Tensor,
+    *,
+    step: int,
+    probabilistic: bool,
+    average: bool = False,
+    k: int = TOP_K,
+) -> tuple[InsideView, torch.Tensor]:
+    """The view for noise vector `index` and G's output for all of `noise` (one pass: the caller
+    draws its grid from it). `real`: a real batch whose row `index` D is shown; with a minibatch-
+    statistics layer each image is judged as if in its own batch (the real one, G's whole output),
+    as in training."""
+    layers, fake = generator_pass(generator, noise, index)
+    with torch.no_grad():
+        real_spread = discriminator.batch_spread(real.to(fake.device))
+        fake_spread = discriminator.batch_spread(fake)
+    real_walk = discriminator_walk(discriminator, real[index], probabilistic, real_spread)
+    fake_walk = discriminator_walk(discriminator, fake[index], probabilistic, fake_spread)
+    g_layers = [strongest(layer, k) for layer in layers]
+    first = next(m for m in generator.deconv if isinstance(m, nn.ConvTranspose2d))
+    channels = (g_layers[1].channels[0], g_layers[2].channels[0])
+    view = InsideView(
+        index=index,
+        step=step,
+        generator=tuple(g_layers),
+        real=_compact(real_walk, k),
+        fake=_compact(fake_walk, k),
+        kernel=kernel_slice(first, *channels),
+        kernel_channels=channels,
+        average=average,
+    )
+    return view, fake

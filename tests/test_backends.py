@@ -43,6 +43,7 @@ PROTOCOL = (
     "generator_copy",
     "checkpoint",
     "training_data",
+    "look_inside",
 )
 
 

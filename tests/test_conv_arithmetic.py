@@ -106,3 +106,15 @@ def test_bad_shapes_raise():
         scatter_transpose_conv(np.ones((2, 3)), np.ones((3, 3)), 2, 1)
     with pytest.raises(ValueError, match="crops away"):
         conv_matrix(1, np.ones((2, 2)), 1, 1)
+
+
+@pytest.mark.parametrize("n, k, stride, padding", [(3, 4, 2, 1), (3, 3, 2, 1), (4, 5, 3, 2)])
+def test_the_pages_yardstick_is_pytorchs_own_conv_transpose2d(n, k, stride, padding):
+    """The Inside G and D page quotes how far painting and Cᵀ·x are from `library_transpose_conv`."""
+    from gan_core.conv_arithmetic import library_transpose_conv
+
+    rng = np.random.default_rng(3)
+    x, kernel = rng.normal(size=(n, n)), rng.normal(size=(k, k))
+    np.testing.assert_array_equal(
+        library_transpose_conv(x, kernel, stride, padding), _torch(x, kernel, stride, padding)
+    )

@@ -259,3 +259,23 @@ def test_a_lost_machine_shows_lost_and_restarts_from_the_servers_checkpoint(clus
     head_run.stop()
     cl.add_node(num_cpus=1)  # for any test after this one
     cl.wait_for_nodes()
+
+
+def test_looking_inside_reaches_the_actor_and_the_walk_comes_back(cluster):
+    """Issue 25: the actor's training thread walks inside its own G and D when a page asks, and the
+    walk travels in the snapshots, its last tile still the grid's sample."""
+    import numpy as np
+
+    from figures.inside import grid_tile, image_tile
+    from gan_core.presets import get_preset
+
+    run = RayRun(get_preset("digits").config.replace(batch_size=16), admission=Scheduler(2, turn_seconds=None))
+    run.step_once("both", times=2)
+    assert "inside" not in run.snapshot().views
+    run.look_inside(3)
+    assert wait_for(lambda: getattr(run.snapshot().views.get("inside"), "index", None) == 3, timeout=60)
+    snap = run.snapshot()
+    view = snap.views["inside"]
+    assert view.step == snap.step == 2
+    np.testing.assert_array_equal(image_tile(view.generator[-1].values), grid_tile(snap.samples[3]))
+    run.stop()

@@ -52,6 +52,15 @@ PAGES: tuple[PageInfo, ...] = (
         IMAGE_PRESETS,
     ),
     PageInfo(
+        "app_pages/inside.py",
+        "Inside G and D",
+        "🔬",
+        "inside",
+        ("images",),
+        ("digits",),
+        IMAGE_PRESETS,
+    ),
+    PageInfo(
         "app_pages/latent_space.py",
         "Latent space",
         "🧭",

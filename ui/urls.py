@@ -28,7 +28,7 @@ from classroom.controls import NAMES
 from gan_core.config import TrainConfig
 from gan_core.data.images import DatasetUnavailable
 from gan_core.presets import PRESETS
-from ui import lab, latent, playground, present, teacher
+from ui import conv_by_hand, dirac, inside, lab, latent, playground, present, teacher
 from ui.actions import load_preset
 from ui.images import preset_missing_reason, shared_dataset
 from ui.pages import PageInfo
@@ -53,11 +53,13 @@ PAGE_SETTINGS: dict[str, tuple[str, ...]] = {
     "playground": ("dataset", *ARCHITECTURE_FIELDS),
     "theory": ("dataset",),
     "image-gan": ("dataset",),
+    "inside": ("dataset",),
 }
 DATA_CHOICES: dict[str, tuple[str, ...]] = {
     "playground": ("ring8", "grid25", "spiral", "moons"),
     "theory": ("gauss1d", "bimodal1d"),
     "image-gan": ("digits", "shapes", "mnist", "fashion"),
+    "inside": ("digits", "shapes", "mnist", "fashion"),
 }
 IMAGE_DATA = ("mnist", "fashion", "shapes", "digits")
 GLOBAL_PARAMS = ("present", "hide")
@@ -69,6 +71,8 @@ WIDGET_PARAMS: dict[str, tuple[WidgetParam, ...]] = {
     "playground": playground.FIELD_PARAMS,
     "latent-space": latent.PARAMS,
     "mode-collapse": (lab.HEATMAP,),
+    "inside": inside.PARAMS + conv_by_hand.PARAMS,
+    "theory": dirac.PARAMS,
 }
 
 

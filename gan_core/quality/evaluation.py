@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from gan_core.inside import InsideView, look_inside
+from gan_core.models import DCGANGenerator
 from gan_core.quality import metrics as m
 from gan_core.trainer import Trainer
 
@@ -48,6 +50,9 @@ class Evaluator:
         one) instead of G as it trains; a run sets it from its view (TrainingRun.set_view)."""
         self.trainer = trainer
         self.average = average
+        # The fixed-noise vector a page looks inside (gan_core.inside), None while nobody looks:
+        # then an evaluation costs exactly what it did before.
+        self.inside: int | None = None
         ds = trainer.dataset
         self.kind = ds.kind
         seed = trainer.config.seed
@@ -148,11 +153,13 @@ class Evaluator:
             quick = self._quick()
             if quick is not None:
                 return quick
-        fake = self.trainer.generate(self.eval_noise, average=self._average)
+        fake, inside = self._generate(self.eval_noise)
         finite = bool(torch.isfinite(fake).all())
         if self.kind == "image":
             images = _to_unit(torch.nan_to_num(fake))
             views = dict(self.static)
+            if inside is not None:
+                views["inside"] = inside
             metrics: dict[str, float] = {}
             if self._classifier is not None and finite:
                 from gan_core.quality.classifier import digits_metrics
@@ -193,15 +200,38 @@ class Evaluator:
     def _quick(self) -> tuple[np.ndarray, dict[str, Any], dict[str, float]] | None:
         """The picture only (None if G's samples are not finite: then a full evaluation says so)."""
         views, metrics = self._last
-        fake = self.trainer.generate(self.eval_noise[: self.n_fixed], average=self._average)
+        fake, inside = self._generate(self.eval_noise[: self.n_fixed])
         if not bool(torch.isfinite(fake).all()):
             return None
         if self.kind == "image":
+            views = {k: v for k, v in views.items() if k != "inside"}
+            if inside is not None:
+                views["inside"] = inside
             return _to_unit(fake), views, metrics
         views = dict(views)
         if self.kind == "2d":
             views.update(self._views_2d())
         return fake.float().cpu().numpy(), views, metrics
+
+    def _generate(self, noise: torch.Tensor) -> tuple[torch.Tensor, InsideView | None]:
+        """G(noise) for the grid and, while a page looks inside, the layer walk for fixed-noise
+        vector `inside`, taken from this very pass: the walk's image is the grid's tile."""
+        generator = self.trainer.generator_for_view(self._average)
+        index = self.inside
+        if index is None or not isinstance(generator, DCGANGenerator) or not 0 <= index < self.n_fixed:
+            return self.trainer.generate(noise, average=self._average), None
+        trainer = self.trainer
+        view, fake = look_inside(
+            generator,
+            trainer.discriminator,
+            noise.to(trainer.device),
+            index,
+            self.real[: self.n_fixed],
+            step=trainer.step_count,
+            probabilistic=trainer.loss.probabilistic,
+            average=self._average,
+        )
+        return fake, view
 
     def _generator_label(self) -> str:
         return "average" if self._average else "training"

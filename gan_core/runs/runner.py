@@ -55,6 +55,8 @@ _live_runs: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
 
 # Live settings that change what a paused run's picture shows: applied, they redraw it at once.
 REDRAWN_BY = frozenset({"g_ema", "loss"})
+# How long a `look_inside` request lasts: a closed tab or another page stops the walk within it.
+INSIDE_LEASE_SECONDS = 10.0
 
 
 def live_runs() -> list[TrainingRun]:
@@ -106,6 +108,7 @@ class TrainingRun(RunWorker):
         self._message = ""
         self._turn_waiting = False  # the message says the run waits for its next turn
         self._smoothed_view = False  # draw and score G's weight average instead of G (set_view)
+        self._inside: tuple[int, float] | None = None  # (noise vector, until when): look_inside
         self._queue_position = 0
         self._last_read = time.monotonic()
         self._versions = itertools.count(1)  # next() is atomic: any thread may build a snapshot
@@ -269,6 +272,22 @@ class TrainingRun(RunWorker):
     @property
     def smoothed_view(self) -> bool:
         return self._smoothed_view
+
+    def look_inside(self, index: int | None) -> None:
+        """Walk inside G and D (gan_core.inside) for fixed-noise vector `index` at each evaluation, for
+        INSIDE_LEASE_SECONDS (None: stop): pages ask on every refresh; a paused run shows it at once."""
+        if index is not None and not 0 <= index < (n := self.trainer.fixed_noise.shape[0]):
+            raise ValueError(f"index must be within the {n} fixed noise vectors, got {index}")
+        with self._cv:
+            self._inside = None if index is None else (int(index), time.monotonic() + INSIDE_LEASE_SECONDS)
+            idle = not (self._want_run or self._commands)
+        shown = getattr(self._snapshot.views.get("inside"), "index", None)  # a paused run shows it already?
+        if idle and index not in (None, shown) and self._trainer_lock.acquire(blocking=False):
+            try:
+                self._evaluate(full=False)
+            finally:
+                self._trainer_lock.release()
+            self._publish()
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Load a checkpoint made with this run's config; the run is left paused at its step,

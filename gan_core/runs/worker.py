@@ -232,12 +232,19 @@ class RunWorker:
                 with self._cv:
                     self._message = str(exc)
 
+    def _inside_index(self) -> int | None:
+        """The noise vector a page looks inside now (None once its request ran out)."""
+        with self._cv:
+            inside = self._inside
+        return inside[0] if inside is not None and time.monotonic() < inside[1] else None
+
     def _evaluate(self, full: bool | None = None, hand_step: bool = False) -> None:
         # caller holds the trainer lock (or is the constructor)
         now = time.monotonic()
         self._last_eval = now
         if full is None:
             full = now - self._last_metrics >= self.metrics_interval
+        self.evaluator.inside = self._inside_index()
         self._samples, self._views, self._metrics = self.evaluator.evaluate(full=full, hand_step=hand_step)
         step = self.trainer.step_count
         if full:

@@ -15,12 +15,21 @@ PAGES = {
     "overview": "",
     "playground": "playground",
     "image-gan": "image-gan",
+    "inside": "inside",
     "latent-space": "latent-space",
     "mode-collapse": "mode-collapse",
     "theory": "theory",
 }
 # Plotly charts each page shows while training (every one must have data: no blank charts).
-CHARTS = {"overview": 2, "playground": 6, "image-gan": 5, "latent-space": 0, "mode-collapse": 3, "theory": 4}
+CHARTS = {
+    "overview": 2,
+    "playground": 6,
+    "image-gan": 5,
+    "inside": 4,
+    "latent-space": 0,
+    "mode-collapse": 3,
+    "theory": 4,
+}
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

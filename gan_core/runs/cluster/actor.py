@@ -102,6 +102,9 @@ class RunActor:
     def set_view(self, smoothed: bool) -> None:
         self.run.set_view(smoothed)
 
+    def look_inside(self, index: int | None) -> None:
+        self.run.look_inside(index)
+
     def load_state(self, state: dict[str, Any]) -> None:
         self.run.load_state(state)
 

@@ -20,6 +20,7 @@ import torch
 from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError
 
 from gan_core.runs.cluster import wire
+from gan_core.runs.runner import INSIDE_LEASE_SECONDS
 from gan_core.runs.snapshot import LOST, QUEUED, RUNNING
 
 POLL_WATCHED = 0.5  # s between snapshot requests of a training run a page is watching (its refresh rate)
@@ -54,6 +55,19 @@ def _lost_reason(exc: BaseException) -> str:
 
 class ActorSync:
     """RayRun's monitor-side methods (a mixin: the attributes are RayRun's)."""
+
+    _inside_sent: tuple[int | None, float] = (None, -math.inf)  # the last look_inside the actor heard
+
+    def look_inside(self, index: int | None) -> None:
+        """TrainingRun.look_inside, on the actor. A page asks on every refresh; the actor hears when
+        the request changes and often enough to keep its lease, not twice a second."""
+        now = time.monotonic()
+        with self._lock:
+            last, sent_at = self._inside_sent
+            if self._actor is None or (index == last and now - sent_at < INSIDE_LEASE_SECONDS / 3):
+                return
+            self._inside_sent = (index, now)
+            self._command("look_inside", index)
 
     def _tick(self, now: float, ready: set) -> None:
         # A click that holds the lock (a stop taking the last state, a reset's new picture) must
