@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from gan_core.fast.blas import one_blas_thread
 from gan_core.runs.snapshot import DIVERGED, ERROR, IDLE, PAUSED, QUEUED, RUNNING
 from gan_core.trainer import StepStats
 
@@ -51,6 +52,7 @@ class RunWorker:
     def _loop(self) -> None:
         _name_os_thread(threading.current_thread().name)
         torch.set_num_threads(self.threads)
+        one_blas_thread()
         started = time.monotonic()
         try:
             while True:
