@@ -3,6 +3,11 @@
 Computed by the training thread a few times per second (never by the UI thread), from fixed
 evaluation noise so the numbers move because G moves, not because the noise changed. One G
 forward pass per evaluation serves the sample grid, the views and the metrics.
+
+The image data sets' quality scores (G on 1,000 noise vectors, the reference classifier, the Fréchet
+distance) cost about ten training steps each time. A run may score them apart (`Evaluator.scoring`):
+the training thread freezes a copy of G's weights and another thread scores the copy, with the same
+code and the same numbers, while training goes on (gan_core.runs.worker).
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from gan_core.quality import metrics as m
+from gan_core.quality.scoring import Scoring, freeze
 from gan_core.trainer import Trainer
 
 N_EVAL = 2500  # the VEEGAN/PacGAN protocol scores 2,500 samples
@@ -80,6 +87,8 @@ class Evaluator:
             value.flags.writeable = False
         self._last: tuple[dict[str, Any], dict[str, float]] = ({}, {})
         self._average = False  # set by each evaluate(): which generator it draws and scores
+        self._epoch = 0  # counts the full evaluations made here: a score taken before the last one is stale
+        self._frozen: tuple[nn.Module, nn.Module] | None = None  # (G or its average, the copy scored apart)
         self._classifier = None
         if self._has_classifier():
             from gan_core.quality.classifier import ReferenceClassifier
@@ -148,36 +157,13 @@ class Evaluator:
             quick = self._quick()
             if quick is not None:
                 return quick
+        self._epoch += 1
         fake = self.trainer.generate(self.eval_noise, average=self._average)
-        finite = bool(torch.isfinite(fake).all())
         if self.kind == "image":
-            images = _to_unit(torch.nan_to_num(fake))
-            views = dict(self.static)
-            metrics: dict[str, float] = {}
-            if self._classifier is not None and finite:
-                from gan_core.quality.classifier import digits_metrics
-
-                # One classifier pass over all evaluation images. The page's histogram counts all of
-                # them, split by the classifier's confidence: the same samples and the same rule as
-                # the coverage number (metrics.CLASS_COVERAGE), not the 64 on screen.
-                r = digits_metrics(images, classifier=self._classifier)
-                confident = np.asarray(r["confident_hist"])
-                views["classes"] = {
-                    "confident": confident.tolist(),
-                    "unsure": (np.asarray(r["class_hist"]) - confident).tolist(),
-                    "threshold": r["coverage_threshold"],
-                    "n": int(images.shape[0]),
-                    "labels": list(self._classifier.spec.class_names),
-                }
-                metrics = {
-                    "class_coverage": float(r["class_coverage"]),
-                    "mean_confidence": float(r["mean_confidence"]),
-                    "frechet_distance": float(r["frechet_distance"]),
-                }
-            views["generator"] = self._generator_label()
-            views["floors"] = self.floors
+            images, views, metrics = self.image_scores(fake, self._generator_label())
             self._last = (views, metrics)
             return images[: self.n_fixed], views, metrics
+        finite = bool(torch.isfinite(fake).all())
         points = torch.nan_to_num(fake).float().cpu().numpy()
         views = dict(self.static)
         views["generator"] = self._generator_label()
@@ -189,6 +175,62 @@ class Evaluator:
                 metrics["js_kde"] = float(views["js"])
         self._last = (views, metrics)
         return points[: self.n_fixed], views, metrics
+
+    def image_scores(self, fake: torch.Tensor, label: str) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
+        """(images, views, metrics) of G's images of the evaluation noise: the class histogram and the
+        quality scores where a reference classifier exists. Pure: any thread may call it."""
+        finite = bool(torch.isfinite(fake).all())
+        images = _to_unit(torch.nan_to_num(fake))
+        views = dict(self.static)
+        metrics: dict[str, float] = {}
+        if self._classifier is not None and finite:
+            from gan_core.quality.classifier import digits_metrics
+
+            # One classifier pass over all evaluation images. The page's histogram counts all of
+            # them, split by the classifier's confidence: the same samples and the same rule as
+            # the coverage number (metrics.CLASS_COVERAGE), not the 64 on screen.
+            r = digits_metrics(images, classifier=self._classifier)
+            confident = np.asarray(r["confident_hist"])
+            views["classes"] = {
+                "confident": confident.tolist(),
+                "unsure": (np.asarray(r["class_hist"]) - confident).tolist(),
+                "threshold": r["coverage_threshold"],
+                "n": int(images.shape[0]),
+                "labels": list(self._classifier.spec.class_names),
+            }
+            metrics = {
+                "class_coverage": float(r["class_coverage"]),
+                "mean_confidence": float(r["mean_confidence"]),
+                "frechet_distance": float(r["frechet_distance"]),
+            }
+        views["generator"] = label
+        views["floors"] = self.floors
+        return images, views, metrics
+
+    # --- quality scores apart from training -----------------------------------------------------
+    @property
+    def scores_apart(self) -> bool:
+        """Whether `scoring` is worth it: image data with a reference classifier, where one score
+        costs about ten training steps (the toy data's cost a fraction of one)."""
+        return self.kind == "image" and self._classifier is not None
+
+    def scoring(self) -> Scoring:
+        """Freeze the generator the picture shows (its weights copied now, by the thread that trains,
+        holding the run's trainer lock) and return the work that scores it (gan_core.quality.scoring).
+        One at a time: the copy is reused."""
+        self._average = self.uses_average()
+        source = self.trainer.generator_for_view(self._average)
+        self._frozen = freeze(source, self._frozen)
+        return Scoring(self, self._epoch, self._generator_label(), self._frozen[1])
+
+    def accept(self, scoring: Scoring) -> bool:
+        """Take a finished `scoring`'s numbers as the latest, unless they are stale: a full evaluation
+        made since (a step by hand, a reset) or a switched view. Call it under the run's trainer lock."""
+        if scoring.views is None or scoring.epoch != self._epoch or scoring.label != self._generator_label():
+            return False
+        self._epoch += 1
+        self._last = (scoring.views, scoring.metrics or {})
+        return True
 
     def _quick(self) -> tuple[np.ndarray, dict[str, Any], dict[str, float]] | None:
         """The picture only (None if G's samples are not finite: then a full evaluation says so)."""

@@ -84,6 +84,7 @@ class TrainingRun(RunWorker):
         timeline_frames: int = 64,
         stop_at_steps: bool = False,
         checkpoint_interval: float = 5.0,
+        score_apart: bool = True,
     ) -> None:
         self.run_id = next(_ids)
         self.admission: Admission = admission or Unlimited()
@@ -96,7 +97,11 @@ class TrainingRun(RunWorker):
         self.timeline_frames = timeline_frames
         self.stop_at_steps = stop_at_steps
         self.checkpoint_interval = checkpoint_interval
+        # Image quality scores by a scoring thread while training goes on (worker.py); False: in the
+        # training thread, as the run did until issue 26 (benchmarks compare the two).
+        self.score_apart = score_apart
         self._cv = threading.Condition()  # guards the control fields below
+        self._scoring: threading.Thread | None = None  # the scoring thread, while it scores
         self._trainer_lock = threading.RLock()  # held while the trainer is used
         self._thread: threading.Thread | None = None
         self._want_run = False
@@ -178,6 +183,7 @@ class TrainingRun(RunWorker):
             self._cv.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        self._join_scoring(timeout)  # no score of the old weights arrives after a stop (or a reset)
         self.admission.release(self)
         with self._cv:
             if self._status not in (DIVERGED, ERROR):
