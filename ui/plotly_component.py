@@ -26,8 +26,9 @@ import shutil
 from pathlib import Path
 
 import plotly
-import plotly.io as pio
 import streamlit as st
+
+from ui.figure_json import figure_json
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_JS = ROOT / "static" / "plotly.min.js"
@@ -329,7 +330,7 @@ def live_plotly(fig: dict, key: str, where=None) -> bool:
     render = _renderer()
     if render is None:
         return False
-    text = pio.to_json(fig, validate=False)  # what st.plotly_chart sends, too
+    text = figure_json(fig)  # the figure st.plotly_chart would send, numpy arrays as typed arrays
     if where is not None:
         with where:
             render(data=text, key=key)
