@@ -108,3 +108,11 @@ def test_scoring_in_the_training_thread_is_still_there_to_compare():
         assert live_scoring_threads() == 0
     finally:
         run.stop()
+
+
+def test_the_environment_can_keep_the_scores_in_the_training_thread(monkeypatch):
+    """GAN_EXPLAINER_SCORE_APART=0 on the app server: the A/B switch the streaming benchmark uses."""
+    monkeypatch.setenv("GAN_EXPLAINER_SCORE_APART", "0")
+    assert not TrainingRun(DIGITS, admission=Scheduler(2)).score_apart
+    monkeypatch.delenv("GAN_EXPLAINER_SCORE_APART")
+    assert TrainingRun(DIGITS, admission=Scheduler(2)).score_apart

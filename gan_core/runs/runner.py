@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import copy
 import itertools
+import os
 import threading
 import time
 import weakref
@@ -53,6 +54,8 @@ from gan_core.trainer import STAT_FIELDS, Trainer
 _ids = itertools.count(1)
 _live_runs: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
 
+SCORE_APART_ENV = "GAN_EXPLAINER_SCORE_APART"
+
 # Live settings that change what a paused run's picture shows: applied, they redraw it at once.
 REDRAWN_BY = frozenset({"g_ema", "loss"})
 
@@ -84,7 +87,7 @@ class TrainingRun(RunWorker):
         timeline_frames: int = 64,
         stop_at_steps: bool = False,
         checkpoint_interval: float = 5.0,
-        score_apart: bool = True,
+        score_apart: bool | None = None,
     ) -> None:
         self.run_id = next(_ids)
         self.admission: Admission = admission or Unlimited()
@@ -98,7 +101,10 @@ class TrainingRun(RunWorker):
         self.stop_at_steps = stop_at_steps
         self.checkpoint_interval = checkpoint_interval
         # Image quality scores by a scoring thread while training goes on (worker.py); False: in the
-        # training thread, as the run did until issue 26 (benchmarks compare the two).
+        # training thread, as the run did until issue 26. Default: on, unless the environment says
+        # GAN_EXPLAINER_SCORE_APART=0 (so a benchmark can compare the two on the same app).
+        if score_apart is None:
+            score_apart = os.environ.get(SCORE_APART_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
         self.score_apart = score_apart
         self._cv = threading.Condition()  # guards the control fields below
         self._scoring: threading.Thread | None = None  # the scoring thread, while it scores
