@@ -236,3 +236,41 @@ def test_plotly_draws_the_compact_json_as_it_draws_plotlys_own(chart_page, name)
     assert compact == plain
     assert plain["paths"]
     assert errors == [], errors
+
+
+def test_a_chart_showing_only_its_title_band_redraws_when_that_band_changes_or_its_plot_shows(chart_page):
+    """At the bottom edge of the window only a chart's title and legend may show (the Image GAN's loss
+    and accuracy charts at 1400x1000): moved lines are out of sight, so they wait, as an off-screen
+    chart's do; a changed title redraws at once; scrolling the plot into view draws the newest."""
+    page, errors = chart_page
+    result = page.evaluate("""async () => {
+      const parent = document.getElementById('host');
+      document.body.insertBefore(Object.assign(document.createElement('div'), {style: 'height: 3000px'}), parent);
+      const settle = () => new Promise((r) => setTimeout(r, 400));
+      const fig = (y, title) => JSON.stringify({data: [{type: 'scatter', y: y, name: 'D loss'}],
+        layout: {title: {text: title}, height: 300, margin: {t: 90, b: 40}}});
+      window.gxLiveChart({data: fig([1], 'losses'), parentElement: parent});
+      await settle();
+      const div = parent.querySelector('div.gx-live-chart');
+      const shown = () => [Array.from(div._fullData[0].y), div._fullLayout.title.text];
+      // Scroll so that only the chart's top 40 px (inside its 90 px title band) are in the window.
+      window.scrollTo(0, div.getBoundingClientRect().top + window.scrollY - window.innerHeight + 40);
+      await settle();
+      window.gxLiveChart({data: fig([2], 'losses'), parentElement: parent});
+      await settle();
+      const bandOnly = shown();
+      window.gxLiveChart({data: fig([3], 'losses at step 3'), parentElement: parent});
+      await settle();
+      const newTitle = shown();
+      window.gxLiveChart({data: fig([4], 'losses at step 3'), parentElement: parent});
+      await settle();
+      window.scrollBy(0, 150);  // now part of the plot shows
+      await settle();
+      return {bandOnly, newTitle, plotInView: shown()};
+    }""")
+    assert errors == [], errors
+    assert result == {
+        "bandOnly": [[1], "losses"],
+        "newTitle": [[3], "losses at step 3"],
+        "plotInView": [[4], "losses at step 3"],
+    }, result
