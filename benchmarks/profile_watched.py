@@ -45,13 +45,13 @@ from benchmarks.browser import (
 from benchmarks.common import ROOT, log
 from benchmarks.streaming import BY_NAME, LIVE_PAGES
 
-# Activity of a sample: the first rule matching a frame, scanning from the innermost frame outwards.
+# Activity of a sample: the first rule (most specific first) that matches any of its frames.
 ACTIVITIES = (
     ("digits_metrics", "quality scores (classifier, Fréchet distance)"),
     ("Scoring.run", "quality scores: G on 1,000 samples"),
-    ("Evaluator._quick", "picture (G on the fixed noise)"),
     ("Evaluator._views_2d", "D's map, arrows, manifold"),
     ("Evaluator._toy_metrics", "toy quality metrics"),
+    ("Evaluator._quick", "picture (G on the fixed noise)"),
     ("Evaluator.evaluate", "evaluation: G on the evaluation noise, other"),
     ("_make_snapshot", "publishing snapshots"),
     ("deepcopy", "checkpoint copies"),
@@ -61,24 +61,27 @@ ACTIVITIES = (
     ("to_json", "live charts: JSON"),
     ("live_plotly", "live charts: Streamlit component"),
     ("figures/", "building figures"),
+    ("sidebar", "sidebar status"),
     ("image_gan.py", "page script"),
     ("playground.py", "page script"),
     ("mode_collapse.py", "page script"),
-    ("sidebar", "sidebar status"),
-    ("script_runner", "Streamlit: script run"),
+    ("call_soon_threadsafe", "Streamlit: handing messages to the event loop"),
     ("websocket", "Streamlit: sending"),
+    ("script_runner", "Streamlit: script run"),
     ("asyncio", "event loop"),
 )
 
 
 def _role(thread: str, stack: str) -> str:
-    if thread.startswith("gan-train"):
-        return "training thread"
-    if thread.startswith("gan-score") or "RunWorker._score" in stack:
-        return "scoring thread"
+    """The thread's job, read from its stack first: Linux reuses the ids of ended threads (a scoring
+    thread's, a script run's), and py-spy may keep the first name it saw for an id."""
     if "ScriptRunner" in stack:
         return "page script runs"
-    if thread == "MainThread":
+    if "RunWorker._score (" in stack:
+        return "scoring thread"
+    if "RunWorker._loop (" in stack or thread.startswith("gan-train"):
+        return "training thread"
+    if thread == "MainThread" or "_run_server_loop" in stack:
         return "event loop (MainThread)"
     return "other threads"
 
@@ -91,12 +94,8 @@ def summarize_pyspy(path: Path) -> dict[str, dict[str, int]]:
         frames = stack.split(";")
         head = frames[0]
         thread = head.split(": ", 1)[1] if ": " in head else ""
-        activity = "other"
-        for frame in reversed(frames[1:]):
-            hit = next((label for key, label in ACTIVITIES if key in frame), None)
-            if hit:
-                activity = hit
-                break
+        body = ";".join(frames[1:])
+        activity = next((label for key, label in ACTIVITIES if key in body), "other")
         out[_role(thread, stack)][activity] += int(count)
     return {role: dict(c.most_common()) for role, c in out.items()}
 
