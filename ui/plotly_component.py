@@ -208,7 +208,8 @@ function fitTexts(layout, width, data) {
 // What shows of a chart whose plot is out of view but whose top band is not: its title and legend.
 function headerKey(fig) {
   const layout = fig.layout || {};
-  return JSON.stringify([layout.title, layout.legend, layout.showlegend,
+  const above = (layout.annotations || []).filter((a) => a.yref === 'paper' && a.y > 1);  // notes in the band
+  return JSON.stringify([layout.title, layout.legend, layout.showlegend, above,
                          (fig.data || []).map((t) => [t.name, t.showlegend, t.legendgroup])]);
 }
 
