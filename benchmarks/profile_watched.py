@@ -32,17 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.browser import (
-    CLK_TCK,
     LAPTOP_VIEWPORT,
-    CpuMeter,
     Server,
-    _descendants,
     launch_chromium,
     new_page,
     pause_and_wait,
     start_training,
 )
 from benchmarks.common import ROOT, log
+from benchmarks.procfs import CLK_TCK, CpuMeter, _descendants
 from benchmarks.streaming import BY_NAME, LIVE_PAGES
 
 # Activity of a sample: the first rule (most specific first) that matches any of its frames.

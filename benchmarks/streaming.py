@@ -36,9 +36,7 @@ from typing import Any
 from benchmarks import headless
 from benchmarks.browser import (
     LAPTOP_VIEWPORT,
-    CpuMeter,
     Server,
-    TrainerMeter,
     new_page,
     pause_and_wait,
     rate_from_records,
@@ -46,6 +44,7 @@ from benchmarks.browser import (
     start_training,
 )
 from benchmarks.common import ROOT, log, table
+from benchmarks.procfs import CpuMeter, TrainerMeter
 
 TARGET_REFRESH = 2.0
 REFRESH_TOLERANCE = 0.1  # timer jitter: 1.9 measured refreshes/s counts as 2

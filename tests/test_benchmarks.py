@@ -101,7 +101,7 @@ def test_the_benchmarks_count_only_their_own_chromium():
     """On a shared machine other people's browsers must not count as the watched page's cost."""
     import os
 
-    from benchmarks.browser import _descendants
+    from benchmarks.procfs import _descendants
 
     assert os.getpid() in _descendants(os.getpid())
     assert os.getppid() not in _descendants(os.getpid())
