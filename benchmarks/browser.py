@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import ROOT, log, wait_until
-from gan_core.runs.worker import THREAD_PREFIX
+from benchmarks.procfs import cpu_seconds
 
 # The same Chromium and flags as tests/browser/conftest.py.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -38,9 +38,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1600, "height": 900}
+# What the streaming benchmark watches at: issue 26's laptop, a 1400x1000 window (the Image GAN's
+# grids, the tops of its loss and accuracy charts and the sidebar's status line in view).
+LAPTOP_VIEWPORT = {"width": 1400, "height": 1000}
 SIDEBAR = "[data-testid='stSidebar']"
 MAIN = "[data-testid='stMain']"
-CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class BrowserUnavailable(RuntimeError):
@@ -78,108 +80,6 @@ def healthy(url: str) -> bool:
             return r.read().decode().strip() == "ok"
     except OSError:
         return False
-
-
-# --- /proc readers (psutil is not a dependency) -------------------------------------------------
-def rss_mib(pid: int) -> float:
-    """Resident set size of `pid` in MiB (VmRSS from /proc/PID/status)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds `pid` has used (all its threads)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may contain spaces
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
-    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)
-    total = sum(parts[:8])
-    return total - idle, total
-
-
-def chromium_cpu_seconds() -> float:
-    """CPU seconds of every Chromium process on the machine (the browser's share of the cores)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() in ("chromium", "chrome", "headless_shell"):
-                total += cpu_seconds(int(entry.name))
-        except (OSError, ValueError, IndexError):
-            continue  # the process ended while we looked
-    return total
-
-
-class CpuMeter:
-    """CPU use of one process, of Chromium and of the whole machine between start() and stop()."""
-
-    def __init__(self, pid: int | None = None) -> None:
-        self.pid = pid
-
-    def start(self) -> CpuMeter:
-        self._t0 = time.monotonic()
-        self._p0 = cpu_seconds(self.pid) if self.pid else 0.0
-        self._m0 = machine_busy()
-        self._c0 = chromium_cpu_seconds()
-        return self
-
-    def stop(self) -> dict[str, float]:
-        dt = max(time.monotonic() - self._t0, 1e-9)
-        busy, total = machine_busy()
-        out = {
-            "machine_busy_fraction": (busy - self._m0[0]) / max(total - self._m0[1], 1),
-            "chromium_cpu_cores": (chromium_cpu_seconds() - self._c0) / dt,
-        }
-        if self.pid:
-            out["process_cpu_fraction"] = (cpu_seconds(self.pid) - self._p0) / dt  # 1.0 = one full core
-        return out
-
-
-def training_thread_times(pid: int, prefix: str = THREAD_PREFIX) -> tuple[float, float]:
-    """(seconds on a CPU, seconds runnable but waiting for one) summed over the training threads
-    of `pid`, from /proc/PID/task/TID/schedstat. The runner names its threads for the OS
-    (gan_core.runs.worker._name_os_thread), so they can be told from the server's own threads."""
-    on_cpu = waiting = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if not (task / "comm").read_text().startswith(prefix):
-                continue
-            run_ns, wait_ns, _ = (int(x) for x in (task / "schedstat").read_text().split())
-        except (OSError, ValueError):
-            continue  # the thread ended while we looked
-        on_cpu += run_ns
-        waiting += wait_ns
-    return on_cpu / 1e9, waiting / 1e9
-
-
-class TrainerMeter:
-    """How much CPU the training threads of `pid` got over a window (cores: 1.0 = one full
-    core, summed over threads), and how much they spent runnable but waiting for a CPU.
-
-    A browser on the same cores costs training in two ways this separates: the trainer gets
-    less CPU (its share), and each CPU second it gets does less work (steps/s ÷ trainer cores:
-    cores that share caches or vector units with the browser's rendering run its kernels slower)."""
-
-    def __init__(self, pid: int | None = None) -> None:
-        self.pid = pid or os.getpid()
-
-    def start(self) -> TrainerMeter:
-        self._t0 = time.monotonic()
-        self._cpu0, self._wait0 = training_thread_times(self.pid)
-        return self
-
-    def stop(self) -> dict[str, float]:
-        dt = max(time.monotonic() - self._t0, 1e-9)
-        cpu, wait = training_thread_times(self.pid)
-        return {"trainer_cpu_cores": (cpu - self._cpu0) / dt, "trainer_wait_cores": (wait - self._wait0) / dt}
 
 
 # --- the app server -------------------------------------------------------------------------------
@@ -314,9 +214,9 @@ def launch_chromium() -> Iterator[object]:
 
 
 @contextmanager
-def new_page(browser) -> Iterator[object]:
+def new_page(browser, viewport: dict[str, int] | None = None) -> Iterator[object]:
     """A fresh browser context (= a fresh Streamlit session) and one page in it."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     try:
         yield context.new_page()
     finally:

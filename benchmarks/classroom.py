@@ -32,8 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.browser import SIDEBAR, VIEWPORT, CpuMeter, Server, StepRecorder, launch_chromium, rss_mib, sidebar_text
+from benchmarks.browser import SIDEBAR, VIEWPORT, Server, StepRecorder, launch_chromium, sidebar_text
 from benchmarks.common import DEFAULT_OUT, fmt, load_average, log, machine_info, median, table, wait_until, write_json
+from benchmarks.procfs import CpuMeter, rss_mib
 
 # Installed in every page before Streamlit's own scripts: timestamps each completed script run
 # (ForwardMsg field 6, script_finished) and counts bytes, by reading the protobuf's top-level

@@ -128,13 +128,14 @@ def _ray_headless_rate(warmup: float, window: float) -> dict[str, Any]:
 
 
 def _streaming(browser, env: dict[str, str], ray_backend: bool, out_dir: Path) -> dict[str, Any]:
+    from benchmarks import headless as headless_runs
     from benchmarks import streaming
 
     warmup, window = 5.0, 20.0
     name = "ray" if ray_backend else "threads"
     with Server(log_path=out_dir / f"server-streaming-{name}.log", env=env, timeout=120) as server:
         server.wait_quiet()
-        headless = _ray_headless_rate if ray_backend else (lambda w, n: streaming.headless_rate((PRESET,), w, n))
+        headless = _ray_headless_rate if ray_backend else (lambda w, n: headless_runs.measure("run", (PRESET,), w, n))
         before = headless(2.0, window)
         seen = streaming.browser_rate(browser, server, PAGE, warmup, window)
         server.wait_quiet()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from benchmarks.browser import Server, click_sidebar_button, cpu_seconds, new_page, rss_mib, start_training
+from benchmarks.browser import Server, click_sidebar_button, new_page, start_training
 from benchmarks.common import linear_slope, log, table
+from benchmarks.procfs import cpu_seconds, rss_mib
 
 FLAT_MIB = 20.0
 FLAT_FRACTION = 0.05

@@ -11,6 +11,7 @@ BENCHMARKS.md for what each benchmark measures and the targets.
     responsiveness  ▶ Start → moving picture; lr slider → trainer (in the browser)
     memory          server RSS over 10 minutes of training with a browser attached
     inside          steps/s with the Inside G and D page's live walk open vs closed, one run (in the browser)
+    goal-on-screen  ▶ Start → Fashion-MNIST's goal as the Image GAN page shows it (seeds 0-2), and headless
 
 The browser benchmarks need Debian's Chromium and Playwright (never `playwright install`);
 without them they are reported as skipped.
@@ -28,8 +29,8 @@ from typing import Any
 
 from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, write_json
 
-ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory", "inside")
-NEEDS_BROWSER = {"streaming", "responsiveness", "memory", "inside"}
+ALL = ("engine", "streaming", "quality", "fashion", "responsiveness", "memory", "inside", "goal-on-screen")
+NEEDS_BROWSER = {"streaming", "responsiveness", "memory", "inside", "goal-on-screen"}
 
 
 def _parse_options(values: list[str]) -> dict[str, str]:
@@ -42,7 +43,9 @@ def _parse_options(values: list[str]) -> dict[str, str]:
     return out
 
 
-def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) -> dict[str, Any]:
+def run_one(
+    name: str, quick: bool, out_dir: Path, app_options: dict[str, str], app_root: Path | None = None
+) -> dict[str, Any]:
     if name == "engine":
         from benchmarks import engine
 
@@ -58,7 +61,11 @@ def run_one(name: str, quick: bool, out_dir: Path, app_options: dict[str, str]) 
     if name == "streaming":
         from benchmarks import streaming
 
-        return streaming.run(quick=quick, out_dir=out_dir, app_options=app_options)
+        return streaming.run(quick=quick, out_dir=out_dir, app_options=app_options, app_root=app_root)
+    if name == "goal-on-screen":
+        from benchmarks import goal_on_screen
+
+        return goal_on_screen.run(quick=quick, out_dir=out_dir, app_options=app_options, app_root=app_root)
     if name == "responsiveness":
         from benchmarks import responsiveness
 
@@ -98,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="environment variable for the app server the browser benchmarks start, for A/B "
         "comparisons, e.g. --app-env GAN_EXPLAINER_MAX_TRAINING=2 (repeatable)",
+    )
+    parser.add_argument(
+        "--app-root",
+        type=Path,
+        default=None,
+        help="serve and train the app from this checkout instead (streaming, goal-on-screen): old and new code in one "
+        "sitting, e.g. a `git worktree add /tmp/before <commit>`",
     )
     args = parser.parse_args(argv)
     app_env = _parse_options(args.app_env)
@@ -143,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log(f"=== {name} ===")
             try:
-                payload = run_one(name, args.quick, args.out, app_options)
+                payload = run_one(name, args.quick, args.out, app_options, args.app_root)
                 print(payload["table"])
             except Exception as exc:  # one broken benchmark must not hide the others' tables
                 failures += 1

@@ -45,9 +45,33 @@ def stop_all_runs() -> None:
         run.stop()
 
 
+NUMPY_DTYPE = {"f8": "<f8", "f4": "<f4", "i1": "i1", "u1": "u1", "i2": "<i2", "u2": "<u2", "i4": "<i4", "u4": "<u4"}
+
+
+def decoded(node):
+    """What plotly.js makes of a figure's JSON: typed arrays as the numbers they hold (NaN as null)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(node, dict):
+        if set(node) >= {"dtype", "bdata"}:
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=NUMPY_DTYPE[node["dtype"]])
+            if "shape" in node:
+                values = values.reshape([int(n) for n in node["shape"].split(",")])
+            return decoded(values.tolist())
+        return {k: decoded(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [decoded(v) for v in node]
+    if isinstance(node, float):
+        return None if node != node else node
+    return node
+
+
 def chart_figures(at: AppTest) -> dict[str, dict]:
     """The page's live charts as {key: figure dict}, in page order, whichever way ui.charts drew
-    them: the in-place chart component (its data is the figure's JSON) or st.plotly_chart."""
+    them: the in-place chart component (its data is the figure's JSON, typed arrays decoded as
+    plotly.js decodes them) or st.plotly_chart."""
     from ui.plotly_component import COMPONENT_NAME
 
     def key(element_id: str) -> str:
@@ -57,7 +81,7 @@ def chart_figures(at: AppTest) -> dict[str, dict]:
     for element in at.get("bidi_component"):
         if element.proto.component_name == COMPONENT_NAME:
             data = json.loads(element.proto.json)
-            out[key(element.proto.id)] = json.loads(data) if isinstance(data, str) else data
+            out[key(element.proto.id)] = decoded(json.loads(data) if isinstance(data, str) else data)
     for element in at.get("plotly_chart"):
         out[key(element.proto.id)] = json.loads(element.proto.spec)
     return out

@@ -78,3 +78,30 @@ def test_the_cluster_simulation_queues_runs_in_turns():
     assert simulate(5, 2, 5.0, 30.0) == {"p50": 40.0, "max": 75.0}
     assert simulate(5, 2, 5.0, 30.0, handover_s=1.0) == {"p50": 36.0, "max": 67.0}  # later turns: a warm actor
     assert simulate(3, 4, 2.0, 30.0) == {"p50": 2.0, "max": 2.0}  # fewer students than slots: nobody waits
+
+
+def test_the_headless_side_trains_the_cli_way_and_the_app_way_in_processes_of_their_own():
+    """The streaming ratio's denominator (issue 26): the bare Trainer loop, one process per run side by
+    side (two for the lab), and the app's TrainingRuns with a heartbeat."""
+    import os
+
+    from benchmarks.headless import measure
+
+    cli = measure("cli", ("ring8-collapse", "ring8"), warmup=0.5, window=1.5)
+    run = measure("run", ("ring8",), warmup=0.5, window=1.5)
+    for r in (cli, run):
+        assert r["steps"] > 0 and r["steps_per_s"] > 0 and 0 < r["trainer_cpu_cores"] <= 2.05
+    assert cli["presets"] == ["ring8-collapse", "ring8"] and cli["process_cpu_cores"] <= 2.05
+    assert 0 < run["trainer_cpu_cores"] <= min(os.cpu_count() or 1, run["process_cpu_cores"] + 0.05)
+    with pytest.raises(ValueError, match="kind"):
+        measure("notebook", ("ring8",), 0.1, 0.1)
+
+
+def test_the_benchmarks_count_only_their_own_chromium():
+    """On a shared machine other people's browsers must not count as the watched page's cost."""
+    import os
+
+    from benchmarks.procfs import _descendants
+
+    assert os.getpid() in _descendants(os.getpid())
+    assert os.getppid() not in _descendants(os.getpid())

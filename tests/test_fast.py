@@ -8,6 +8,7 @@ import copy
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -199,3 +200,43 @@ def test_minibatch_std_gradient_is_the_autograd_gradient(groups):
     x = torch.randn(8, 3, dtype=torch.double, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: _MinibatchSpread.apply(t, 2), (x,))
     assert torch.autograd.gradgradcheck(lambda t: _MinibatchSpread.apply(t, 2), (x,))
+
+
+# --- numpy's BLAS on one thread ----------------------------------------------------------------------
+@pytest.fixture
+def two_blas_threads():
+    """numpy's BLAS as it comes on a 2-core machine (a run earlier in this process may have set it to 1)."""
+    from gan_core.fast import blas
+
+    before = blas.blas_threads()
+    if before is None:
+        pytest.skip("numpy uses no OpenBLAS here: nothing to set")
+    blas.set_blas_threads(2)
+    yield blas
+    blas.set_blas_threads(before)
+
+
+def test_the_quality_scores_are_the_same_on_one_blas_thread(two_blas_threads):
+    from gan_core.quality.classifier import ReferenceClassifier, digits_metrics
+
+    images = np.random.default_rng(0).random((1000, 8, 8))
+    classifier = ReferenceClassifier.for_dataset("digits")
+    many = digits_metrics(images, classifier=classifier)
+    two_blas_threads.set_blas_threads(1)
+    one = digits_metrics(images, classifier=classifier)
+    assert one["class_hist"] == many["class_hist"] and one["confident_hist"] == many["confident_hist"]
+    assert one["mean_confidence"] == many["mean_confidence"]
+    assert one["frechet_distance"] == pytest.approx(many["frechet_distance"], rel=1e-9)
+
+
+def test_a_runs_threads_keep_numpys_blas_on_one_thread(two_blas_threads):
+    """Two BLAS threads next to a training thread on 2 cores doubled a digits evaluation's CPU time
+    (issue 26): a run sets one before it trains; the plain path leaves numpy alone."""
+    from classroom.slots import Scheduler
+    from gan_core.runs.runner import TrainingRun
+
+    with fast.plain():
+        TrainingRun(get_preset("ring8").config, admission=Scheduler(2)).step_once("both")
+        assert two_blas_threads.blas_threads() == 2
+    TrainingRun(get_preset("ring8").config, admission=Scheduler(2)).step_once("both")
+    assert two_blas_threads.blas_threads() == 1

@@ -10,6 +10,9 @@ Images that change on every live refresh (the fixed-noise grid, latent strips) t
 the page update as data URLs instead: a media file lives only until the next run of its
 fragment, and a browser busy drawing fetched one after that twice a second: a 404, a broken
 image on the projector and "Image source error" in the console (caught by the browser tests).
+A run's picture is a new read-only array at each of its evaluations (at most twice a second), and
+every snapshot until the next shares it: its data URL is made once per picture, not once per
+refresh of every page that shows it (`live_grid_url`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import base64
 import csv
 import io
 import math
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,6 +67,33 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+_LIVE_GRIDS: dict[tuple[int, int | None], tuple[weakref.ref, str]] = {}
+_LIVE_GRIDS_LOCK = threading.Lock()
+
+
+def live_grid_url(images: np.ndarray, ncols: int | None = None) -> str:
+    """`data_url(grid_png(images, ncols))`, made once per read-only array (a run's picture: every
+    snapshot until its next evaluation shares it, and no one can change it): later refreshes, in
+    any session, reuse the text while the array lives. A writable array is encoded every time."""
+    if not isinstance(images, np.ndarray) or images.flags.writeable:
+        return data_url(grid_png(images, ncols))
+    key = (id(images), ncols)
+    with _LIVE_GRIDS_LOCK:
+        known = _LIVE_GRIDS.get(key)
+    if known is not None and known[0]() is images:
+        return known[1]
+    url = data_url(grid_png(images, ncols))
+
+    def forget(ref: weakref.ref, key=key) -> None:
+        with _LIVE_GRIDS_LOCK:
+            if _LIVE_GRIDS.get(key, (None,))[0] is ref:
+                del _LIVE_GRIDS[key]
+
+    with _LIVE_GRIDS_LOCK:
+        _LIVE_GRIDS[key] = (weakref.ref(images, forget), url)
+    return url
+
+
 def show_grid(
     images: np.ndarray | None, caption: str | None = None, ncols: int | None = None, static: bool = False
 ) -> None:
@@ -73,7 +105,7 @@ def show_grid(
     if static:
         st.image(_static_grid_png(images, ncols), caption=caption, width="content", output_format="PNG")
     else:
-        st.image(data_url(grid_png(images, ncols)), caption=caption, width="content")
+        st.image(live_grid_url(images, ncols), caption=caption, width="content")
 
 
 def show_strip(

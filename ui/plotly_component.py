@@ -17,7 +17,10 @@ A chart that is scrolled out of view, or in a hidden tab, keeps only the newest 
 it the moment it comes into view: nobody sees those redraws, and on a 2-core laptop the browser
 shares the cores with training (at 1600x900 the Image GAN page's four charts are below the fold;
 skipping them took Chromium from 0.56 to 0.45 cores, BENCHMARKS.md). A chart's first figure is
-always drawn, so no chart is ever blank.
+always drawn, so no chart is ever blank. The same goes for a chart of which only the band above its
+plot shows (its title and legend, at the bottom edge of the window: the Image GAN's loss and
+accuracy charts at 1400x1000): it redraws when that band's text changes, and the moment any of its
+plot scrolls into view; the lines that moved meanwhile are out of sight (issue 26).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import shutil
 from pathlib import Path
 
 import plotly
-import plotly.io as pio
 import streamlit as st
+
+from ui.figure_json import figure_json
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_JS = ROOT / "static" / "plotly.min.js"
@@ -201,15 +205,40 @@ function fitTexts(layout, width, data) {
   }
 }
 
+// What shows of a chart whose plot is out of view but whose top band is not: its title and legend.
+function headerKey(fig) {
+  const layout = fig.layout || {};
+  const above = (layout.annotations || []).filter((a) => a.yref === 'paper' && a.y > 1);  // notes in the band
+  return JSON.stringify([layout.title, layout.legend, layout.showlegend, above,
+                         (fig.data || []).map((t) => [t.name, t.showlegend, t.legendgroup])]);
+}
+
+// Only the band above the plot is in view: the drawn figure's top margin holds all that shows.
+function headerOnly(div) {
+  const margin = div._fullLayout && div._fullLayout.margin;
+  return div.__gxSeenBelow !== undefined && margin !== undefined && div.__gxSeenBelow <= margin.t;
+}
+
+function pendingHeader(div) {
+  if (div.__gxHeaderOf !== div.__gxPending) {
+    div.__gxHeaderOf = div.__gxPending;
+    div.__gxPendingHeader = headerKey(JSON.parse(div.__gxPending));
+  }
+  return div.__gxPendingHeader;
+}
+
 function draw(Plotly, div) {
   const text = div.__gxPending;
   const width = Math.round(div.clientWidth);
   if (text === undefined || (text === div.__gxDrawn && width === div.__gxWidth) || !div.isConnected) return undefined;
+  if (div.__gxDrawn !== undefined && width === div.__gxWidth && headerOnly(div)
+      && pendingHeader(div) === div.__gxDrawnHeader) return undefined;  // nothing that shows would change
   div.__gxDrawn = text;
   div.__gxWidth = width;
   const failure = div.querySelector('.gx-live-chart-error');  // plotly.js loaded on a later try
   if (failure) failure.remove();
   const fig = JSON.parse(text);
+  div.__gxDrawnHeader = headerKey(fig);
   const layout = fig.layout || {};
   // The app's font and text colour, as st.plotly_chart's theme would set them.
   layout.font = Object.assign({family: '"Source Sans", "Source Sans Pro", sans-serif', color: '#31333F'},
@@ -238,14 +267,22 @@ function schedule(div) {
   );
 }
 
+// Reported at every 2 %% of a chart's height that scrolls in or out, so a chart knows how far down
+// its visible part reaches (a 300 px chart: to within 6 px).
+const THRESHOLDS = Array.from({length: 51}, (_, i) => i / 50);
+
 function observer() {
   if (!window.__gxObserver && window.IntersectionObserver) {
     window.__gxObserver = new IntersectionObserver((entries) => {
       for (const entry of entries) {
-        entry.target.__gxVisible = entry.isIntersecting;
-        if (entry.isIntersecting) schedule(entry.target);
+        const div = entry.target;
+        div.__gxVisible = entry.isIntersecting;
+        // How far below the chart's top its visible part reaches (px); undefined: all of it shows.
+        const bottom = entry.intersectionRect.bottom - entry.boundingClientRect.top;
+        div.__gxSeenBelow = entry.isIntersecting && bottom < entry.boundingClientRect.height - 1 ? bottom : undefined;
+        if (entry.isIntersecting) schedule(div);
       }
-    });
+    }, {threshold: THRESHOLDS});
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) document.querySelectorAll('div.gx-live-chart').forEach(schedule);
     });
@@ -329,7 +366,7 @@ def live_plotly(fig: dict, key: str, where=None) -> bool:
     render = _renderer()
     if render is None:
         return False
-    text = pio.to_json(fig, validate=False)  # what st.plotly_chart sends, too
+    text = figure_json(fig)  # the figure st.plotly_chart would send, numpy arrays as typed arrays
     if where is not None:
         with where:
             render(data=text, key=key)

@@ -8,6 +8,8 @@ The training step (gan_core.trainer) reads like the algorithm and calls these by
 - `minibatch_spread`: the minibatch statistic with its backward written out;
 - `weight_average`: the weight average's update as one fused in-place op;
 - `conv_transpose`: the transposed convolution on the CPU kernel that suits its shape.
+- `blas`: numpy's matrix routines on one thread while a run trains and scores (not a step trick:
+  the quality metrics' products, next to a training thread on a 2-core laptop).
 
 Nothing here changes what is computed, only how fast. `GAN_EXPLAINER_PLAIN=1` in the environment
 (`--plain` on the CLI, `set_enabled(False)` in code) turns every one of them off, so a reader can

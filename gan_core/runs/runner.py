@@ -20,11 +20,11 @@ from __future__ import annotations
 import atexit
 import copy
 import itertools
+import os
 import threading
 import time
 import weakref
 from collections import deque
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -45,13 +45,14 @@ from gan_core.runs.snapshot import (
     RUNNING,
     STOPPED,
     Snapshot,
-    read_only,
 )
 from gan_core.runs.worker import RunWorker
 from gan_core.trainer import STAT_FIELDS, Trainer
 
 _ids = itertools.count(1)
 _live_runs: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
+
+SCORE_APART_ENV = "GAN_EXPLAINER_SCORE_APART"
 
 # Live settings that change what a paused run's picture shows: applied, they redraw it at once.
 REDRAWN_BY = frozenset({"g_ema", "loss"})
@@ -86,6 +87,7 @@ class TrainingRun(RunWorker):
         timeline_frames: int = 64,
         stop_at_steps: bool = False,
         checkpoint_interval: float = 5.0,
+        score_apart: bool | None = None,
     ) -> None:
         self.run_id = next(_ids)
         self.admission: Admission = admission or Unlimited()
@@ -98,7 +100,14 @@ class TrainingRun(RunWorker):
         self.timeline_frames = timeline_frames
         self.stop_at_steps = stop_at_steps
         self.checkpoint_interval = checkpoint_interval
+        # Image quality scores by a scoring thread while training goes on (worker.py); False: in the
+        # training thread, as the run did until issue 26. Default: on, unless the environment says
+        # GAN_EXPLAINER_SCORE_APART=0 (so a benchmark can compare the two on the same app).
+        if score_apart is None:
+            score_apart = os.environ.get(SCORE_APART_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+        self.score_apart = score_apart
         self._cv = threading.Condition()  # guards the control fields below
+        self._scoring: threading.Thread | None = None  # the scoring thread, while it scores
         self._trainer_lock = threading.RLock()  # held while the trainer is used
         self._thread: threading.Thread | None = None
         self._want_run = False
@@ -181,6 +190,7 @@ class TrainingRun(RunWorker):
             self._cv.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        self._join_scoring(timeout)  # no score of the old weights arrives after a stop (or a reset)
         self.admission.release(self)
         with self._cv:
             if self._status not in (DIVERGED, ERROR):
@@ -396,55 +406,3 @@ class TrainingRun(RunWorker):
             self._status = PAUSED if self.trainer.step_count else IDLE
             self._message = message
         self._publish()
-
-    def _set_status(self, status: str, queue_position: int = 0) -> None:
-        changed = status != self._status or queue_position != self._queue_position
-        with self._cv:
-            self._status = status
-            self._queue_position = queue_position
-        if changed:
-            self._publish()
-
-    def _publish(self) -> None:
-        with self._trainer_lock:
-            snap = self._make_snapshot()
-        with self._cv:
-            self._store(snap)
-
-    def _store(self, snap: Snapshot) -> None:
-        """Keep the newest snapshot (caller holds self._cv). Two threads publish at once when
-        start() on the page's thread races the worker's first step: the snapshot built first may
-        arrive last, and a stale "running" must not hide an error."""
-        if self._snapshot is None or snap.version > self._snapshot.version:
-            self._snapshot = snap
-            self._cv.notify_all()
-
-    def _make_snapshot(self) -> Snapshot:
-        trainer = self.trainer
-        version = next(self._versions)  # taken before any field is read: a later one saw more
-        return Snapshot(
-            run_id=self.run_id,
-            version=version,
-            step=trainer.step_count,
-            d_updates=trainer.d_updates,
-            g_updates=trainer.g_updates,
-            status=self._status,
-            message=self._message,
-            queue_position=self._queue_position,
-            config=trainer.config,
-            dataset_name=trainer.dataset.name,
-            data_kind=trainer.dataset.kind,
-            last=trainer.last,
-            history=read_only(self.history.arrays()),
-            metrics=dict(self._metrics),
-            metric_history=read_only(self.metric_history.arrays()),
-            samples=read_only(self._samples),
-            views=MappingProxyType(read_only(dict(self._views))),
-            timeline=tuple((step, read_only(frame)) for step, frame in self._timeline),
-            steps_per_sec=self._steps_per_sec if self._status == RUNNING else 0.0,
-            last_phase=self._last_phase,
-            has_checkpoint=self._last_good is not None,
-            wall_time=self._wall,
-            dataset_description=trainer.dataset.description,
-            smoothed_view=self._smoothed_view,
-        )

@@ -195,3 +195,82 @@ def test_a_chart_whose_plotly_js_cannot_load_says_so_and_draws_once_it_can(page,
     assert page.evaluate(MOUNT, [3]) == "[3]"
     assert page.locator(".gx-live-chart-error").count() == 0
     assert len(asked) == 2 and errors == [], (asked, errors)
+
+
+DRAW_BOTH = """async ([plain, compact]) => {
+  const host = document.getElementById('host');
+  const drawn = [];
+  for (const text of [plain, compact]) {
+    const div = document.createElement('div');
+    div.style.width = '640px';
+    host.appendChild(div);
+    const fig = JSON.parse(text);
+    await Plotly.react(div, fig.data, fig.layout);
+    const plain = (v) => (v && v.length !== undefined && typeof v !== 'string') ? Array.from(v, plain) : v;
+    drawn.push({
+      data: div._fullData.map((t) => ({x: plain(t.x), y: plain(t.y), z: plain(t.z)})),
+      paths: Array.from(div.querySelectorAll('path.js-line, path.point, image')).map(
+        (p) => p.getAttribute('d') || p.getAttribute('href').length),
+    });
+  }
+  return drawn;
+}"""
+
+
+@pytest.mark.parametrize("name", ["playground", "loss", "digits_quality"])
+def test_plotly_draws_the_compact_json_as_it_draws_plotlys_own(chart_page, name):
+    """Typed arrays (ui/figure_json.py) decode to the numbers the plain JSON lists, and a NaN still
+    breaks a line: every trace's data and every drawn line, point and heatmap image are the same."""
+    import numpy as np
+    import plotly.io as pio
+    from figure_checks import all_figures
+
+    from ui.figure_json import figure_json
+
+    page, errors = chart_page
+    fig = all_figures()[name]
+    if name == "loss":  # a gap: the line must break at NaN, as it does at null
+        fig["data"][0]["y"] = np.asarray(fig["data"][0]["y"], dtype=np.float64).copy()
+        fig["data"][0]["y"][10:14] = np.nan
+    plain, compact = page.evaluate(DRAW_BOTH, [pio.to_json(fig, validate=False), figure_json(fig)])
+    assert compact == plain
+    assert plain["paths"]
+    assert errors == [], errors
+
+
+def test_a_chart_showing_only_its_title_band_redraws_when_that_band_changes_or_its_plot_shows(chart_page):
+    """At the bottom edge of the window only a chart's title and legend may show (the Image GAN's loss
+    and accuracy charts at 1400x1000): moved lines are out of sight, so they wait, as an off-screen
+    chart's do; a changed title redraws at once; scrolling the plot into view draws the newest."""
+    page, errors = chart_page
+    result = page.evaluate("""async () => {
+      const parent = document.getElementById('host');
+      document.body.insertBefore(Object.assign(document.createElement('div'), {style: 'height: 3000px'}), parent);
+      const settle = () => new Promise((r) => setTimeout(r, 400));
+      const fig = (y, title) => JSON.stringify({data: [{type: 'scatter', y: y, name: 'D loss'}],
+        layout: {title: {text: title}, height: 300, margin: {t: 90, b: 40}}});
+      window.gxLiveChart({data: fig([1], 'losses'), parentElement: parent});
+      await settle();
+      const div = parent.querySelector('div.gx-live-chart');
+      const shown = () => [Array.from(div._fullData[0].y), div._fullLayout.title.text];
+      // Scroll so that only the chart's top 40 px (inside its 90 px title band) are in the window.
+      window.scrollTo(0, div.getBoundingClientRect().top + window.scrollY - window.innerHeight + 40);
+      await settle();
+      window.gxLiveChart({data: fig([2], 'losses'), parentElement: parent});
+      await settle();
+      const bandOnly = shown();
+      window.gxLiveChart({data: fig([3], 'losses at step 3'), parentElement: parent});
+      await settle();
+      const newTitle = shown();
+      window.gxLiveChart({data: fig([4], 'losses at step 3'), parentElement: parent});
+      await settle();
+      window.scrollBy(0, 150);  // now part of the plot shows
+      await settle();
+      return {bandOnly, newTitle, plotInView: shown()};
+    }""")
+    assert errors == [], errors
+    assert result == {
+        "bandOnly": [[1], "losses"],
+        "newTitle": [[3], "losses at step 3"],
+        "plotInView": [[4], "losses at step 3"],
+    }, result
