@@ -1,16 +1,16 @@
 """GAN Explainer: `streamlit run app.py`.
 
 The router: page navigation and session wiring. The URL is applied before a page runs and written
-back after it (ui.urls); every page shares the sidebar (ui.sidebar) and the "Share and present" box.
-Who this browser is (the teacher, a student's nickname) comes back from its passes before anything
-asks (ui.identity). Pages are thin; the engine is gan_core.
+back after it (ui.urls); every page shares the sidebar (ui.sidebar), the "Share and present" box and
+the class's lesson banner (ui.lesson). Who this browser is (the teacher, a student's nickname) comes
+back from its passes before anything asks (ui.identity). Pages are thin; the engine is gan_core.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import identity, present, teacher
+from ui import identity, lesson, present, teacher
 from ui.copy_link import copy_link
 from ui.pages import BY_URL, PAGES
 from ui.sidebar import sidebar
@@ -32,7 +32,9 @@ seed_widget_defaults(info)
 present.inject_css()
 for message in messages:
     st.warning(message, icon="🔗")
+lesson.banner()
 with st.sidebar:
+    lesson.teacher_panel()
     sidebar(info)
     share = st.container()
 try:
