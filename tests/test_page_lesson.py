@@ -73,7 +73,7 @@ def texts(at: AppTest) -> str:
 
 
 def start_course(teacher: AppTest, lesson: str = COURSE) -> None:
-    teacher.sidebar.selectbox(key="lesson:choice").set_value(lesson).run()
+    teacher.sidebar.radio(key="lesson:choice").set_value(lesson).run()
     teacher.sidebar.button(key="lesson:btn:start").click().run()
     assert not teacher.exception
 
@@ -101,7 +101,7 @@ def test_the_teacher_picks_from_every_lesson_file_and_sees_what_is_wrong_with_th
     (tmp_path / "no-answer.toml").write_text(GOOD.replace('answer = 2\nexplain = "Towards', 'explain = "Towards'))
     monkeypatch.setenv(LESSONS_ENV, str(tmp_path))
     teacher = Browser().open(teacher_key=KEY)
-    picker = teacher.sidebar.selectbox(key="lesson:choice")
+    picker = teacher.sidebar.radio(key="lesson:choice")
     assert picker.options[0].startswith("How a GAN learns, in six experiments (6 steps")
     assert any("Two steps (2 steps" in o for o in picker.options)
     errors = [e.value for e in teacher.sidebar.error]
@@ -112,7 +112,7 @@ def test_the_teacher_picks_from_every_lesson_file_and_sees_what_is_wrong_with_th
     start_course(teacher, str(tmp_path / "good.toml"))  # a teacher's own file runs like the shipped one
     student = Browser().open()
     assert "What do G's points do while D trains?" in texts(student)
-    assert not [s for s in student.sidebar.selectbox if s.key == "lesson:choice"]  # students start nothing
+    assert not [r for r in student.sidebar.radio if r.key == "lesson:choice"]  # students start nothing
     assert not student.sidebar.error  # nor see the teacher's file problems
 
 
@@ -170,7 +170,7 @@ def test_a_reload_or_a_second_tab_keeps_the_teacher_and_never_shows_the_key():
     assert set(laptop.cookies) == {"gx_teacher"} and KEY not in json.dumps(laptop.cookies)
     start_course(teacher)
     for tab in (laptop.open(), laptop.open(BOARD)):  # a reload, then a second tab on the class board
-        assert tab.sidebar.selectbox(key="lesson:choice")  # the lesson controls: still the teacher's
+        assert tab.sidebar.radio(key="lesson:choice")  # the lesson controls: still the teacher's
         assert [b for b in tab.button if b.key == "lesson:btn:next"]
         assert KEY not in texts(tab) and KEY not in json.dumps(dict(tab.query_params))
     assert [e for e in laptop.open(BOARD).expander if "Run a challenge" in e.label]

@@ -54,8 +54,9 @@ def teacher_panel() -> None:
     with st.expander("🧑‍🏫 Lesson", expanded=view.lesson is None):
         lib = library()
         if lib.lessons:
+            # A radio, not a select box: a lesson's title wraps instead of being cut off in the sidebar.
             keys = [lesson.key for lesson in lib.lessons]
-            key = st.selectbox("Lesson plan", keys, format_func=lambda k: _describe(lib.get(k)), key=KEY_CHOICE)
+            key = st.radio("Lesson plan", keys, format_func=lambda k: _describe(lib.get(k)), key=KEY_CHOICE)
             st.button(
                 "Start the lesson" if view.lesson is None else "Start it again from step 1",
                 on_click=_start,
@@ -108,7 +109,7 @@ def _predict(view: LessonView, step: Step) -> None:
         key=f"lesson:pick:{view.run}:{view.index}",
     )
     if identity.nickname() is None:
-        st.text_input("Your nickname (2–20 letters or digits; not your real name)", key=KEY_NICK, max_chars=20)
+        st.text_input("Your nickname in class (2–20 letters or digits; not your real name)", key=KEY_NICK, max_chars=20)
     st.button("Lock in my prediction", on_click=_commit, args=(view.run, view.index), key="lesson:btn:commit")
     st.caption("Commit first, then run it: the experiment opens once your prediction is in.")
 
