@@ -141,3 +141,10 @@ def test_the_shipped_lesson_loads_without_a_problem():
         "image-gan",
         "latent-space",
     ]
+
+
+def test_the_readme_example_is_a_lesson_the_app_reads():
+    readme = (LESSONS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    lesson = parse_lesson(example, "README.md", check_link)
+    assert lesson.steps[0].page == "mode-collapse" and lesson.steps[0].answer == 0
