@@ -1,7 +1,8 @@
 """Issue 27: a whole lesson. The teacher starts the shipped lesson; three students, each in their own
 browser, predict before they run; the teacher sees the votes, reveals, and moves the class on, for
-three steps. In the middle a student and the teacher reload: nobody loses who they are, and a
-student's running experiment is not interrupted by the banner. Screenshots for docs/."""
+three steps. In the middle a student and the teacher reload, and the teacher opens a second tab:
+nobody loses who they are, and a student's running experiment is not interrupted by the banner.
+Screenshots for docs/."""
 
 from __future__ import annotations
 
@@ -116,6 +117,12 @@ def test_a_teacher_and_three_students_go_through_three_steps(browser, app_url, s
             assert f"Your prediction: {choices[1]}" in banner_text(students[1])  # not asked again
             teacher.reload()
             wait_idle(teacher)
+            second = teacher.context.new_page()  # a second tab of the teacher's browser: the teacher's too
+            second.goto(f"{app_url}/board")
+            wait_idle(second)
+            assert wait_until(lambda tab=second: "Next step" in banner_text(tab), timeout=20), banner_text(second)
+            assert second.get_by_text("Run a challenge (teacher)").count() == 1
+            second.close()
         # The votes as they come in, and the teacher's controls (also after the teacher's reload).
         assert wait_until(lambda n=answered: teacher_sees(teacher, n), timeout=20), banner_text(teacher)
         assert wait_until(lambda: "Next step" in banner_text(teacher), timeout=20), banner_text(teacher)
