@@ -11,7 +11,7 @@ from figures.board import board_figure
 from gan_core.config import format_setting
 from gan_core.presets import PRESETS
 from ui import board as board_ui
-from ui import teacher
+from ui import identity, teacher
 from ui.charts import live_chart
 from ui.controls import live
 
@@ -133,15 +133,18 @@ if challenge is not None and view.is_open and teacher.is_teacher():
     st.caption("Students join on this page: send them its link (Copy link, in the sidebar).")
 elif challenge is not None and not board_ui.joined() and view.is_open:
     with st.form("board:join", border=True):
-        st.text_input(
-            "Your nickname (2–20 letters or digits; not your real name)",
-            key=KEY_NICK,
-            max_chars=20,
-        )
+        if identity.nickname():  # this browser already has a nickname in the class (the lesson's)
+            st.markdown(f"You join as **{identity.nickname()}**.")
+        else:
+            st.text_input(
+                "Your nickname (2–20 letters or digits; not your real name)",
+                key=KEY_NICK,
+                max_chars=20,
+            )
         st.form_submit_button("Join the challenge", type="primary", on_click=_join)
         st.caption(
-            "Your place on the board belongs to this browser tab: after a reload, join again with another "
-            "nickname (your earlier results stay on the board)."
+            "Your place on the board stays with this browser: after a reload, or in a second tab, you are "
+            "back in it. Nobody else can take your nickname."
         )
     if st.session_state.get(KEY_JOIN_ERROR):
         st.error(st.session_state[KEY_JOIN_ERROR], icon="⚠️")

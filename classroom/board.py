@@ -11,11 +11,14 @@ Pure Python, no Streamlit: one lock guards the whole board, so the page threads 
 report at once. It lives in the server's memory: it survives a student's tab closing, not a
 server restart. Bounded: students, entries per student (one per combination of settings tried,
 the best five kept), and how often one student's reports count. Only the session holding a
-student's token (handed out by `join`, never shown to anybody else) can write that entry.
+student's token (handed out by `join`, never shown to anybody else) can write that entry; a
+student who joins again from the same browser (the same owner, classroom.identity) gets the same
+token back, so a reload keeps their place.
 """
 
 from __future__ import annotations
 
+import hmac
 import math
 import secrets
 import threading
@@ -191,6 +194,7 @@ class BoardView:
 @dataclass
 class _Student:
     nickname: str
+    owner: str | None = None  # the browser that joined (classroom.identity), or None: this token only
     attempts: dict[tuple[tuple[str, Any], ...], Entry] = field(default_factory=dict)
     last_report: float = -math.inf
     tracking: tuple[tuple[tuple[str, Any], ...], int] | None = None  # (settings, step they were seen from)
@@ -240,18 +244,22 @@ class Board:
             self._version += 1
 
     # --- students --------------------------------------------------------------------------
-    def join(self, nickname: str) -> str:
-        """A secret token for a new student (BoardError: closed, full, nickname taken or invalid)."""
+    def join(self, nickname: str, owner: str | None = None) -> str:
+        """A secret token for a new student (BoardError: closed, full, nickname taken or invalid).
+        The same `owner` joining again with the same nickname gets their token, and entries, back."""
         name = check_nickname(nickname)
         with self._lock:
             if self._challenge is None or not self._open:
                 raise BoardError("No challenge is open right now: wait for your teacher to open one.")
+            for token, student in self._students.items():
+                if student.nickname.casefold() == name.casefold():
+                    if owner and student.owner and hmac.compare_digest(student.owner, owner):
+                        return token
+                    raise BoardError(f"“{name}” is taken: pick another nickname.")
             if len(self._students) >= MAX_STUDENTS:
                 raise BoardError(f"The board is full ({MAX_STUDENTS} students).")
-            if any(s.nickname.casefold() == name.casefold() for s in self._students.values()):
-                raise BoardError(f"“{name}” is taken: pick another nickname.")
             token = secrets.token_urlsafe(18)
-            self._students[token] = _Student(name)
+            self._students[token] = _Student(name, owner)
             self._version += 1
             return token
 
@@ -260,6 +268,13 @@ class Board:
         with self._lock:
             student = self._students.get(token or "")
             return student.nickname if student else None
+
+    def token_for(self, owner: str | None) -> str | None:
+        """The token of the student `owner` joined as (a reloaded page finds its place), or None."""
+        if not owner:
+            return None
+        with self._lock:
+            return next((t for t, s in self._students.items() if s.owner and hmac.compare_digest(s.owner, owner)), None)
 
     def report(self, token: str, snap: SnapshotLike) -> Outcome:
         """Record what `snap` shows for the student holding `token`: their best result for the

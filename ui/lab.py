@@ -21,8 +21,8 @@ def lab_runs() -> list[RunHandle]:
     return [run_for(slot, preset) for slot, preset in zip(LAB_SLOTS, BY_URL["mode-collapse"].presets)]
 
 
-def apply_link(params: dict[str, str]) -> list[str]:
-    """Set the lab up as a link says (its pairing, data and seed); one message per part ignored."""
+def parse_link(params: dict[str, str]) -> tuple[str, str, int, list[str]]:
+    """(pairing, data, seed) a lab link asks for, and one message per part it ignores."""
     messages: list[str] = []
     pairing, dataset, seed = DEFAULT_PAIRING, None, 0
     if "pairing" in params:
@@ -58,7 +58,12 @@ def apply_link(params: dict[str, str]) -> list[str]:
             messages.append(
                 f"Ignored {name}={shown(params[name])} from the link: the lab's two runs are set by their pairing."
             )
-    dataset = dataset or "ring8"
+    return pairing, dataset or "ring8", seed, messages
+
+
+def apply_link(params: dict[str, str]) -> list[str]:
+    """Set the lab up as a link says (its pairing, data and seed); one message per part ignored."""
+    pairing, dataset, seed, messages = parse_link(params)
     runs = lab_runs()
     wanted = tuple(c.replace(seed=seed) for c in PAIRINGS[pairing].configs(dataset))
     if tuple(r.config for r in runs) != wanted:

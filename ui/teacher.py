@@ -4,8 +4,9 @@ class board.
 The key is set on the server (GAN_EXPLAINER_TEACHER_KEY). The teacher opens the app once with
 `?teacher=<key>`; the key is removed from the address bar in that same run (the page then
 replaces the URL, so it stays neither on screen nor in a link the page builds), compared in
-constant time (hmac.compare_digest), never written to a page, a message or a log line, and only
-a flag stays in the session. A reload starts a new session: open the teacher link again.
+constant time (hmac.compare_digest), never written to a page, a message or a log line. What stays
+is a teacher pass (ui.identity): signed by the server, expiring, carrying no key, it keeps a reload
+or a second tab of the teacher's browser the teacher's, while teacher mode is on.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import os
 
 import streamlit as st
 
+from classroom.identity import TEACHER
 from classroom.slots import default_scheduler
 from gan_core.runs.runner import TrainingRun
+from ui import identity
 
 ENV = "GAN_EXPLAINER_TEACHER_KEY"
 PARAM = "teacher"
-FLAG = "_teacher"
 MIN_KEY_LENGTH = 8
 
 
@@ -38,14 +40,14 @@ def key_matches(given: str) -> bool:
 
 
 def claim_from_url() -> str | None:
-    """Take `?teacher=` off the URL at once; set the session's teacher flag if it is the key.
+    """Take `?teacher=` off the URL at once; give the session a teacher pass if it is the key.
     Returns a message for the page (never containing what was given)."""
     if PARAM not in st.query_params:
         return None
     given = st.query_params.get(PARAM, "")
     del st.query_params[PARAM]
     if key_matches(given):
-        st.session_state[FLAG] = True
+        identity.issue(TEACHER)
         return None
     if configured_key() is None:
         return (
@@ -56,7 +58,8 @@ def claim_from_url() -> str | None:
 
 
 def is_teacher() -> bool:
-    return bool(st.session_state.get(FLAG, False)) and configured_key() is not None
+    """This session holds a valid teacher pass: from the teacher link, or this browser's cookie."""
+    return identity.current(TEACHER) is not None and configured_key() is not None
 
 
 def reserve(runs: list[TrainingRun]) -> None:

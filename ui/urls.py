@@ -31,7 +31,7 @@ from gan_core.presets import PRESETS
 from ui import conv_by_hand, dirac, inside, lab, latent, playground, present, teacher
 from ui.actions import load_preset
 from ui.images import preset_missing_reason, shared_dataset
-from ui.pages import PageInfo
+from ui.pages import BY_URL, PAGES, PageInfo
 from ui.playground import ARCHITECTURE_FIELDS
 from ui.state import clear_widget_state, run_for, session_runs
 from ui.url_values import (
@@ -171,6 +171,10 @@ def _apply_global(params: dict[str, str]) -> list[str]:
     return messages
 
 
+def _offers(page: PageInfo, preset: str) -> bool:
+    return preset in PRESETS and (not page.preset_choices or preset in page.preset_choices)
+
+
 def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
     slot = page.slots[0]
     runs = session_runs()
@@ -179,7 +183,7 @@ def _apply_run_settings(page: PageInfo, params: dict[str, str]) -> list[str]:
     current_preset = runs.presets.get(slot, page.presets[0])
     if preset is None:
         preset = current_preset
-    elif preset not in PRESETS or (page.preset_choices and preset not in page.preset_choices):
+    elif not _offers(page, preset):
         offered = page.preset_choices or tuple(PRESETS)
         messages.append(
             f"The link asks for preset {shown(preset)}, which this page does not offer; showing {current_preset} "
@@ -267,6 +271,49 @@ def seed_widget_defaults(page: PageInfo) -> None:
     ctx = _context(page)
     for spec in specs:
         st.session_state.setdefault(spec.state_key(ctx), spec.default_value(ctx))
+
+
+# --- checking a link before anybody opens it ---------------------------------------------------------
+def check_link(page_name: str, params: dict[str, str]) -> str:
+    """The url_path of the page a lesson step's link opens (classroom.lesson_plan), or ValueError
+    saying what opening it would ignore: the rules above, without touching any session."""
+    page = BY_URL.get(page_name) if page_name else next(p for p in PAGES if p.default)
+    if page is None:
+        raise ValueError(f"opens no page of the app (pages: {', '.join(p.url_path for p in PAGES)})")
+    known = _known(page)
+    problems = [f"{name} is not a setting of the {page.title} page." for name in params if name not in known]
+    run_params = {k: v for k, v in params.items() if k in known and k not in GLOBAL_PARAMS}
+    if page.url_path == "mode-collapse":
+        problems += lab.parse_link(run_params)[3]
+    elif page.url_path != "board" and run_params:
+        preset = run_params.get("preset", page.presets[0])
+        if not _offers(page, preset):
+            problems.append(f"The {page.title} page offers no preset {shown(preset)}.")
+        else:
+            settings = {k: v for k, v in run_params.items() if k in _page_settings(page)}
+            if "smoothed_view" in run_params:
+                problems += _parse_problems("smoothed_view", run_params["smoothed_view"], flag)
+            data = DATA_CHOICES.get(page.url_path, ())
+            problems += parse_config_params(settings, preset, _page_settings(page), data)[1]
+    source = params.get("source")
+    ctx = _context(page, source if source in ("pretrained", "pretrained-fashion") else "pretrained")
+    for spec in WIDGET_PARAMS.get(page.url_path, ()):
+        if spec.name in params:
+            problems += _parse_problems(spec.name, params[spec.name], lambda text, spec=spec: spec.parse(text, ctx))
+    for name, parse in (("present", flag), ("hide", many(tuple(present.HIDEABLE)))):
+        if name in params:
+            problems += _parse_problems(name, params[name], parse)
+    if problems:
+        raise ValueError("would not open as written: " + " ".join(problems))
+    return page.url_path
+
+
+def _parse_problems(name: str, text: str, parse) -> list[str]:
+    try:
+        parse(text)
+    except ValueError as exc:
+        return [f"{name}={shown(text)} {exc}."]
+    return []
 
 
 # --- writing ------------------------------------------------------------------------------------------
