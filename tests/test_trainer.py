@@ -168,7 +168,7 @@ def test_the_r1_penalty_adds_half_ds_squared_slope_at_the_real_batch_to_ds_loss(
     """With r1_weight > 0 D's update minimises its loss plus r1_weight · ½‖∇x D(x)‖² at the real
     batch it scores: D's weights after one update equal one Adam step on that sum, computed here
     by hand from the same batches. G's update is untouched."""
-    cfg = get_preset(preset).config.replace(batch_size=16, r1_weight=2.0, g_ema=0.0)
+    cfg = get_preset(preset).config.replace(batch_size=16, r1_weight=2.0, r1_every=1, g_ema=0.0)
     t, ref = Trainer(cfg), Trainer(cfg)
     t._d_update(keep_fake_graph=False)
     # By hand, on the reference trainer (same seed, so the same batches).
