@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from classroom.pairings import DEFAULT_PAIRING, DISPLAY_ONLY, LAB_DATA, PAIRINGS, config_differences, current_pairing
+from classroom.pairings import DEFAULT_PAIRING, LAB_DATA, NOT_A_CURE, PAIRINGS, config_differences, current_pairing
 from figures import playground, quality
 from gan_core.config import format_setting
 from gan_core.quality.collapse import (
@@ -83,8 +83,8 @@ for i, col in enumerate(st.columns(2)):
         if differences:
             shown = ", ".join(
                 f"{name} **:{'red' if i == 0 else 'green'}-background[{format_setting(v[i])}]**"
-                if name not in DISPLAY_ONLY
-                else f"{name} {format_setting(v[i])} ({DISPLAY_ONLY[name]})"
+                if name not in NOT_A_CURE
+                else f"{name} {format_setting(v[i])} ({NOT_A_CURE[name]})"
                 for name, *v in differences
             )
             st.markdown(f"Differs from {'B' if i == 0 else 'A'}: {shown}")

@@ -186,7 +186,8 @@ def config_differences(a: TrainConfig, b: TrainConfig) -> list[tuple[str, Any, A
     ]
 
 
-# Settings that change only what is drawn, never how G trains: listed, but not as a cure.
-DISPLAY_ONLY = {
+# Settings listed among a pairing's differences that are not themselves a cure, with what they do.
+NOT_A_CURE = {
     "g_ema": "display smoothing, not a cure: both runs are drawn and scored on G as it trains",
+    "r1_every": "how often the R1 penalty is applied (at that many times its weight): a speed setting",
 }

@@ -48,6 +48,7 @@ LIVE_FIELDS = frozenset(
         "loss",
         "gp_weight",
         "r1_weight",
+        "r1_every",
         "optimizer_g",
         "optimizer_d",
         "steps",
@@ -72,6 +73,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "seed": (0, 2**31 - 1),
     "steps": (1, 10_000_000),
     "lr_halflife": (0, 10_000_000),
+    "r1_every": (1, 64),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float, bool]] = {
     # name: (low, high, low_is_exclusive)
@@ -124,6 +126,10 @@ class TrainConfig:
     # Weight of the R1 penalty (losses.r1_penalty: D's squared slope at the real points); 0 = off.
     # A pointwise cure for D overshooting around the modes, so D's map stays its verdict.
     r1_weight: float = 0.0
+    # Lazy R1 (StyleGAN2): the penalty on every `r1_every`-th D update only, weighted r1_weight *
+    # r1_every so that its average pull stays the same; the updates in between skip its second
+    # backward pass (the slowest part of a D update on the small 2-D networks). 1 = every update.
+    r1_every: int = 1
     # Learning-rate decay: each learning rate halves every `lr_halflife` steps after it was set, down to
     # `lr_floor` of the set value; 0 keeps them constant. With a constant rate G never settles: every
     # update moves its samples by about as much as the lr allows (~0.1 on the plane at 1e-3), more

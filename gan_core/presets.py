@@ -164,17 +164,17 @@ PRESETS: dict[str, Preset] = {
             "grid25",
             "2D: 25 Gaussians on a grid, healthy training",
             "Harder than the ring: watch the modes fill in one after another. D pays a penalty for a steep "
-            "slope at the real points (R1), so it never grows confident: its map stays close to grey (0.5) even "
-            "while it still sorts most points right (accuracy above 50 % early on, about 50 % by the end), and "
-            "it is the direction of its slope (the arrows) that walks G's points onto every mode. The learning "
-            "rates halve every 2,000 steps, so the points settle onto the small modes instead of jittering "
-            "around them.",
+            "slope at the real points (R1; to save time it is charged on every 4th D step, four times as "
+            "heavy), so it never grows confident: its map stays close to grey (0.5) even while it still sorts "
+            "most points right (accuracy above 50 % early on, about 50 % by the end), and it is the direction "
+            "of its slope (the arrows) that walks G's points onto every mode. The learning rates start high "
+            "(2e-3), so the points spread over the grid quickly, and halve every 1,000 steps, so they then "
+            "settle onto the small modes instead of jittering around them.",
             TrainConfig(
                 dataset="grid25",
                 g_layers=3,
                 g_width=256,
                 d_layers=3,
-                d_width=256,
                 activation="relu",
                 loss="nonsaturating",
                 # An R1 penalty (weight 1) instead of minibatch statistics (issue 12): D scores each point
@@ -185,17 +185,32 @@ PRESETS: dict[str, Preset] = {
                 # are mostly noise near the modes (Adam scales every step up to about the lr): with beta1
                 # 0.5 and lr halving every 3,000 steps down to 1/10, G lost modes late (seed 3: 25/25 at
                 # 7,500, 21/25 and 76 % HQ at 9,000; beta1 0 alone: seed 1 16/25 at 9,000). Adam without
-                # momentum (beta1 0) and rates halving every 2,000 steps down to
-                # 1/100 let the points settle. Intel Xeon, seeds 0-5: see BENCHMARKS.md.
-                lr_g=1e-3,
-                lr_d=1e-3,
-                lr_halflife=2000,
+                # momentum (beta1 0) and rates halving down to 1/100 let the points settle (Intel Xeon,
+                # BENCHMARKS.md 2026-12-04). Issue 28, the grid within a minute: that preset (3x256 nets
+                # both, batch 512, lr 1e-3 halving every 2,000, R1 every D step, 9,000 steps) trained
+                # 29 steps/s on AMD EPYC and first met 25/25 with >= 85 % HQ at 2,900-4,100 steps (seeds
+                # 0-5), 100-140 s. Now: D 128 wide (G keeps 256: a 128-wide G stayed under 85 % HQ on
+                # seed 1 by 8,000 steps; a 64-wide pair lost to D), batches of 256, R1 on every 4th D
+                # update at 4x the weight (lazy R1, StyleGAN2: the steps between skip its second backward
+                # pass), and lr 2e-3 halving every 1,000 steps: 5.6x the steps/s (~165 a second), the goal
+                # first at 2,300-4,100 steps on seeds 0-5 and 3,300-5,100 on seeds 6-9 (14-31 s of
+                # training), and at 6,000 steps 25/25 with 86-93 % HQ, D's accuracy 0.52-0.53 on seeds
+                # 0-9 (AMD EPYC; every evaluation meets the goal from 3,300-5,900 steps on; the old preset
+                # fell back to 16/25 until 5,800-7,900). Tried and dropped (BENCHMARKS.md
+                # 2026-12-06): R1 every 8th (goal ~500 steps later for 4 % more speed), halving every 750
+                # (G froze before it sharpened: seed 0 at 5,600), R1 weight 2, the old rates with the
+                # smaller nets (seeds 1 and 5 stuck near 0 modes for thousands of steps).
+                d_width=128,
+                lr_g=2e-3,
+                lr_d=2e-3,
+                lr_halflife=1000,
                 lr_floor=0.01,
-                batch_size=512,
+                batch_size=256,
                 beta1=0.0,
                 g_ema=0.99,
                 r1_weight=1.0,
-                steps=9000,
+                r1_every=4,
+                steps=6000,
             ),
         ),
         Preset(

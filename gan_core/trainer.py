@@ -192,7 +192,8 @@ class Trainer:
         """
         cfg = self.config
         real = self.sample_real(cfg.batch_size)
-        r1 = cfg.r1_weight > 0
+        # Lazy R1: only on every r1_every-th D update (counting from the first), at r1_every x the weight.
+        r1 = cfg.r1_weight > 0 and self.d_updates % cfg.r1_every == 0
         if r1:  # the R1 penalty needs D's slope at the real points
             real = real.detach().requires_grad_(True)
         z = self.sample_noise(cfg.batch_size)
@@ -207,7 +208,7 @@ class Trainer:
         if cfg.loss == "wgan-gp" and cfg.gp_weight > 0:
             loss = loss + cfg.gp_weight * gradient_penalty(self.discriminator, real, fake, self.rng)
         if r1:
-            loss = loss + cfg.r1_weight * r1_penalty(real_s, real)
+            loss = loss + cfg.r1_weight * cfg.r1_every * r1_penalty(real_s, real)
         clear_grads(self.opt_d, self._d_params)
         loss.backward()
         grad_norm = _grad_norm(self._d_params)

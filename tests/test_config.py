@@ -22,6 +22,9 @@ from gan_core.config import LIVE_FIELDS, TrainConfig, format_rate
         ({"batch_size": "many"}, "batch_size", "whole number"),
         ({"d_steps": 0}, "d_steps", "between 1 and 20"),
         ({"noise_dim": 0}, "noise_dim", "between 1 and 256"),
+        ({"r1_every": 0}, "r1_every", "between 1 and 64"),
+        ({"r1_every": 65}, "r1_every", "between 1 and 64"),
+        ({"r1_every": 1.5}, "r1_every", "whole number"),
         ({"loss": "magic"}, "loss", "one of"),
         ({"dataset": "cats"}, "dataset", "one of"),
         ({"activation": "sigmoidish"}, "activation", "one of"),
@@ -56,7 +59,7 @@ def test_restart_fields_distinguish_live_changes_from_architecture_changes():
     a = TrainConfig()
     assert a.restart_fields(a.replace(lr_g=1e-4, batch_size=32)) == []
     assert set(a.restart_fields(a.replace(g_width=64, noise_dim=8))) == {"g_width", "noise_dim"}
-    assert {"lr_g", "lr_d", "batch_size", "d_steps", "loss"} <= LIVE_FIELDS
+    assert {"lr_g", "lr_d", "batch_size", "d_steps", "loss", "r1_weight", "r1_every"} <= LIVE_FIELDS
 
 
 def test_learning_rates_are_written_with_the_digits_they_have():

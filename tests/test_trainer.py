@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from gan_core.config import LOSSES, TrainConfig
+from gan_core.losses import r1_penalty
+from gan_core.presets import get_preset
 from gan_core.trainer import Trainer
 
 
@@ -153,8 +155,6 @@ def test_uniform_noise_and_images_shapes():
 def test_one_joint_d_pass_scores_like_two_separate_passes(preset):
     """The D step scores real and fake in one pass (groups=2): with a minibatch-std layer each
     half must still see only its own spread, as in two passes."""
-    from gan_core.presets import get_preset
-
     t = Trainer(get_preset(preset).config.replace(batch_size=16))
     real, fake = t.sample_real(16), t.generate(t.sample_noise(16))
     with torch.no_grad():
@@ -168,10 +168,7 @@ def test_the_r1_penalty_adds_half_ds_squared_slope_at_the_real_batch_to_ds_loss(
     """With r1_weight > 0 D's update minimises its loss plus r1_weight · ½‖∇x D(x)‖² at the real
     batch it scores: D's weights after one update equal one Adam step on that sum, computed here
     by hand from the same batches. G's update is untouched."""
-    from gan_core.losses import r1_penalty
-    from gan_core.presets import get_preset
-
-    cfg = get_preset(preset).config.replace(batch_size=16, r1_weight=2.0, g_ema=0.0)
+    cfg = get_preset(preset).config.replace(batch_size=16, r1_weight=2.0, r1_every=1, g_ema=0.0)
     t, ref = Trainer(cfg), Trainer(cfg)
     t._d_update(keep_fake_graph=False)
     # By hand, on the reference trainer (same seed, so the same batches).
@@ -191,6 +188,71 @@ def test_the_r1_penalty_adds_half_ds_squared_slope_at_the_real_batch_to_ds_loss(
     plain = Trainer(cfg.replace(r1_weight=0.0))
     plain._d_update(keep_fake_graph=False)
     assert not same(params(plain.discriminator), params(t.discriminator))
+
+
+def _d_update_by_hand(ref: Trainer, r1_weight: float | None) -> bool:
+    """One D update of `ref` written out, on the batches its own update would draw: D's loss plus
+    `r1_weight` · R1 at the real batch, or no R1 term at all (None: the real batch then does not
+    require grad, so there is no second backward pass). Returns whether D's input required grad."""
+    n = ref.config.batch_size
+    real = ref.sample_real(n)
+    if r1_weight is not None:
+        real = real.detach().requires_grad_(True)
+    with torch.no_grad():
+        fake = ref.generator(ref.sample_noise(n))
+    x = torch.cat([real, fake])
+    scores = ref.discriminator(x, groups=2)
+    loss = ref.loss.d_loss(scores[:n], scores[n:])
+    if r1_weight is not None:
+        loss = loss + r1_weight * r1_penalty(scores[:n], real)
+    ref.opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    ref.opt_d.step()
+    return x.requires_grad
+
+
+def _input_requires_grad(trainer: Trainer) -> list[bool]:
+    """Whether each D forward pass from now on gets an input that requires grad (R1's slope)."""
+    seen: list[bool] = []
+    trainer.discriminator.register_forward_pre_hook(lambda module, args: seen.append(args[0].requires_grad))
+    return seen
+
+
+def test_r1_every_1_is_the_r1_penalty_on_every_d_update_bit_for_bit():
+    """The default (r1_every 1) is the R1 update as it always was: every D update adds
+    r1_weight · R1, with D's weights equal bit for bit to that update written out."""
+    cfg = get_preset("grid25").config.replace(batch_size=16, r1_weight=2.0, g_ema=0.0, r1_every=1)
+    assert TrainConfig().r1_every == 1
+    t, ref = Trainer(cfg), Trainer(cfg)
+    seen = _input_requires_grad(t)
+    for _ in range(4):
+        t._d_update(keep_fake_graph=False)
+        assert _d_update_by_hand(ref, 2.0)
+        assert same(params(t.discriminator), params(ref.discriminator))
+    assert seen == [True] * 4
+
+
+def test_lazy_r1_applies_the_penalty_on_every_kth_d_update_at_k_times_the_weight():
+    """r1_every 3: D updates 0, 3, 6 add 3 · r1_weight · R1 (lazy regularisation, StyleGAN2), the
+    others none, and on those the real batch does not require grad (no second backward pass)."""
+    cfg = get_preset("grid25").config.replace(batch_size=16, r1_weight=2.0, g_ema=0.0, r1_every=3)
+    t, ref, unscaled = Trainer(cfg), Trainer(cfg), Trainer(cfg)
+    seen = _input_requires_grad(t)
+    for i in range(7):
+        t._d_update(keep_fake_graph=False)
+        on = i % 3 == 0
+        assert _d_update_by_hand(ref, 6.0 if on else None) == on
+        _d_update_by_hand(unscaled, 2.0 if on else None)
+        assert same(params(t.discriminator), params(ref.discriminator)), i
+    assert seen == [i % 3 == 0 for i in range(7)]
+    # The weight is really scaled: at 1 x r1_weight D lands elsewhere.
+    assert not same(params(t.discriminator), params(unscaled.discriminator))
+    # Live, like r1_weight: from the next update on, counted on the run's D updates (7 so far).
+    t.update(r1_every=2)
+    seen.clear()
+    for _ in range(3):
+        t._d_update(keep_fake_graph=False)
+    assert seen == [False, True, False]
 
 
 def test_minibatch_std_matches_the_batch_spread_and_survives_a_dead_unit():
