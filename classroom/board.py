@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from classroom.controls import TRAINING
+from classroom.server_wide import ServerWide
 from gan_core.config import TrainConfig
 
 # Presets a challenge can start from: 2D mixtures, whose modes a run can be scored on.
@@ -345,14 +346,4 @@ class Board:
             return self._version
 
 
-_default: Board | None = None
-_default_lock = threading.Lock()
-
-
-def default_board() -> Board:
-    """The server's one board (a class shares one server)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Board()
-        return _default
+default_board = ServerWide(Board)  # the server's one board

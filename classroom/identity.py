@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from classroom.board import MAX_STUDENTS, BoardError, check_nickname
+from classroom.server_wide import ServerWide
 
 PASS_SECONDS = 8 * 3600  # a school day: a pass from this morning is no good tomorrow
 MAX_PASS_CHARS = 512  # longer is not a pass of ours: not even decoded
@@ -128,24 +129,5 @@ class Roster:
         return next((o for o, (n, _) in self._by_owner.items() if n.casefold() == folded), None)
 
 
-_signer: Signer | None = None
-_roster: Roster | None = None
-_default_lock = threading.Lock()
-
-
-def default_signer() -> Signer:
-    """The server's one signer: its secret lives as long as this process."""
-    global _signer
-    with _default_lock:
-        if _signer is None:
-            _signer = Signer()
-        return _signer
-
-
-def default_roster() -> Roster:
-    """The server's one roster: the class board and the lesson share its nicknames."""
-    global _roster
-    with _default_lock:
-        if _roster is None:
-            _roster = Roster()
-        return _roster
+default_signer = ServerWide(Signer)  # its secret lives as long as this process
+default_roster = ServerWide(Roster)  # the class board and the lesson share its nicknames

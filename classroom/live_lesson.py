@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from classroom.board import MAX_STUDENTS, MIN_REPORT_INTERVAL
 from classroom.lesson_plan import Lesson, Step
+from classroom.server_wide import ServerWide
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,4 @@ class LiveLesson:
             return self._version
 
 
-_default: LiveLesson | None = None
-_default_lock = threading.Lock()
-
-
-def default_live_lesson() -> LiveLesson:
-    """The server's one lesson (a class shares one server)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = LiveLesson()
-        return _default
+default_live_lesson = ServerWide(LiveLesson)  # the server's one lesson

@@ -22,6 +22,8 @@ import os
 import threading
 import weakref
 
+from classroom.server_wide import ServerWide
+
 
 def _env_number(name: str, kind: type, low: float, rule: str) -> float | None:
     """The number an environment variable sets (None when unset), or ValueError saying the rule."""
@@ -187,13 +189,4 @@ class Scheduler:
             return len(self._queue)
 
 
-_default: Scheduler | None = None
-_default_lock = threading.Lock()
-
-
-def default_scheduler() -> Scheduler:
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Scheduler()
-        return _default
+default_scheduler = ServerWide(Scheduler)  # the server's one scheduler

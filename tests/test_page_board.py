@@ -16,11 +16,11 @@ KEY = "board-teacher-key-99"
 
 @pytest.fixture(autouse=True)
 def fresh_board(monkeypatch):
-    monkeypatch.setattr(board_module, "_default", None)
+    board_module.default_board.reset()
     monkeypatch.setattr(board_module, "MIN_REPORT_INTERVAL", 0.0)  # every AppTest rerun reports
     monkeypatch.setenv("GAN_EXPLAINER_TEACHER_KEY", KEY)
     yield
-    board_module._default = None
+    board_module.default_board.reset()
 
 
 def teacher() -> AppTest:

@@ -56,16 +56,17 @@ class Browser:
 
 @pytest.fixture(autouse=True)
 def fresh_class(monkeypatch):
-    monkeypatch.setattr(board_module, "_default", None)
-    monkeypatch.setattr(live_module, "_default", None)
-    monkeypatch.setattr(identity_module, "_roster", None)
+    board_module.default_board.reset()
+    live_module.default_live_lesson.reset()
+    identity_module.default_roster.reset()
     monkeypatch.setattr(board_module, "MIN_REPORT_INTERVAL", 0.0)
     monkeypatch.setattr(live_module, "MIN_REPORT_INTERVAL", 0.0)
     monkeypatch.setenv("GAN_EXPLAINER_TEACHER_KEY", KEY)
     monkeypatch.delenv(LESSONS_ENV, raising=False)
     monkeypatch.setattr(ui_identity, "browser_cookies", lambda: Browser.jar_in_use)
     yield
-    board_module._default = live_module._default = identity_module._roster = None
+    for made in (board_module.default_board, live_module.default_live_lesson, identity_module.default_roster):
+        made.reset()
 
 
 def texts(at: AppTest) -> str:
@@ -228,8 +229,8 @@ def test_a_pass_from_an_earlier_server_is_ignored(monkeypatch):
     predict(tab, 1, nickname="Ada")
     ada.keep(tab)
     assert "you are **Ada**" in texts(ada.open())  # the same server: back as Ada
-    monkeypatch.setattr(identity_module, "_signer", None)  # a restarted server signs with a new secret
-    monkeypatch.setattr(identity_module, "_roster", None)
+    identity_module.default_signer.reset()  # a restarted server signs with a new secret
+    identity_module.default_roster.reset()
     back = ada.open()
     assert "you are **Ada**" not in texts(back)  # asked for a nickname and a prediction again
     assert [r for r in back.radio if r.key.startswith("lesson:pick:")] and back.text_input(key="lesson:nickname")

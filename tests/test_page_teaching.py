@@ -234,7 +234,7 @@ def teacher_server(monkeypatch):
     """A server with a teacher key, 2 shared training slots, short turns, and 1 reserved slot."""
     monkeypatch.setenv("GAN_EXPLAINER_TEACHER_KEY", KEY)
     sched = Scheduler(2, turn_seconds=0.3, reserved=1)
-    monkeypatch.setattr(scheduler_module, "_default", sched)
+    monkeypatch.setattr(scheduler_module.default_scheduler, "_made", sched)  # restored afterwards
     yield sched
 
 
