@@ -75,6 +75,14 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """A --seeds argument: "0-5" (inclusive) or "0,3,7"."""
+    if "-" in text:
+        lo, hi = text.split("-")
+        return tuple(range(int(lo), int(hi) + 1))
+    return tuple(int(s) for s in text.split(","))
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else float("nan")
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, table, write_json
+from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, parse_seeds, table, write_json
 from benchmarks.plain_dcgan import NZ, PlainDCGAN
 from gan_core.data.images import image_dataset
 from gan_core.fast.conv_transpose import FastConvTranspose2d
@@ -349,16 +349,9 @@ def run(
     }
 
 
-def _seeds(text: str) -> tuple[int, ...]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return tuple(range(int(lo), int(hi) + 1))
-    return tuple(int(s) for s in text.split(","))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fashion", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=_seeds, default=(0, 1, 2), help="e.g. 0-4 or 0,3")
+    parser.add_argument("--seeds", type=parse_seeds, default=(0, 1, 2), help="e.g. 0-4 or 0,3")
     parser.add_argument("--plain-seconds", type=float, default=600.0, help="cap per seed; 0 skips the plain loop")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)

@@ -21,13 +21,13 @@ import time
 import numpy as np
 import torch
 
-from gan_core import metrics as m
-from gan_core.evaluation import Evaluator
 from gan_core.presets import get_preset
+from gan_core.quality import metrics as m
+from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
 
-from .common import DEFAULT_OUT, log, machine_info, write_json
-from .seeds import ACC_WINDOW, _seeds
+from .common import DEFAULT_OUT, log, machine_info, parse_seeds, write_json
+from .seeds import ACC_WINDOW
 
 
 def goal_steps(preset: str, seed: int, overrides: dict, every: int, hq: float, stop: bool) -> dict:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parsed = get_preset(args.preset).config.replace(**raw)  # validated here, not halfway through
     overrides = {k: getattr(parsed, k) for k in raw}
     results = []
-    for seed in _seeds(args.seeds):
+    for seed in parse_seeds(args.seeds):
         r = goal_steps(args.preset, seed, overrides, args.every, args.hq, args.stop)
         log(
             f"{args.preset} seed {seed}: goal first at {r['first_goal']}, held from {r['held_from']}; "

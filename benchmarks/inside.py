@@ -26,8 +26,9 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks.browser import Server, TrainerMeter, launch_chromium, new_page, sidebar_steps
+from benchmarks.browser import Server, launch_chromium, new_page, sidebar_steps
 from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, table, write_json
+from benchmarks.procfs import TrainerMeter
 
 PATH = "inside?preset=fashion"
 SECTION = "G and D, layer by layer (live)"
@@ -145,12 +146,12 @@ def run(cycles: int = 4, window: float = 15.0, settle: float = 3.0, quick: bool 
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.inside", description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=4)
     parser.add_argument("--window", type=float, default=15.0)
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     machine = machine_info()
     print(f"{machine['cpu_model']} · {machine['cpu_count']} CPUs · load average {load_average()}")
     payload = run(args.cycles, args.window, quick=args.quick)

@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, table, write_json
+from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, parse_seeds, table, write_json
 from gan_core.presets import get_preset
 from gan_core.quality.evaluation import Evaluator
 from gan_core.trainer import Trainer
@@ -317,17 +317,10 @@ def run(
     }
 
 
-def _seeds(text: str) -> tuple[int, ...]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return tuple(range(int(lo), int(hi) + 1))
-    return tuple(int(s) for s in text.split(","))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__.splitlines()[0])
     parser.add_argument("--presets", default="", help="comma-separated, e.g. ring8,grid25,fashion (default: all)")
-    parser.add_argument("--seeds", type=_seeds, default=None, help="e.g. 0-5 or 0,3 (default 0-2; --quick: 0)")
+    parser.add_argument("--seeds", type=parse_seeds, default=None, help="e.g. 0-5 or 0,3 (default 0-2; --quick: 0)")
     parser.add_argument("--start-only", action="store_true", help="only the table from ▶ Start (TrainingRun)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)

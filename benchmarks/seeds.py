@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import DEFAULT_OUT, log, machine_info, table, write_json
+from benchmarks.common import DEFAULT_OUT, log, machine_info, parse_seeds, table, write_json
 
 
 @dataclass(frozen=True)
@@ -169,13 +169,6 @@ def train_and_score(preset: str, seed: int, overrides: dict[str, Any], every: in
     return out
 
 
-def _seeds(text: str) -> list[int]:
-    if "-" in text:
-        lo, hi = text.split("-")
-        return list(range(int(lo), int(hi) + 1))
-    return [int(s) for s in text.split(",")]
-
-
 def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
     """--set preset:name=value,name=value -> {preset: {name: value}} (values via TrainConfig's parser)."""
     from gan_core.config import TrainConfig
@@ -277,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.record and overrides:
         parser.error("--record writes the presets as they are: leave out --set")
     presets = [p for p in args.presets.split(",") if p]
-    result = run(presets, _seeds(args.seeds), args.workers, overrides, args.every) if presets else {"results": []}
+    result = run(presets, parse_seeds(args.seeds), args.workers, overrides, args.every) if presets else {"results": []}
     result["machine"] = machine_info()
     print(result.get("table", ""))
     if args.pairings:
@@ -285,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
 
         keys = list(PAIRINGS) if args.pairings == "all" else args.pairings.split(",")
         result["pairings"] = run_pairings(
-            keys, args.pairing_data.split(","), _seeds(args.seeds), args.workers, args.pairing_steps
+            keys, args.pairing_data.split(","), parse_seeds(args.seeds), args.workers, args.pairing_steps
         )
     from pathlib import Path
 
