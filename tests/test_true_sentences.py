@@ -81,3 +81,12 @@ def test_the_saturating_pairing_says_where_the_push_is_largest():
         (grad,) = torch.autograd.grad(LOSSES[name].g_loss(logits) * logits.numel(), logits)
         torch.testing.assert_close(grad.abs(), expected(logits.detach()))
     assert re.search(r"pushes each fake by 1 − D\(G\(z\)\)", why)
+
+
+def test_digits_collapse_quotes_the_learning_rates_both_digits_presets_train_with():
+    text = get_preset("digits-collapse").explanation
+    collapse, healthy = get_preset("digits-collapse").config.lr_d, get_preset("digits").config.lr_d
+    assert f"{healthy / collapse:.0f} times more slowly" in text
+    assert re.search(r"lr_d (\S+) instead of (\S+)\)", text).groups() == tuple(
+        f"{float(x):.0e}".replace("e-0", "e-") for x in (collapse, healthy)
+    )
