@@ -136,8 +136,8 @@ def start_to_goal(goal: Goal, seed: int, max_seconds: float, dataset=None) -> di
     """The preset in a TrainingRun as the app trains it, headless: seconds from start() to the
     first quality evaluation at the goal (one a second, in the run's thread, in the clock), G as
     it trains."""
-    from gan_core.runner import TrainingRun
-    from gan_core.scheduler import Scheduler
+    from classroom.slots import Scheduler
+    from gan_core.runs.runner import TrainingRun
 
     torch.set_num_threads(1)
     cfg = get_preset(goal.preset).config.replace(seed=seed, smoothed_view=False)
@@ -177,8 +177,8 @@ def run_from_start(seeds: tuple[int, ...], presets: list[str] | None = None) -> 
             continue
         dataset = None
         if name == "fashion":
-            from gan_core.classifier import ReferenceClassifier
             from gan_core.data.images import DatasetUnavailable, image_dataset
+            from gan_core.quality.classifier import ReferenceClassifier
 
             try:
                 dataset = image_dataset("fashion", download=False)
