@@ -136,12 +136,11 @@ def start_to_goal(goal: Goal, seed: int, max_seconds: float, dataset=None) -> di
     """The preset in a TrainingRun as the app trains it, headless: seconds from start() to the
     first quality evaluation at the goal (one a second, in the run's thread, in the clock), G as
     it trains."""
-    from classroom.slots import Scheduler
     from gan_core.runs.runner import TrainingRun
 
     torch.set_num_threads(1)
-    cfg = get_preset(goal.preset).config.replace(seed=seed, smoothed_view=False)
-    run = TrainingRun(cfg, dataset, scheduler=Scheduler(4, turn_seconds=None), idle_timeout=None, max_run_seconds=None)
+    cfg = get_preset(goal.preset).config.replace(seed=seed)
+    run = TrainingRun(cfg, dataset)  # G as it trains (the default view); no classroom limits, no queue
     seen = len(run.snapshot().metric_history.get("step", ()))
     out: dict[str, Any] = {"preset": goal.preset, "seed": seed, "reached": False}
     started = time.perf_counter()
