@@ -179,6 +179,7 @@ def test_every_control_is_written_as_it_changes_and_the_link_reproduces_the_page
     original = session_run(at, "playground").config
     again = open_link(PLAYGROUND, params)
     assert session_run(again, "playground").config == original
+    assert session_run(again, "playground").snapshot().smoothed_view  # a view, not a setting, yet it travels
     assert again.pills(key="pg:layers").value == ["real", "fake", "manifold"]
     assert again.toggle(key="pg:arrows-to-scale").value is True
     assert link_warnings(again) == [] and dict(again.query_params) == params

@@ -65,8 +65,10 @@ def test_inside_g_and_d_opens_from_its_link_and_pauses_at_the_step_it_names(
     assert wait_until(lambda: step(page) > 20, timeout=60), status(page)
     before = image_sources(page)
     assert wait_until(lambda: image_sources(page) != before, timeout=30)  # the tiles move with training
+    # The walk is the live section's own refresh (once a second), which can come after the tiles' first move.
+    heading = f"noise vector #{z} → image (G as it trains"
+    assert wait_until(lambda: heading in _main(page) and "The same pixels" in _main(page), timeout=30), _main(page)
     main = _main(page)
-    assert f"noise vector #{z} → image (G as it trains" in main and "The same pixels" in main
     side = 28 if preset == "fashion" else 8
     assert f"image (tanh) → 1×{side}×{side}" in main and f"ConvTranspose2d → 1×{side}×{side}" in main
     # The link's step: the run pauses itself exactly there, and the page says so.
