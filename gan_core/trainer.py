@@ -14,13 +14,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.utils import get_total_norm
 from torch.optim.swa_utils import update_bn
 
 from gan_core.config import LIVE_FIELDS, TrainConfig
 from gan_core.data import Dataset, get_dataset
 from gan_core.fast.adam import FusedAdamStep, adam
-from gan_core.fast.grads import clear_grads
+from gan_core.fast.grads import clear_grads, total_norm
 from gan_core.fast.joint_d import score_real_and_fake
 from gan_core.fast.weight_average import lerp_
 from gan_core.losses import LOSSES, GanLoss, gradient_penalty, r1_penalty
@@ -72,9 +71,16 @@ def make_optimizer(name: str, params, lr: float, betas: tuple[float, float]) -> 
     return adam(params, lr, betas)
 
 
+def _set_requires_grad(params: list[torch.Tensor], flag: bool) -> None:
+    """Freeze (or unfreeze) a network by its parameter list, kept from construction: the same as
+    `module.requires_grad_(flag)` without walking the module tree twice a step (~30 us each on ring8)."""
+    for p in params:
+        p.requires_grad_(flag)
+
+
 def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
     """The total gradient norm of a network (what the gradient-norm chart shows)."""
-    return get_total_norm([p.grad for p in params if p.grad is not None])
+    return total_norm([p.grad for p in params if p.grad is not None])
 
 
 class Trainer:
@@ -255,14 +261,14 @@ class Trainer:
         D's verdict on them (`step_g`) without another forward pass."""
         if fake is None:
             fake = self.generator(self.sample_noise(self.config.batch_size))
-        self.discriminator.requires_grad_(False)
+        _set_requires_grad(self._d_params, False)
         try:
             fake_scores = self.discriminator(fake)
             loss = self.loss.g_loss(fake_scores)
             clear_grads(self.opt_g, self._g_params)
             loss.backward()
         finally:
-            self.discriminator.requires_grad_(True)
+            _set_requires_grad(self._d_params, True)
         grad_norm = _grad_norm(self._g_params)
         self._optimizer_step("g")
         self._update_ema()

@@ -15,7 +15,7 @@ import torch
 from gan_core import fast
 from gan_core.config import TrainConfig
 from gan_core.fast.adam import FusedAdamStep, adam
-from gan_core.fast.grads import clear_grads
+from gan_core.fast.grads import clear_grads, total_norm
 from gan_core.fast.joint_d import score_real_and_fake
 from gan_core.fast.minibatch_spread import _MinibatchSpread, with_spread
 from gan_core.fast.weight_average import lerp_
@@ -134,6 +134,14 @@ def test_clearing_gradients_fast_or_plain_leaves_none():
         with contextlib.nullcontext() if use_fast else fast.plain():
             clear_grads(opt, list(net.parameters()))
         assert all(p.grad is None for p in net.parameters())
+
+
+def test_the_total_gradient_norm_equals_the_public_one():
+    grads = [torch.randn(64, 2), torch.randn(64), torch.randn(1, 64) * 1e3, torch.zeros(1)]
+    with fast.plain():
+        plain = total_norm(grads)
+    torch.testing.assert_close(total_norm(grads), plain, rtol=1e-6, atol=0)
+    assert float(total_norm([])) == 0.0
 
 
 # --- one pass of D over real and fake --------------------------------------------------------------
