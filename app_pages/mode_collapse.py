@@ -59,7 +59,7 @@ def _pick() -> None:
 st.session_state["lab:dataset"] = dataset
 st.session_state["lab:pairing"] = pairing_key
 st.pills(
-    "Pairing: A collapses, B changes one thing",
+    "Pairing: A collapses, B is A with a change",
     list(PAIRINGS),
     format_func=lambda k: PAIRINGS[k].label,
     key="lab:pairing",
