@@ -50,18 +50,17 @@ class ScreenGoal:
     shown: str  # where on the page the goal is read
 
 
-# Image GAN: the quality chart's last classes-covered and confidence points, as Plotly drew them.
-_CHART_JS = """([title, bars]) => {
-  const gd = Array.from(document.querySelectorAll('div.gx-live-chart')).find(
-    (d) => d.__gxPending && JSON.parse(d.__gxPending).layout.title.text.startsWith(title));
-  if (!gd) return false;
-  gd.scrollIntoView({block: 'center'});
+# A timer in the page reads the goal's two numbers every 0.1 s (READ: a function returning
+# [[value, value], step], or null while there is nothing to read) and notes when both first meet
+# their bars. SETUP runs once and may return false: the page lacks what READ reads.
+_TIMER_JS = """([title, bars]) => {
+  SETUP
   const w = window.__goal = {seenAt: null, step: null, values: [null, null]};
+  const read = READ;
   w.timer = setInterval(() => {
-    const data = gd._fullData;
-    if (!data || data.length < 2 || !data[0].y || !data[0].y.length) return;
-    const last = (a) => a[a.length - 1];
-    w.values = [last(data[0].y), last(data[1].y)]; w.step = last(data[0].x);
+    const got = read();
+    if (!got) return;
+    [w.values, w.step] = got;
     if (w.seenAt === null && w.values[0] >= bars[0] && w.values[1] >= bars[1]) {
       w.seenAt = performance.now();
       clearInterval(w.timer);
@@ -70,25 +69,38 @@ _CHART_JS = """([title, bars]) => {
   return true;
 }"""
 
+# Image GAN: the quality chart's last classes-covered and confidence points, as Plotly drew them.
+_CHART_JS = _TIMER_JS.replace(
+    "SETUP",
+    """const gd = Array.from(document.querySelectorAll('div.gx-live-chart')).find(
+    (d) => d.__gxPending && JSON.parse(d.__gxPending).layout.title.text.startsWith(title));
+  if (!gd) return false;
+  gd.scrollIntoView({block: 'center'});""",
+).replace(
+    "READ",
+    """() => {
+    const data = gd._fullData;
+    if (!data || data.length < 2 || !data[0].y || !data[0].y.length) return null;
+    const last = (a) => a[a.length - 1];
+    return [[last(data[0].y), last(data[1].y)], last(data[0].x)];
+  }""",
+)
+
 # Playground: the "Modes covered" and "High-quality %" tiles, as the page prints them (HQ in whole
 # percent, so a goal of 85 % shows at 84.5 %: what a teacher reading the tile sees).
-_TILES_JS = """([title, bars]) => {
-  const w = window.__goal = {seenAt: null, step: null, values: [null, null]};
-  const tile = (label) => Array.from(document.querySelectorAll("[data-testid='stMetric']"))
-    .map((e) => e.innerText).find((t) => t.startsWith(label));
-  w.timer = setInterval(() => {
+_TILES_JS = _TIMER_JS.replace(
+    "SETUP",
+    """const tile = (label) => Array.from(document.querySelectorAll("[data-testid='stMetric']"))
+    .map((e) => e.innerText).find((t) => t.startsWith(label));""",
+).replace(
+    "READ",
+    """() => {
     const modes = tile('Modes covered'), hq = tile('High-quality'), step = tile('Step');
     const m = modes && modes.match(/(\\d+)\\/(\\d+)/), h = hq && hq.match(/([\\d.]+)%/);
-    if (!m || !h) return;
-    w.values = [+m[1], +h[1] / 100];
-    w.step = step ? +step.replace(/[^0-9]/g, '') : null;
-    if (w.seenAt === null && w.values[0] >= bars[0] && w.values[1] >= bars[1]) {
-      w.seenAt = performance.now();
-      clearInterval(w.timer);
-    }
-  }, 100);
-  return true;
-}"""
+    if (!m || !h) return null;
+    return [[+m[1], +h[1] / 100], step ? +step.replace(/[^0-9]/g, '') : null];
+  }""",
+)
 
 GOALS: dict[str, ScreenGoal] = {
     "fashion": ScreenGoal(
