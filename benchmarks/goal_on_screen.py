@@ -34,20 +34,25 @@ from typing import Any
 
 from benchmarks.browser import LAPTOP_VIEWPORT, Server, click_sidebar_button, new_page, open_app_page, pause_and_wait
 from benchmarks.common import ROOT, log, median, parse_seeds, table
+from benchmarks.quality import GOALS as QUALITY_GOALS
+from benchmarks.quality import Goal, fashion_goal
 
 
 @dataclass(frozen=True)
 class ScreenGoal:
-    """A preset's goal as its page shows it: two numbers, each with its bar."""
+    """A preset's goal (benchmarks.quality's, the same keys and bars) as its page shows it."""
 
-    preset: str
+    goal: Goal
     page: str  # the page's URL path
-    names: tuple[str, str]  # the two numbers, as the table names them
-    bars: tuple[float, float]
-    keys: tuple[str, str]  # the same numbers in a run's metrics (headless)
-    target_s: float
+    names: tuple[str, str]  # the goal's two numbers, as the table names them
+    target_s: float  # on screen, from ▶ Start
     watch_js: str  # installs window.__goal's timer; returns false when the page lacks what it reads
     shown: str  # where on the page the goal is read
+    ready_js: str | None = None  # what to wait for before installing the timer (None: nothing)
+
+    @property
+    def preset(self) -> str:
+        return self.goal.preset
 
 
 # A timer in the page reads the goal's two numbers every 0.1 s (READ: a function returning
@@ -70,12 +75,14 @@ _TIMER_JS = """([title, bars]) => {
 }"""
 
 # Image GAN: the quality chart's last classes-covered and confidence points, as Plotly drew them.
+QUALITY_TITLE = "Classes covered and classifier confidence"  # figures.quality.digits_quality_figure
+_FIND_CHART = """Array.from(document.querySelectorAll('div.gx-live-chart')).find(
+    (d) => d.__gxPending && JSON.parse(d.__gxPending).layout.title.text.startsWith(title))"""
 _CHART_JS = _TIMER_JS.replace(
     "SETUP",
-    """const gd = Array.from(document.querySelectorAll('div.gx-live-chart')).find(
-    (d) => d.__gxPending && JSON.parse(d.__gxPending).layout.title.text.startsWith(title));
+    f"""const gd = {_FIND_CHART};
   if (!gd) return false;
-  gd.scrollIntoView({block: 'center'});""",
+  gd.scrollIntoView({{block: 'center'}});""",
 ).replace(
     "READ",
     """() => {
@@ -104,27 +111,23 @@ _TILES_JS = _TIMER_JS.replace(
 
 GOALS: dict[str, ScreenGoal] = {
     "fashion": ScreenGoal(
-        "fashion",
+        fashion_goal(),
         "image-gan",
         ("classes", "confidence"),
-        (9, 0.8),  # benchmarks.fashion.BARS["goal"]
-        ("class_coverage", "mean_confidence"),
         45.0,  # issue 26, seeds 0-2, on the 2-core AMD EPYC host
         _CHART_JS,
         "the quality chart scrolled into view",
+        ready_js=f"(title) => Boolean({_FIND_CHART})",  # the live charts mount after the page's first run
     ),
     "grid25": ScreenGoal(
-        "grid25",
+        next(g for g in QUALITY_GOALS if g.preset == "grid25"),
         "playground",
         ("modes", "HQ"),
-        (25, 0.85),  # benchmarks.quality's grid25 goal (issue 28)
-        ("modes_covered_strict", "hq_fraction"),
         60.0,  # issue 28
         _TILES_JS,
         "the metric tiles (in view at the top)",
     ),
 }
-QUALITY_TITLE = "Classes covered and classifier confidence"  # figures.quality.digits_quality_figure
 
 _HEADLESS = r"""
 import json, sys, time
@@ -163,8 +166,8 @@ def headless_seconds(goal: ScreenGoal, seed: int, limit: float, root: Path) -> d
             goal.preset,
             str(seed),
             str(limit),
-            json.dumps(goal.keys),
-            json.dumps(goal.bars),
+            json.dumps(goal.goal.keys),
+            json.dumps(goal.goal.bars),
         ],
         cwd=root,
         env=dict(os.environ, PYTHONPATH=str(root)),
@@ -180,14 +183,9 @@ def headless_seconds(goal: ScreenGoal, seed: int, limit: float, root: Path) -> d
 def on_screen_seconds(browser, server: Server, goal: ScreenGoal, seed: int, limit: float) -> dict[str, Any]:
     with new_page(browser, LAPTOP_VIEWPORT) as page:
         open_app_page(page, f"{server.url}/{goal.page}?preset={goal.preset}&seed={seed}")
-        if goal.watch_js is _CHART_JS:
-            page.wait_for_function(  # the live charts mount after the page's first run
-                """(title) => Array.from(document.querySelectorAll('div.gx-live-chart')).some(
-                     (d) => d.__gxPending && JSON.parse(d.__gxPending).layout.title.text.startsWith(title))""",
-                arg=QUALITY_TITLE,
-                timeout=60_000,
-            )
-        if not page.evaluate(goal.watch_js, [QUALITY_TITLE, list(goal.bars)]):
+        if goal.ready_js:
+            page.wait_for_function(goal.ready_js, arg=QUALITY_TITLE, timeout=60_000)
+        if not page.evaluate(goal.watch_js, [QUALITY_TITLE, list(goal.goal.bars)]):
             raise RuntimeError(f"/{goal.page} shows no quality chart for {goal.preset}")
         started = page.evaluate("() => performance.now()")
         click_sidebar_button(page, "▶ Start")
@@ -195,9 +193,7 @@ def on_screen_seconds(browser, server: Server, goal: ScreenGoal, seed: int, limi
         seen = page.evaluate("() => window.__goal")
         while seen["seenAt"] is None and time.monotonic() < deadline:
             time.sleep(0.5)
-            seen = page.evaluate(
-                "() => ({seenAt: window.__goal.seenAt, step: window.__goal.step, values: window.__goal.values})"
-            )
+            seen = page.evaluate(_READ_JS)
         pause_and_wait(page, server)
     seconds = (seen["seenAt"] - started) / 1000 if seen["seenAt"] is not None else None
     return {"seconds": seconds, "step": seen["step"], **dict(zip(goal.names, seen["values"]))}
@@ -241,8 +237,8 @@ def run(
         met[preset] = len(shown) == len(per) and max(shown) <= goal.target_s
         texts.append(
             table(
-                f"10. {preset}'s goal on screen: ▶ Start → /{goal.page} shows {goal.names[0]} ≥ {goal.bars[0]:g} "
-                f"and {goal.names[1]} ≥ {goal.bars[1]:g} (target ≤ {goal.target_s:g} s on every seed)",
+                f"10. {preset}'s goal on screen: ▶ Start → /{goal.page} shows {goal.names[0]} ≥ {goal.goal.bars[0]:g} "
+                f"and {goal.names[1]} ≥ {goal.goal.bars[1]:g} (target ≤ {goal.target_s:g} s on every seed)",
                 ["seed", "on screen (Chromium on the same machine)", "headless TrainingRun"],
                 [(r["seed"], secs(r["on_screen"]), secs(r["headless"])) for r in per],
                 note=f"median on screen {median(shown):.1f} s; target met: {met[preset]}; Chromium at "
