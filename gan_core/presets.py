@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gan_core.config import TrainConfig
+from gan_core.config import TrainConfig, format_rate
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,6 @@ _DIGITS: dict = dict(
 )
 _DIGITS_LR_D = 5e-4
 _DIGITS_COLLAPSE_LR_D = 1e-4
-
-
-def _sci(x: float) -> str:
-    """1e-4, not 0.0001: how the texts write a learning rate."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 _FASHION = dict(
@@ -272,8 +266,8 @@ PRESETS: dict[str, Preset] = {
             "The grid fills with one or two digits, over and over: the variety is gone, and which digits can "
             "change as D catches on. G has no batch norm, and D learns "
             f"{_DIGITS_LR_D / _DIGITS_COLLAPSE_LR_D:.0f} times more slowly than in the healthy digits preset "
-            f"(lr_d {_sci(_DIGITS_COLLAPSE_LR_D)} instead of {_sci(_DIGITS_LR_D)}): G finds a shape or two this D "
-            "calls real and puts every sample there.",
+            f"(lr_d {format_rate(_DIGITS_COLLAPSE_LR_D)} instead of {format_rate(_DIGITS_LR_D)}): G finds a shape "
+            "or two this D calls real and puts every sample there.",
             # With lr_d 5e-4 (the healthy preset's) this collapsed on AMD EPYC but kept 6-7 classes on
             # seeds 0, 1 and 4 of an Intel Xeon (1 torch thread, as the app trains): a preset that
             # teaches collapse must collapse everywhere. lr_d 2e-4: 1 class on seeds 0-4 there, but 4
