@@ -88,6 +88,17 @@ def predict(at: AppTest, choice: int, nickname: str | None = None) -> None:
     assert not at.exception
 
 
+def class_with_ada() -> tuple[AppTest, Browser]:
+    """A teacher who started the course, and Ada's browser, which predicted choice 1 and kept its pass."""
+    teacher = Browser().open(teacher_key=KEY)
+    start_course(teacher)
+    ada = Browser()
+    tab = ada.open()
+    predict(tab, 1, nickname="Ada")
+    ada.keep(tab)
+    return teacher, ada
+
+
 def open_links(at: AppTest) -> list[str]:
     """The experiment links the banner offers, as the address bar will show them ("" is the home page)."""
     return [
@@ -182,12 +193,7 @@ def test_a_reload_or_a_second_tab_keeps_the_teacher_and_never_shows_the_key():
 
 
 def test_a_reload_keeps_a_students_nickname_prediction_and_place_on_the_board():
-    teacher = Browser().open(teacher_key=KEY)
-    start_course(teacher)
-    ada = Browser()
-    tab = ada.open()
-    predict(tab, 1, nickname="Ada")
-    ada.keep(tab)
+    teacher, ada = class_with_ada()
     assert set(ada.cookies) == {"gx_student"}
 
     reloaded = ada.open()
@@ -222,12 +228,7 @@ def test_a_reload_keeps_a_students_nickname_prediction_and_place_on_the_board():
 
 
 def test_a_pass_from_an_earlier_server_is_ignored(monkeypatch):
-    teacher = Browser().open(teacher_key=KEY)
-    start_course(teacher)
-    ada = Browser()
-    tab = ada.open()
-    predict(tab, 1, nickname="Ada")
-    ada.keep(tab)
+    _, ada = class_with_ada()
     assert "you are **Ada**" in texts(ada.open())  # the same server: back as Ada
     identity_module.default_signer.reset()  # a restarted server signs with a new secret
     identity_module.default_roster.reset()
