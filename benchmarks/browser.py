@@ -311,6 +311,14 @@ def rate_from_records(status: list, main: list, t_start: float, t_end: float) ->
     return out
 
 
+def address(page) -> str:
+    """The page's address bar as it is now. Polling `page.url` between sleeps reads a stale URL:
+    Playwright's sync API updates it only while a Playwright call runs, so a page that rewrote its
+    query string (history.replaceState) after the last call looks unchanged for as long as one
+    polls (the cause of CI's "lost click" failures on 2 busy cores)."""
+    return page.evaluate("() => location.href")
+
+
 def sidebar_text(page) -> str:
     return page.locator(SIDEBAR).inner_text()
 

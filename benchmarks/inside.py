@@ -26,7 +26,7 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks.browser import Server, launch_chromium, new_page, sidebar_steps
+from benchmarks.browser import Server, address, launch_chromium, new_page, sidebar_steps
 from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, table, write_json
 from benchmarks.procfs import TrainerMeter
 
@@ -35,18 +35,15 @@ SECTION = "G and D, layer by layer (live)"
 
 
 def _switch(page, want_open: bool) -> None:
-    """Click the section's header until the address bar says it is open (or closed): on a loaded
-    machine a click that lands during a refresh can be lost."""
+    """Click the section's header and wait until the address bar says it is open (or closed)."""
     from tests.browser.helpers import APP, wait_idle, wait_until
 
-    for _ in range(3):
-        wait_idle(page)
-        page.locator(APP).get_by_text(SECTION).click()
-        page.wait_for_timeout(200)
-        wait_idle(page)
-        if wait_until(lambda: ("look=0" in page.url) != want_open, timeout=10):
-            return
-    raise RuntimeError(f"the section did not {'open' if want_open else 'close'}: {page.url}")
+    wait_idle(page)
+    page.locator(APP).get_by_text(SECTION).click()
+    page.wait_for_timeout(200)
+    wait_idle(page)
+    if not wait_until(lambda: ("look=0" in address(page)) != want_open, timeout=30):
+        raise RuntimeError(f"the section did not {'open' if want_open else 'close'}: {address(page)}")
 
 
 def _window(page, server: Server, seconds: float) -> dict[str, float]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+from benchmarks.browser import address
 from benchmarks.common import wait_until as _wait_until
+
+__all__ = ["address"]  # the live address bar: poll it, never `page.url` (see benchmarks.browser.address)
 
 APP = "[data-testid='stApp']"
 SIDEBAR = "[data-testid='stSidebar']"

@@ -13,6 +13,7 @@ import pytest
 from tests.browser.helpers import (
     CHARTS,
     PAGES,
+    address,
     exceptions,
     live_chart_states,
     open_page,
@@ -33,7 +34,7 @@ def test_every_pages_live_charts_draw_under_a_base_path(page, app_url_under_base
     for name, path in PAGES.items():
         # The Overview as typed, without the trailing slash: the server redirects to <base>/.
         open_page(page, f"{base}/{path}" if path else base)
-        assert page.url.split("?")[0] == f"{base}/{path}", page.url
+        assert address(page).split("?")[0] == f"{base}/{path}", address(page)
         assert not exceptions(page), (name, exceptions(page))
         assert not page.get_by_text("Page not found").count(), name
         assert wait_until(lambda n=CHARTS[name]: _all_drawn(page, n), timeout=30), (name, live_chart_states(page))

@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.helpers import (
     APP,
+    address,
     click_sidebar_button,
     exceptions,
     image_sources,
@@ -99,7 +100,7 @@ def test_the_dirac_gan_opens_from_its_link_and_spirals_out(browser, app_url, scr
     assert wait_until(lambda: distance() > 1.5 * start, timeout=90), distance()  # simultaneous: spiral out
     page.locator(APP).get_by_role("button", name="⏸ Pause").click()
     wait_idle(page)
-    assert wait_until(lambda: "dirac_h=0.2" in page.url and "dirac=1" in page.url, timeout=10), page.url
+    assert wait_until(lambda: "dirac_h=0.2" in address(page) and "dirac=1" in address(page), timeout=10), address(page)
     problems = _look_at_both_sizes(page, screenshot_dir, "theory-dirac")
     page.set_viewport_size({"width": 1280, "height": 720})
     with whole_page_in_view(page, width=1280):
@@ -124,7 +125,7 @@ def test_closing_the_section_stops_drawing_the_walk_and_training_goes_on(browser
         page.locator(APP).get_by_text(SECTION).click()
         page.wait_for_timeout(200)
         wait_idle(page)
-        assert wait_until(lambda w=want_open: ("look=0" in page.url) != w, timeout=30), page.url
+        assert wait_until(lambda w=want_open: ("look=0" in address(page)) != w, timeout=30), address(page)
         before = step(page)
         assert wait_until(lambda b=before: step(page) > b + 20, timeout=60), status(page)  # it trains on
         shown = wait_until(lambda w=want_open: ("layer by layer: noise vector" in _main(page)) == w, timeout=30)

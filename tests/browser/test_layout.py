@@ -10,6 +10,7 @@ from tests.browser.helpers import (
     APP,
     PAGES,
     SIDEBAR,
+    address,
     click_sidebar_button,
     exceptions,
     layout_problems,
@@ -49,7 +50,7 @@ def _set_presenting(page, on: bool) -> None:
         page.locator(SIDEBAR).get_by_text("📽 Presentation mode").click()
         page.wait_for_timeout(150)
         wait_idle(page)
-    assert wait_until(lambda: ("present=1" in page.url) == on, timeout=10), page.url
+    assert wait_until(lambda: ("present=1" in address(page)) == on, timeout=10), address(page)
 
 
 def _look(page, screenshot_dir, name: str, width: int, height: int, mode: str) -> list[str]:
@@ -106,7 +107,7 @@ def test_presentation_mode_from_the_link_composes_with_embed(browser, app_url, s
     page.goto(f"{app_url}/mode-collapse?present=1&embed=true&pairing=dsteps")
     wait_idle(page)
     page.wait_for_selector(f"{APP} >> text=5 D steps per G step", timeout=60_000)
-    assert wait_until(lambda: "embed=true" in page.url and "present=1" in page.url, timeout=10), page.url
+    assert wait_until(lambda: "embed=true" in address(page) and "present=1" in address(page), timeout=10), address(page)
     # 1.22rem explanations (not a notice such as "waiting for a training slot", which keeps the alert's
     # own size: the CI run that reaches this test has the earlier tests' runs still holding slots)
     assert wait_until(lambda: page.evaluate(EXPLANATION_SIZE_JS)[0] >= 19, timeout=15), page.evaluate(
