@@ -1,11 +1,14 @@
 """How fast a page's run(s) train with nobody watching: the side the streaming ratio divides by.
 
-Two kinds, each in processes of its own (never the benchmark's, which drives Playwright), from the
+Three kinds, each in processes of its own (never the benchmark's, which drives Playwright), from the
 code of the app being measured (`root`, so an older checkout can be measured as it was):
 
 - `cli`: what `python -m gan_core train` does while it trains: a bare `Trainer.step()` loop on one
   torch thread, no evaluation, no snapshots. One process per run, side by side, as two CLI runs in two
   terminals. This is the issue's headless number (issue 26).
+- `threads`: the same bare loops, one thread per run, all in one process, as the app server holds
+  its runs. Against `cli` it isolates what the interpreter lock costs runs that share a process (the
+  lab's two): the work is the same, only the layout differs.
 - `run`: the app's own `TrainingRun`(s), built as the app builds them (its default intervals: pictures
   twice a second, quality scores once a second, snapshots, checkpoints), with no reader but a
   heartbeat (`snapshot()` every 0.5 s). All of a page's runs in one process, as in the app server.
@@ -27,7 +30,7 @@ from typing import Any
 
 from benchmarks.common import ROOT
 
-KINDS = ("cli", "run")
+KINDS = ("cli", "threads", "run")
 
 # Runs in the measured checkout (cwd and sys.path = root): only API every version of the app has.
 _SCRIPT = r"""
@@ -49,18 +52,18 @@ def thread_cpu(prefix):
             pass
     return total
 
-if kind == "cli":
+if kind in ("cli", "threads"):
     from gan_core.trainer import Trainer
     trainers = [Trainer(get_preset(p).config) for p in presets]
     def steps():
         return sum(t.step_count for t in trainers)
     stop = threading.Event()
-    def train():
+    def train(trainer):
         while not stop.is_set():
-            for t in trainers:
-                t.step()
-    worker = threading.Thread(target=train, name="gan-train-cli")
-    worker.start()
+            trainer.step()
+    workers = [threading.Thread(target=train, args=(t,), name="bare-loop") for t in trainers]
+    for worker in workers:
+        worker.start()
 else:
     from classroom.slots import Scheduler
     from gan_core.runs.runner import TrainingRun
@@ -81,10 +84,9 @@ while steps() == 0 and time.monotonic() < deadline:
 time.sleep(warmup)
 print("ready", flush=True)
 sys.stdin.readline()  # "go": the windows of runs side by side start together
-if kind == "cli":
-    tid = worker.native_id
+if kind in ("cli", "threads"):
     def trainer_cpu():
-        return int(Path(f"/proc/self/task/{tid}/schedstat").read_text().split()[0]) / 1e9
+        return sum(int(Path(f"/proc/self/task/{w.native_id}/schedstat").read_text().split()[0]) for w in workers) / 1e9
 else:
     def trainer_cpu():
         return thread_cpu("gan-train-")
@@ -95,8 +97,9 @@ s0, t0, c0, p0, m0 = steps(), time.perf_counter(), trainer_cpu(), time.process_t
 time.sleep(window)
 s1, t1, c1, p1, m1 = steps(), time.perf_counter(), trainer_cpu(), time.process_time(), machine()
 stop.set()
-if kind == "cli":
-    worker.join()
+if kind in ("cli", "threads"):
+    for worker in workers:
+        worker.join()
 else:
     for r in runs:
         r.stop()

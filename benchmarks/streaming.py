@@ -10,6 +10,9 @@ cli → run → browser → run → cli:
   evaluation), one process per run, side by side (benchmarks/headless.py). The issue's headless number.
 - run: the app's own TrainingRun(s) in one process with only a heartbeat reader: the app's run
   without a page (its pictures, quality scores, snapshots and checkpoints included).
+- threads (pages with several runs: the lab): the cli loops as threads of one process, measured once
+  after the first TrainingRun window. threads / cli is what the interpreter lock costs runs that
+  share the server's process, before any page or browser.
 - browser: `streamlit run app.py` on a free port, a fresh headless-Chromium session at 1400x1000
   opens the page and presses ▶ Start; after a warm-up a MutationObserver inside the page records the
   sidebar's "step N" (summed over the page's runs) at every refresh, so the benchmark does not poll.
@@ -114,6 +117,10 @@ def measure_page(
     cli_before = headless.measure("cli", presets, hw, window, app_root)
     log(f"streaming {page.name}: headless TrainingRun …")
     run_before = headless.measure("run", presets, hw, window, app_root)
+    threads = None
+    if len(presets) > 1:
+        log(f"streaming {page.name}: headless cli loops as threads of one process …")
+        threads = headless.measure("threads", presets, hw, window, app_root)
     log(f"streaming {page.name}: browser …")
     seen = browser_rate(browser, server, page.url, warmup, window)
     server.wait_quiet()
@@ -143,12 +150,13 @@ def measure_page(
         "cli_steps_per_s": cli,
         "run_steps_per_s": run,
         "headless_steps_per_s": cli,  # what the ratio divides by
-        "headless": {"cli": [cli_before, cli_after], "run": [run_before, run_after]},
+        "headless": {"cli": [cli_before, cli_after], "run": [run_before, run_after], "threads": threads},
         "browser_steps_per_s": seen["steps_per_s"],
         "browser": seen,
         "ratio": ratio,
         "ratio_vs_run": seen["steps_per_s"] / run if run > 0 else float("nan"),
         "run_vs_cli": run / cli if cli > 0 else float("nan"),
+        "threads_vs_cli": threads["steps_per_s"] / cli if threads and cli > 0 else None,
         "ceiling": ceiling,
         "headless_cores": used,
         "trainer_cpu_share": cpu_share,
@@ -195,6 +203,7 @@ def run(
             r["ratio"],
             r["target"],
             r["ratio_vs_run"],
+            r["threads_vs_cli"],
             r["status_refresh_per_s"],
             r["browser"]["chromium_cpu_cores"],
             r["browser"]["server_own_cpu_cores"],
@@ -217,6 +226,7 @@ def run(
             "ratio",
             "target",
             "ratio vs TrainingRun",
+            "threads / cli",
             "status refresh/s",
             "Chromium CPU (cores)",
             "server besides training (cores)",
@@ -230,9 +240,10 @@ def run(
         note=f"order cli → TrainingRun → watched → TrainingRun → cli, windows of {window:g} s after {warmup:g} s "
         f"warm-up; Chromium at {LAPTOP_VIEWPORT['width']}x{LAPTOP_VIEWPORT['height']}; app served from {root}; "
         "steps/s summed over the page's runs; cli = the bare Trainer loop `python -m gan_core train` runs (one "
-        "process per run, side by side); ratio = watched / cli; server besides training = the server's CPU "
-        "minus its training threads' (page scripts, event loop, quality scoring); ceiling = min(1, (cores − "
-        "Chromium CPU) / cores cli used); ratio ≈ trainer CPU share × speed per CPU-s.",
+        "process per run, side by side); ratio = watched / cli; threads / cli = the same loops as threads of one "
+        "process, as the server holds a page's runs (pages with several runs only); server besides training = "
+        "the server's CPU minus its training threads' (page scripts, event loop, quality scoring); ceiling = "
+        "min(1, (cores − Chromium CPU) / cores cli used); ratio ≈ trainer CPU share × speed per CPU-s.",
     )
     return {
         "name": "streaming",

@@ -82,14 +82,18 @@ def test_the_cluster_simulation_queues_runs_in_turns():
 
 def test_the_headless_side_trains_the_cli_way_and_the_app_way_in_processes_of_their_own():
     """The streaming ratio's denominator (issue 26): the bare Trainer loop, one process per run side by
-    side (two for the lab), and the app's TrainingRuns with a heartbeat."""
+    side (two for the lab); the same loops as threads of one process (what the interpreter lock costs
+    the lab); and the app's TrainingRuns with a heartbeat."""
     import os
 
     from benchmarks.headless import measure
 
     cli = measure("cli", ("ring8-collapse", "ring8"), warmup=0.5, window=1.5)
+    threads = measure("threads", ("ring8-collapse", "ring8"), warmup=0.5, window=1.5)
     run = measure("run", ("ring8",), warmup=0.5, window=1.5)
-    for r in (cli, run):
+    assert threads["presets"] == ["ring8-collapse", "ring8"]
+    assert threads["trainer_cpu_cores"] <= threads["process_cpu_cores"] + 0.05  # both loops: one process
+    for r in (cli, threads, run):
         assert r["steps"] > 0 and r["steps_per_s"] > 0 and 0 < r["trainer_cpu_cores"] <= 2.05
     assert cli["presets"] == ["ring8-collapse", "ring8"] and cli["process_cpu_cores"] <= 2.05
     assert 0 < run["trainer_cpu_cores"] <= min(os.cpu_count() or 1, run["process_cpu_cores"] + 0.05)
