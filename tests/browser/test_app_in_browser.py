@@ -11,6 +11,7 @@ from tests.browser.helpers import (
     CHARTS,
     PAGES,
     SIDEBAR,
+    address,
     chart_sizes,
     click_sidebar_button,
     exceptions,
@@ -234,6 +235,9 @@ def test_theory_step_g_after_a_head_start_moves_d_of_g_z(page, app_url, screensh
     assert "paused" in status(page) or "ready" in status(page), status(page)
     page.get_by_role("radio", name="minimax (saturating)").click()
     wait_idle(page)
+    # the loss has changed (the page wrote it) before the next click: a click landing while the first
+    # one's rerun is still starting can share or race that rerun
+    assert wait_until(lambda: "loss=minimax" in address(page), timeout=30), address(page)
     page.get_by_role("button", name=re.compile("Give D a head start")).click()
     wait_idle(page)
 
