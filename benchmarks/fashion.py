@@ -32,7 +32,7 @@ import torch
 
 from benchmarks.common import DEFAULT_OUT, load_average, log, machine_info, median, parse_seeds, table, write_json
 from benchmarks.plain_dcgan import NZ, PlainDCGAN
-from benchmarks.quality import CLASSES
+from benchmarks.quality import CLASSES, meets
 from gan_core.data.images import image_dataset
 from gan_core.fast.conv_transpose import FastConvTranspose2d
 from gan_core.presets import get_preset
@@ -52,7 +52,7 @@ N_EVAL = 1000
 
 
 def reached(metrics: dict[str, float], bar: str = "goal") -> bool:
-    return all(metrics.get(key, 0) >= least for key, least in zip(CLASSES, BARS[bar]))
+    return meets(metrics, CLASSES, BARS[bar])
 
 
 def _note_bars(times: dict[str, Any], metrics: dict[str, float], seconds: float, steps: int) -> None:

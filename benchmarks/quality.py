@@ -47,7 +47,12 @@ class Goal:
     max_seconds: float  # …or this much wall time
 
     def reached(self, metrics: dict[str, float]) -> bool:
-        return all(metrics.get(key, 0) >= bar for key, bar in zip(self.keys, self.bars))
+        return meets(metrics, self.keys, self.bars)
+
+
+def meets(metrics: dict[str, float], keys: tuple[str, ...], bars: tuple[float, ...]) -> bool:
+    """Each of `keys` in a run's metrics at or above its bar (a number not there yet counts as 0)."""
+    return all(metrics.get(key, 0) >= bar for key, bar in zip(keys, bars))
 
 
 MODES = ("modes_covered_strict", "hq_fraction")
