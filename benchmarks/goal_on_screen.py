@@ -34,8 +34,7 @@ from typing import Any
 
 from benchmarks.browser import LAPTOP_VIEWPORT, Server, click_sidebar_button, new_page, open_app_page, pause_and_wait
 from benchmarks.common import ROOT, log, median, parse_seeds, table
-from benchmarks.quality import GOALS as QUALITY_GOALS
-from benchmarks.quality import Goal, fashion_goal
+from benchmarks.quality import Goal, goal_for
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ _TILES_JS = _TIMER_JS.replace(
 
 GOALS: dict[str, ScreenGoal] = {
     "fashion": ScreenGoal(
-        fashion_goal(),
+        goal_for("fashion"),
         "image-gan",
         ("classes", "confidence"),
         45.0,  # issue 26, seeds 0-2, on the 2-core AMD EPYC host
@@ -120,7 +119,7 @@ GOALS: dict[str, ScreenGoal] = {
         ready_js=f"(title) => Boolean({_FIND_CHART})",  # the live charts mount after the page's first run
     ),
     "grid25": ScreenGoal(
-        next(g for g in QUALITY_GOALS if g.preset == "grid25"),
+        goal_for("grid25"),
         "playground",
         ("modes", "HQ"),
         60.0,  # issue 28
