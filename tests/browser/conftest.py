@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import CHROMIUM_ARGS, find_chromium, free_port, healthy
+from benchmarks.browser import CHROMIUM_ARGS, address, find_chromium, free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 TEACHER_KEY = "browser-test-teacher-key"  # the servers' teacher key (issue 15); never on a page or in a log
@@ -145,6 +145,32 @@ def _watch_for_errors(pg) -> list[str]:
         ),
     )
     return errors
+
+
+@pytest.fixture(autouse=True)
+def _what_the_pages_showed_on_failure(request):
+    """When a test that opened its own browser context fails, print what each of its pages still
+    shows (address, sidebar, main area) and save a screenshot: a CI log then says what the user
+    saw, not only which locator timed out. The failed test never reached its `context.close()`,
+    so its pages are still open; they are closed here."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed or "browser" not in request.fixturenames:
+        return
+    browser = request.getfixturevalue("browser")
+    failed = ROOT / "test-artifacts" / "failures"
+    failed.mkdir(parents=True, exist_ok=True)
+    for n, context in enumerate(list(browser.contexts)):
+        for m, pg in enumerate(context.pages):
+            try:
+                print(f"--- page {n}.{m} at failure: {address(pg)}")
+                for part in ("stSidebar", "stMain"):
+                    text = pg.locator(f"[data-testid='{part}']").inner_text(timeout=5_000)
+                    print(f"[{part}] {text[:3000]}")
+                pg.screenshot(path=str(failed / f"{request.node.name}-{n}.{m}.png"), full_page=True)
+            except Exception as exc:  # the page may be gone: say so, keep the test's own failure
+                print(f"(could not read page {n}.{m}: {exc})")
+        context.close()
 
 
 @pytest.fixture
