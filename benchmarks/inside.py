@@ -36,11 +36,10 @@ SECTION = "G and D, layer by layer (live)"
 
 def _switch(page, want_open: bool) -> None:
     """Click the section's header and wait until the address bar says it is open (or closed)."""
-    from tests.browser.helpers import APP, wait_idle, wait_until
+    from tests.browser.helpers import set_expander, wait_idle, wait_until
 
     wait_idle(page)
-    page.locator(APP).get_by_text(SECTION).click()
-    page.wait_for_timeout(200)
+    set_expander(page, SECTION, open=want_open)
     wait_idle(page)
     if not wait_until(lambda: ("look=0" in address(page)) != want_open, timeout=30):
         raise RuntimeError(f"the section did not {'open' if want_open else 'close'}: {address(page)}")

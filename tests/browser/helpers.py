@@ -79,6 +79,36 @@ def click_sidebar_button(page, name: str) -> None:
     wait_idle(page)
 
 
+_SETTLED = """async (details, want) => {
+    // Five animation frames in a row with the expander in the wanted state and none of its
+    // finite animations running (a spinner's endless one does not count). Streamlit starts the
+    // height animation a frame after the click, so one calm frame proves nothing.
+    const deadline = performance.now() + 10000;
+    for (let calm = 0; calm < 5; ) {
+        if (performance.now() > deadline) throw new Error("the expander did not settle in 10 s");
+        await new Promise(r => requestAnimationFrame(r));
+        const busy = details.getAnimations({ subtree: true }).some(a =>
+            a.playState === "running" && isFinite(a.effect.getComputedTiming().endTime));
+        calm = details.open === want && !busy ? calm + 1 : 0;
+    }
+}"""
+
+
+def set_expander(scope, title: str, open: bool = True) -> None:
+    """Open (or fold) the expander titled `title` as a person would, and return once it has stopped
+    moving. Streamlit animates an expander's height for about 0.4 s; a button clicked inside it
+    while it grows can have its mousedown and mouseup land on different elements (Playwright scrolls
+    the still-clipped button into view and the layout moves under the pointer), and the browser
+    then sends the click to their common parent: the button never hears it. A stress run of the
+    board's teacher panel lost 2 clicks of 60 that way (the DOM's click event landed on the panel's
+    inner <div>). `scope`: the page, or a locator such as the sidebar."""
+    summary = scope.locator("[data-testid='stExpander'] details > summary").filter(has_text=title).first
+    details = summary.locator("xpath=..")
+    if details.evaluate("d => d.open") != open:
+        summary.click()
+    details.evaluate(_SETTLED, open)
+
+
 def plot_points(page) -> list[int]:
     """Number of points in the first trace of every Plotly chart on the page."""
     return page.evaluate(

@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     click_sidebar_button,
     exceptions,
     screenshot_whole_page,
+    set_expander,
     status,
     wait_idle,
     wait_until,
@@ -96,7 +97,7 @@ def test_three_students_reach_the_board_live_and_stay_after_closing_their_tab(br
         assert not exceptions(page), exceptions(page)
     for ctx in contexts[1:]:
         ctx.close()
-    board.get_by_text("Run a challenge (teacher)").click()  # the panel folds away once a challenge is open
+    set_expander(board, "Run a challenge (teacher)")  # the panel folds away once a challenge is open
     board.get_by_role("button", name="Clear the board").click()
     wait_idle(board)
     assert wait_until(lambda: board_rows(board) == [], timeout=10)

@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     click_sidebar_button,
     exceptions,
     layout_problems,
+    set_expander,
     status,
     step,
     wait_idle,
@@ -57,8 +58,7 @@ def teacher_sees(page, answered: int) -> bool:
 
 def end_lesson(teacher) -> None:
     sidebar = teacher.locator(SIDEBAR)
-    if sidebar.get_by_role("button", name="End the lesson").count() == 0:
-        sidebar.get_by_text("🧑‍🏫 Lesson").click()  # the box folds away while a lesson runs
+    set_expander(sidebar, "🧑‍🏫 Lesson")  # the box folds away while a lesson runs
     sidebar.get_by_role("button", name="End the lesson").click()
     assert wait_until(lambda: banner_text(teacher) == "", timeout=20)
 
