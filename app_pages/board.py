@@ -14,6 +14,7 @@ from ui import board as board_ui
 from ui import identity, teacher
 from ui.charts import live_chart
 from ui.controls import live
+from ui.fragments import refreshing
 
 BOARD_REFRESH_SECONDS = 2.0  # the class's entries reach every board within a few seconds
 KEY_NICK, KEY_JOIN_ERROR, KEY_OUTCOME = "board:nickname", "board:join-error", "board:outcome"
@@ -236,4 +237,4 @@ def class_board() -> None:
     live_chart(board_figure(current), "board:chart")
 
 
-st.fragment(class_board, run_every=BOARD_REFRESH_SECONDS)()
+refreshing(class_board, BOARD_REFRESH_SECONDS)

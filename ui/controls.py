@@ -17,6 +17,7 @@ from gan_core.config import LOSSES, TrainConfig, format_rate
 from gan_core.runs.runner import TrainingRun
 from gan_core.runs.snapshot import DIVERGED, ERROR, LOST, QUEUED, RUNNING, Snapshot
 from ui.actions import set_seed
+from ui.fragments import refreshing
 from ui.state import LIVE_REFRESH_SECONDS
 
 LR_OPTIONS = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
@@ -398,4 +399,4 @@ def live(
             st.rerun()  # started, paused itself (idle, diverged, turn over...): refresh buttons and timers
 
     interval = {"training": max(every, LIVE_REFRESH_SECONDS), "waiting": waiting_every}.get(mode or "")
-    st.fragment(fragment, run_every=interval)()
+    refreshing(fragment, interval)

@@ -20,6 +20,7 @@ from figures.dirac import distance_figure, field_figure, parameters_figure
 from gan_core.dirac import DiracConfig, DiracGAN, DiracTrajectory, VectorField
 from gan_core.presets import PRESETS
 from ui.charts import live_chart
+from ui.fragments import refreshing
 from ui.url_values import WidgetParam, choice, flag, float_in
 
 KEY_OPEN = "dirac:open"
@@ -227,7 +228,7 @@ def dirac_section() -> None:
             if bool(st.session_state.get(KEY_PLAYING)) != playing:
                 st.rerun()  # stopped by itself: the button and the timer follow
 
-        st.fragment(fragment, run_every=TICK_SECONDS if playing else None)()
+        refreshing(fragment, TICK_SECONDS if playing else None)
         r1 = PRESETS[R1_PRESET].config.r1_weight
         st.markdown(
             "**Try it.** Press ▶ Play. With the minimax loss and with WGAN's linear loss, simultaneous updates "

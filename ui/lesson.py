@@ -18,6 +18,7 @@ import streamlit as st
 from classroom.lesson_plan import Lesson, Library, Step, lesson_folders, load_lessons
 from classroom.live_lesson import LessonView, LiveLesson, default_live_lesson
 from ui import identity, teacher
+from ui.fragments import refreshing
 from ui.pages import BY_URL
 from ui.urls import check_link
 
@@ -172,4 +173,4 @@ def _banner() -> None:
 
 def banner() -> None:
     """The lesson's banner at the top of the page: nothing while no lesson runs."""
-    st.fragment(_banner, run_every=LESSON_REFRESH_SECONDS)()
+    refreshing(_banner, LESSON_REFRESH_SECONDS)

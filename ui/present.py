@@ -31,6 +31,10 @@ HIDEABLE: dict[str, str] = {"preset": "Preset", "steps": "Step buttons", **GROUP
 DEFAULT_HIDDEN = ("known", "batch_size", "betas")
 
 LAYOUT_CSS = """
+/* A container with nothing in it takes no room: a timed fragment that draws nothing (no lesson
+   running, no "Pause at step" set) stands in a container of its own (ui/fragments.py), which would
+   otherwise add an empty row's gap above the page title and above the Inside page's section. */
+[data-testid="stLayoutWrapper"]:has(> [data-testid="stVerticalBlock"]:empty) { display: none; }
 /* Choices wrap onto a second line instead of scrolling sideways out of sight. */
 [data-testid="stButtonGroup"] > div { flex-wrap: wrap; overflow-x: visible; row-gap: 0.35rem; }
 /* Labels and button texts wrap instead of ending in an ellipsis. */
