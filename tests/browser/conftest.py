@@ -15,6 +15,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,29 +148,37 @@ def _watch_for_errors(pg) -> list[str]:
     return errors
 
 
-@pytest.fixture(autouse=True)
-def _what_the_pages_showed_on_failure(request):
-    """When a test that opened its own browser context fails, print what each of its pages still
-    shows (address, sidebar, main area) and save a screenshot: a CI log then says what the user
-    saw, not only which locator timed out. The failed test never reached its `context.close()`,
-    so its pages are still open; they are closed here."""
-    yield
+def _failed(request) -> bool:
     report = getattr(request.node, "rep_call", None)
-    if report is None or not report.failed or "browser" not in request.fixturenames:
-        return
-    browser = request.getfixturevalue("browser")
+    return report is not None and report.failed
+
+
+def _show_at_failure(request, pages: dict[str, Any]) -> None:
+    """Print what each page still shows (address, sidebar, main area) and save its screenshot: a CI
+    log then says what the user saw, not only which locator timed out."""
     failed = ROOT / "test-artifacts" / "failures"
     failed.mkdir(parents=True, exist_ok=True)
-    for n, context in enumerate(list(browser.contexts)):
-        for m, pg in enumerate(context.pages):
-            try:
-                print(f"--- page {n}.{m} at failure: {address(pg)}")
-                for part in ("stSidebar", "stMain"):
-                    text = pg.locator(f"[data-testid='{part}']").inner_text(timeout=5_000)
-                    print(f"[{part}] {text[:3000]}")
-                pg.screenshot(path=str(failed / f"{request.node.name}-{n}.{m}.png"), full_page=True)
-            except Exception as exc:  # the page may be gone: say so, keep the test's own failure
-                print(f"(could not read page {n}.{m}: {exc})")
+    for label, pg in pages.items():
+        try:
+            print(f"--- page {label} at failure: {address(pg)}")
+            for part in ("stSidebar", "stMain"):
+                text = pg.locator(f"[data-testid='{part}']").inner_text(timeout=5_000)
+                print(f"[{part}] {text[:3000]}")
+            pg.screenshot(path=str(failed / f"{request.node.name}-{label}.png"), full_page=True)
+        except Exception as exc:  # the page may be gone: say so, keep the test's own failure
+            print(f"(could not read page {label}: {exc})")
+
+
+@pytest.fixture(autouse=True)
+def _what_the_pages_showed_on_failure(request):
+    """A failed test that opened its own browser contexts never reached their `close()`: show what
+    their pages still show, then close them (the `page` fixture shows and closes its own)."""
+    yield
+    if not _failed(request) or "browser" not in request.fixturenames:
+        return
+    contexts = list(request.getfixturevalue("browser").contexts)
+    _show_at_failure(request, {f"{n}.{m}": pg for n, c in enumerate(contexts) for m, pg in enumerate(c.pages)})
+    for context in contexts:
         context.close()
 
 
@@ -181,10 +190,8 @@ def page(browser, request):
     request.node.page_errors = errors  # for a test that checks them itself, mid-test
     yield pg
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:  # what the user saw when it went wrong
-        failed = ROOT / "test-artifacts" / "failures"
-        failed.mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(failed / f"{request.node.name}.png"), full_page=True)
+    if _failed(request):  # what the user saw when it went wrong
+        _show_at_failure(request, {"fixture": pg})
     context.close()
     if report is not None and report.passed:  # a test that passed still fails on a page error
         assert errors == [], f"the page logged errors: {errors}"
